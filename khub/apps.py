@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class KhubConfig(AppConfig):
+    name = "khub"
+    verbose_name = "Knowledge Hub"

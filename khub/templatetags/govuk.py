@@ -1,0 +1,63 @@
+"""Template helpers that put GOV.UK Frontend classes and ARIA links on Django form widgets."""
+
+from django import template
+from django.forms import BoundField
+
+register = template.Library()
+
+WIDGET_CLASSES = {
+    "text": "govuk-input",
+    "email": "govuk-input",
+    "password": "govuk-input",
+    "url": "govuk-input",
+    "number": "govuk-input",
+    "date": "govuk-input",
+    "datetime": "govuk-input",
+    "search": "govuk-input",
+    "textarea": "govuk-textarea",
+    "select": "govuk-select",
+    "selectmultiple": "govuk-select",
+    "clearablefile": "govuk-file-upload",
+    "file": "govuk-file-upload",
+    "checkbox": "govuk-checkboxes__input",
+}
+CHOICE_WIDGETS = {"radioselect": "radios", "checkboxselectmultiple": "checkboxes"}
+
+
+def _described_by(field: BoundField) -> str:
+    ids = []
+    if field.help_text:
+        ids.append(f"{field.auto_id}-hint")
+    if field.errors:
+        ids.append(f"{field.auto_id}-error")
+    return " ".join(ids)
+
+
+@register.filter
+def govuk_kind(field: BoundField) -> str:
+    """Which GOV.UK pattern renders this field: input, checkbox, radios, checkboxes or hidden."""
+    if field.is_hidden:
+        return "hidden"
+    if field.widget_type in CHOICE_WIDGETS:
+        return CHOICE_WIDGETS[field.widget_type]
+    if field.widget_type == "checkbox":
+        return "checkbox"
+    return "input"
+
+
+@register.simple_tag
+def govuk_widget(field: BoundField) -> str:
+    css = WIDGET_CLASSES.get(field.widget_type, "govuk-input")
+    if field.errors and css in {"govuk-input", "govuk-textarea", "govuk-select", "govuk-file-upload"}:
+        css = f"{css} {css}--error"
+    existing = field.field.widget.attrs.get("class")
+    attrs = {"class": f"{css} {existing}" if existing else css}
+    described_by = _described_by(field)
+    if described_by:
+        attrs["aria-describedby"] = described_by
+    return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def govuk_described_by(field: BoundField) -> str:
+    return _described_by(field)

@@ -1,0 +1,85 @@
+import logging
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.template import loader
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from kombu import Connection
+
+logger = logging.getLogger(__name__)
+
+
+@login_not_required
+def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return render(request, "khub/home/landing.html")
+    return render(request, "khub/home/index.html")
+
+
+@login_not_required
+def accessibility(request: HttpRequest) -> HttpResponse:
+    return render(request, "khub/accessibility.html")
+
+
+def _check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def _check_cache() -> None:
+    cache.set("healthz", "ok", timeout=10)
+    if cache.get("healthz") != "ok":
+        raise RuntimeError("cache did not return the value it was given")
+
+
+def _check_broker() -> None:
+    with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as broker:
+        broker.ensure_connection(max_retries=1, timeout=2)
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Database, cache and (when Celery is not eager) broker: 200 when every configured one answers."""
+    checks = {"database": _check_database, "cache": _check_cache}
+    results: dict[str, str] = {}
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        results["broker"] = "not configured"
+    else:
+        checks["broker"] = _check_broker
+    healthy = True
+    for name, check in checks.items():
+        try:
+            check()
+        except Exception:  # any failure of a dependency is reported, never raised
+            logger.exception("healthz: %s check failed", name)
+            results[name] = "error"
+            healthy = False
+        else:
+            results[name] = "ok"
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "checks": results}, status=200 if healthy else 503
+    )
+
+
+@login_not_required
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "403.html", status=403)
+
+
+@login_not_required
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+@login_not_required
+def server_error(request: HttpRequest) -> HttpResponse:
+    # No request context: the failure may come from a context processor or the database.
+    return HttpResponse(loader.get_template("500.html").render(), status=500)

@@ -1,0 +1,153 @@
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+HANDLE_VALIDATOR = RegexValidator(
+    r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$",
+    "Use 1 to 40 lowercase letters, numbers and hyphens, starting and ending with a letter or number.",
+)
+DOMAIN_VALIDATOR = RegexValidator(
+    r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$",
+    "Enter a domain name such as leeds.gov.uk, without https:// or a path.",
+)
+
+
+class Council(models.Model):
+    class Kind(models.TextChoices):
+        COUNTY = "county", "County council"
+        DISTRICT = "district", "District council"
+        UNITARY = "unitary", "Unitary authority"
+        METROPOLITAN = "metropolitan", "Metropolitan borough"
+        LONDON_BOROUGH = "london_borough", "London borough"
+        COMBINED = "combined", "Combined authority"
+        OTHER = "other", "Other public body"
+
+    class Region(models.TextChoices):
+        NORTH_EAST = "north_east", "North East"
+        NORTH_WEST = "north_west", "North West"
+        YORKSHIRE = "yorkshire", "Yorkshire and the Humber"
+        EAST_MIDLANDS = "east_midlands", "East Midlands"
+        WEST_MIDLANDS = "west_midlands", "West Midlands"
+        EAST = "east", "East of England"
+        LONDON = "london", "London"
+        SOUTH_EAST = "south_east", "South East"
+        SOUTH_WEST = "south_west", "South West"
+        WALES = "wales", "Wales"
+        SCOTLAND = "scotland", "Scotland"
+        NORTHERN_IRELAND = "northern_ireland", "Northern Ireland"
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    region = models.CharField(max_length=20, choices=Region.choices)
+    website = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CouncilDomain(models.Model):
+    """An email domain owned by a council. Addresses at it, or at any subdomain, link to the council."""
+
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="domains")
+    domain = models.CharField(max_length=253, unique=True, validators=[DOMAIN_VALIDATOR])
+
+    class Meta:
+        ordering = ["domain"]
+
+    def __str__(self) -> str:
+        return self.domain
+
+    def save(self, *args, **kwargs) -> None:
+        self.domain = self.domain.strip().lower()
+        super().save(*args, **kwargs)
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username: str) -> "User":
+        return self.get(email__iexact=username)
+
+    def _create_user(self, email: str, password: str | None, **extra_fields) -> "User":
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=email, **extra_fields)
+        user.set_password(password)
+        user.full_clean(exclude=["password", "handle"])
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra_fields) -> "User":
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra_fields) -> "User":
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    class CouncilLink(models.TextChoices):
+        EMAIL = "email", "Verified email address"
+        ADMIN = "admin", "Set by a site admin"
+
+    # Stored lower-cased; a functional unique index makes the address unique whatever its case.
+    email = models.EmailField("email address", max_length=254, unique=True)
+    display_name = models.CharField(max_length=150)
+    handle = models.CharField(max_length=40, unique=True, validators=[HANDLE_VALIDATOR])
+    job_title = models.CharField(max_length=150, blank=True)
+    council = models.ForeignKey(
+        Council, on_delete=models.SET_NULL, null=True, blank=True, related_name="members"
+    )
+    council_linked_via = models.CharField(max_length=10, choices=CouncilLink.choices, blank=True)
+    is_staff = models.BooleanField(
+        default=False, help_text="Site admins: may sign in to the admin site and manage the hub."
+    )
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["display_name"]
+
+    class Meta:
+        ordering = ["display_name"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="profiles_user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.email
+
+    def save(self, *args, **kwargs) -> None:
+        self.email = self.email.strip().lower()
+        if not self.handle:
+            from profiles.services import handle_generate
+
+            self.handle = handle_generate(base=self.display_name or self.email.split("@")[0])
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).strip().lower()
+
+    def get_full_name(self) -> str:
+        return self.display_name
+
+    def get_short_name(self) -> str:
+        return self.display_name
+
+    @property
+    def has_verified_affiliation(self) -> bool:
+        """True when the council link was proven by a verified address or asserted by a site admin."""
+        return self.council_id is not None and bool(self.council_linked_via)

@@ -1,0 +1,29 @@
+import pytest
+from django.core.cache import cache
+from django.db import connection
+
+from tests.factories import AdminFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # allauth's rate-limit counters live in the cache (Redis in CI): each test starts from zero.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def member(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def site_admin(db):
+    return AdminFactory()
+
+
+@pytest.fixture
+def postgres_only(db):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: set DATABASE_URL to run it")

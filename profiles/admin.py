@@ -2,6 +2,7 @@ from allauth.account.models import EmailAddress
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -22,6 +23,7 @@ class CouncilAdmin(admin.ModelAdmin):
     search_fields = ["name", "domains__domain"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [CouncilDomainInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Council]:
         return councils_with_member_counts()

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # TemplatesSetting renderer: Django's own widget templates
     "allauth",
     "allauth.account",
     "allauth.mfa",

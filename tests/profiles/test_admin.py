@@ -1,0 +1,106 @@
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from profiles.models import User
+from tests.factories import CouncilDomainFactory, CouncilFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+REGISTERED = sorted((model._meta.app_label, model._meta.model_name) for model in admin.site._registry)
+
+
+@pytest.mark.parametrize(("app_label", "model_name"), REGISTERED)
+def test_site_admin_can_open_every_changelist_and_add_page(client, site_admin, app_label, model_name):
+    client.force_login(site_admin)
+    for page in ("changelist", "add"):
+        response = client.get(reverse(f"admin:{app_label}_{model_name}_{page}"))
+        assert response.status_code == 200, (page, response.status_code)
+
+
+def test_members_cannot_open_the_admin(client, member):
+    client.force_login(member)
+    response = client.get(reverse("admin:profiles_council_changelist"))
+    assert response.status_code == 302
+    assert "/admin/login/" in response.url
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_for_the_admin(client):
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
+
+
+def _councils_with_members(count: int) -> None:
+    for i in range(count):
+        council = CouncilFactory(name=f"Borough {i}")
+        CouncilDomainFactory(council=council, domain=f"borough{i}.gov.uk")
+        UserFactory.create_batch(2, council=council)
+
+
+@pytest.mark.parametrize("councils", [2, 25])
+def test_council_changelist_shows_member_counts_in_bounded_queries(
+    client, site_admin, django_assert_max_num_queries, councils
+):
+    _councils_with_members(councils)
+    client.force_login(site_admin)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("admin:profiles_council_changelist"))
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == councils
+    first = response.context["cl"].result_list[0]
+    assert first.member_count == 2
+
+
+def test_council_changelist_filters_by_kind_and_region_and_searches_domains(client, site_admin):
+    CouncilFactory(name="Kent County Council", kind="county", region="south_east")
+    leeds = CouncilFactory(name="Leeds City Council", kind="metropolitan", region="yorkshire")
+    CouncilDomainFactory(council=leeds, domain="leeds.gov.uk")
+    client.force_login(site_admin)
+    url = reverse("admin:profiles_council_changelist")
+    assert [c.name for c in client.get(url, {"kind": "county"}).context["cl"].result_list] == [
+        "Kent County Council"
+    ]
+    assert [c.name for c in client.get(url, {"region": "yorkshire"}).context["cl"].result_list] == [
+        "Leeds City Council"
+    ]
+    assert [c.name for c in client.get(url, {"q": "leeds.gov"}).context["cl"].result_list] == [
+        "Leeds City Council"
+    ]
+
+
+@pytest.mark.parametrize("users", [3, 30])
+def test_user_changelist_filters_by_council_in_bounded_queries(
+    client, site_admin, django_assert_max_num_queries, users
+):
+    council = CouncilFactory()
+    UserFactory.create_batch(users, council=council)
+    client.force_login(site_admin)
+    with django_assert_max_num_queries(14):
+        response = client.get(reverse("admin:profiles_user_changelist"), {"council__id__exact": council.pk})
+    assert response.context["cl"].result_count == users
+
+
+def test_a_site_admin_setting_a_council_records_an_asserted_link(client, site_admin):
+    council = CouncilFactory()
+    person = UserFactory()
+    client.force_login(site_admin)
+    url = reverse("admin:profiles_user_change", args=[person.pk])
+    form = client.get(url).context["adminform"].form
+    data = {
+        k: v for k, v in form.initial.items() if v is not None and k not in {"groups", "user_permissions"}
+    }
+    data.update(
+        {
+            "council": council.pk,
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "09:00:00",
+            "emailaddress_set-TOTAL_FORMS": "0",
+            "emailaddress_set-INITIAL_FORMS": "0",
+        }
+    )
+    data.pop("date_joined", None)
+    data.pop("last_login", None)
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    person.refresh_from_db()
+    assert (person.council, person.council_linked_via) == (council, User.CouncilLink.ADMIN)

@@ -1,8 +1,5 @@
 from django.contrib import admin
-from django.contrib.auth.decorators import login_not_required
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from khub import views
 
@@ -13,10 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accessibility/", views.accessibility, name="accessibility"),
-    path(
-        "favicon.ico",
-        login_not_required(RedirectView.as_view(url=static("images/favicon.svg"), permanent=True)),
-    ),
+    path("favicon.ico", views.favicon),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

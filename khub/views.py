@@ -5,8 +5,9 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template import loader
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from kombu import Connection
@@ -19,6 +20,12 @@ def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "khub/home/landing.html")
     return render(request, "khub/home/index.html")
+
+
+@login_not_required
+def favicon(request: HttpRequest) -> HttpResponse:
+    # Browsers ask for /favicon.ico whatever the page says; resolved per request for the hashed name.
+    return redirect(static("images/favicon.svg"), permanent=True)
 
 
 @login_not_required

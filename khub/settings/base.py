@@ -192,7 +192,7 @@ USE_TZ = True
 
 # --- Static files and uploads --------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 # static/dist holds the compiled GOV.UK Frontend CSS/JS and htmx (npm run build; not committed).
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"

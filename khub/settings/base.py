@@ -3,6 +3,7 @@
 The README lists every variable. local.py, production.py and test.py adjust these defaults.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -11,7 +12,10 @@ from csp.constants import NONE, SELF
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# A .env beside manage.py configures `make run` and production; the test suite ignores it so that a
+# copied .env.example (for docker compose) cannot point the tests at another database.
+if not os.environ.get("DJANGO_SETTINGS_MODULE", "").endswith(".test"):
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 SECRET_KEY = env("SECRET_KEY", default="insecure-local-development-key-do-not-use-in-production")
 DEBUG = env.bool("DEBUG", default=False)

@@ -130,3 +130,14 @@ def test_the_stylesheet_has_no_gov_uk_font_or_crown():
 @override_settings(DEBUG=False)
 def test_the_page_title_names_the_service(client):
     assert "– Knowledge Hub</title>" in client.get("/accessibility/").text
+
+
+@pytest.mark.parametrize("role", ["anonymous", "member", "site_admin"])
+def test_home_page_serves_every_role_in_bounded_queries(client, django_assert_max_num_queries, role, request):
+    if role != "anonymous":
+        client.force_login(request.getfixturevalue(role))
+    with django_assert_max_num_queries(6):
+        response = client.get("/")
+    assert response.status_code == 200
+    assert ("Welcome," in response.text) is (role != "anonymous")
+    assert ('href="/admin/"' in response.text) is (role == "site_admin")

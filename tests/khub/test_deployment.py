@@ -214,7 +214,7 @@ def test_env_example_secret_key_is_a_placeholder_that_check_deploy_rejects():
 
 
 def test_env_example_leaves_the_services_to_compose():
-    """Every settings module reads .env: an active DATABASE_URL at host "db" would break `make test`."""
+    """`make run` reads .env: an active DATABASE_URL at host "db" would send it to an unreachable database."""
     active = env_example_names(including_commented=False)
     assert {"DATABASE_URL", "REDIS_URL", "MEDIA_ROOT"}.isdisjoint(active)
 

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 
 from profiles.models import Council, CouncilDomain, User
 from profiles.selectors import councils_with_member_counts
-from profiles.services import user_set_council
+from profiles.services import council_sync_members, user_set_council
 
 
 class CouncilDomainInline(admin.TabularInline):
@@ -27,6 +27,12 @@ class CouncilAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Council]:
         return councils_with_member_counts()
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # Domains added or removed change who is a verified member of this council.
+        if any(formset.has_changed() for formset in formsets):
+            council_sync_members(council=form.instance)
 
     @admin.display(description="Members", ordering="member_count")
     def member_count(self, council: Council) -> int:

@@ -1,3 +1,5 @@
+import re
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.validators import RegexValidator
 from django.db import models
@@ -11,6 +13,7 @@ HANDLE_VALIDATOR = RegexValidator(
 DOMAIN_VALIDATOR = RegexValidator(
     r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$",
     "Enter a domain name such as leeds.gov.uk, without https:// or a path.",
+    flags=re.IGNORECASE,  # stored lower-cased by save()
 )
 
 

@@ -1,5 +1,6 @@
 from allauth.account.models import EmailAddress
 from django.db import transaction
+from django.db.models import Q
 from django.utils.text import slugify
 
 from profiles.models import Council, User
@@ -55,3 +56,26 @@ def user_set_council(*, user: User, council: Council | None) -> None:
     user.save(update_fields=["council", "council_linked_via"])
     if council is None:
         user_sync_council_link(user=user)
+
+
+def council_sync_members(*, council: Council) -> int:
+    """Re-derive the link of everyone it may concern after a council's domains change.
+
+    That is members linked to it through an address, and members with a verified address at one of its
+    domains or their subdomains. Returns how many were looked at.
+    """
+    domains = list(council.domains.values_list("domain", flat=True))
+    at_domains = Q()
+    for domain in domains:
+        at_domains |= Q(emailaddress__email__iendswith=f"@{domain}") | Q(
+            emailaddress__email__iendswith=f".{domain}"
+        )
+    candidates = Q(council=council, council_linked_via=User.CouncilLink.EMAIL)
+    if domains:
+        candidates |= Q(emailaddress__verified=True) & at_domains
+    users = User.objects.filter(candidates).exclude(council_linked_via=User.CouncilLink.ADMIN).distinct()
+    count = 0
+    for user in users.iterator():
+        user_sync_council_link(user=user)
+        count += 1
+    return count

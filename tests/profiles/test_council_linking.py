@@ -128,3 +128,61 @@ def test_an_unconfirmed_member_cannot_sign_in(client):
     assert response.status_code == 302
     assert response.url == reverse("account_email_verification_sent")
     assert "_auth_user_id" not in client.session
+
+
+def _council_form(council, domains: list[str]) -> dict:
+    data = {
+        "name": council.name,
+        "slug": council.slug,
+        "kind": council.kind,
+        "region": council.region,
+        "website": council.website,
+        "domains-TOTAL_FORMS": str(len(domains) + 1),
+        "domains-INITIAL_FORMS": str(council.domains.count()),
+        "domains-MIN_NUM_FORMS": "0",
+        "domains-MAX_NUM_FORMS": "1000",
+    }
+    existing = list(council.domains.all())
+    for i, row in enumerate(existing):
+        data[f"domains-{i}-id"] = row.pk
+        data[f"domains-{i}-council"] = council.pk
+        data[f"domains-{i}-domain"] = row.domain
+        if row.domain not in domains:
+            data[f"domains-{i}-DELETE"] = "on"
+    new = [d for d in domains if d not in {row.domain for row in existing}]
+    for j, domain in enumerate(new, start=len(existing)):
+        data[f"domains-{j}-council"] = council.pk
+        data[f"domains-{j}-domain"] = domain
+    data["domains-TOTAL_FORMS"] = str(len(existing) + len(new))
+    return data
+
+
+def test_adding_a_domain_in_the_admin_links_members_already_verified_there(client, site_admin):
+    council = CouncilFactory(name="Wakefield Council", slug="wakefield")
+    already_here = UserFactory(email="ann@wakefield.gov.uk")
+    elsewhere = UserFactory(email="bob@example.test")
+    client.force_login(site_admin)
+    url = reverse("admin:profiles_council_change", args=[council.pk])
+
+    response = client.post(url, _council_form(council, ["Wakefield.gov.uk"]))
+    assert response.status_code == 302
+    assert list(council.domains.values_list("domain", flat=True)) == ["wakefield.gov.uk"]
+    already_here.refresh_from_db()
+    elsewhere.refresh_from_db()
+    assert (already_here.council, already_here.council_linked_via) == (council, User.CouncilLink.EMAIL)
+    assert elsewhere.council is None
+
+    response = client.post(url, _council_form(council, []))
+    assert response.status_code == 302
+    already_here.refresh_from_db()
+    assert already_here.council is None
+
+
+def test_a_domain_with_a_scheme_or_path_is_refused_with_a_clear_message(client, site_admin):
+    council = CouncilFactory()
+    client.force_login(site_admin)
+    url = reverse("admin:profiles_council_change", args=[council.pk])
+    response = client.post(url, _council_form(council, ["https://leeds.gov.uk/"]))
+    assert response.status_code == 200
+    assert "Enter a domain name such as leeds.gov.uk" in response.text
+    assert not council.domains.exists()

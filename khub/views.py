@@ -40,6 +40,8 @@ def _check_database() -> None:
 
 
 def _check_cache() -> None:
+    if hasattr(cache, "ping"):
+        cache.ping()  # Redis itself, not the in-memory fallback that hides an outage from users
     cache.set("healthz", "ok", timeout=10)
     if cache.get("healthz") != "ok":
         raise RuntimeError("cache did not return the value it was given")

@@ -102,7 +102,8 @@ if REDIS_URL:
     # Shared by every web and worker process: allauth's rate-limit counters must be shared to mean anything.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, answering from process memory while Redis is down (khub/cache.py).
+            "BACKEND": "khub.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "khub",
             # Fail fast: a Redis outage must not hang a request.

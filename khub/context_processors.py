@@ -1,3 +1,5 @@
+from functools import cache
+
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
@@ -12,17 +14,24 @@ NAVIGATION = [
 ]
 
 
-def _navigation(request: HttpRequest) -> list[dict]:
-    current = request.path
+@cache
+def _available_navigation() -> tuple[tuple[str, str], ...]:
+    # URLs are fixed once the URLconf has loaded: resolve them once per process, not per request.
     items = []
     for label, url_name in NAVIGATION:
         try:
-            url = reverse(url_name)
+            items.append((label, reverse(url_name)))
         except NoReverseMatch:
             continue
-        active = current == url if url == "/" else current.startswith(url)
-        items.append({"label": label, "url": url, "active": active})
-    return items
+    return tuple(items)
+
+
+def _navigation(request: HttpRequest) -> list[dict]:
+    current = request.path
+    return [
+        {"label": label, "url": url, "active": current == url if url == "/" else current.startswith(url)}
+        for label, url in _available_navigation()
+    ]
 
 
 def site(request: HttpRequest) -> dict:

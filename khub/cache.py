@@ -18,9 +18,9 @@ logger = logging.getLogger(__name__)
 
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
 RETRY_AFTER_SECONDS = 10
+# decr is not listed: Django's BaseCache.decr calls incr, which is.
 FALLBACK_METHODS = (
-    "add", "get", "set", "touch", "delete", "get_many", "has_key", "incr", "decr", "set_many",
-    "delete_many", "clear",
+    "add", "get", "set", "touch", "delete", "get_many", "has_key", "incr", "set_many", "delete_many", "clear",
 )  # fmt: skip
 
 

@@ -6,13 +6,16 @@ Later features add their own content here, each as a function called from seed()
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
-from profiles.models import Council, CouncilDomain, User
+from profiles.models import Council, CouncilDomain, Follow, Notification, User
+from profiles.services import follow_create, profile_update
 
 DEMO_DOMAIN = "demo.khub.test"
 
@@ -167,6 +170,7 @@ PEOPLE_COUNT = 40
 class SeedReport:
     councils: int = 0
     people: int = 0
+    communities: int = 0
     logins: tuple[str, ...] = ()
 
 
@@ -206,6 +210,206 @@ def _upsert_person(
     return user
 
 
+# Hours ago that three colleagues started following each demo login; the oldest is already read.
+INBOX_AGES = (2, 27, 75)
+
+
+def _seed_inbox() -> None:
+    """Give each demo login an inbox: three colleagues follow them (which notifies them), one already read.
+
+    Once only: a login whose inbox already has follow notifications is left alone, so a rerun adds nothing.
+    """
+    logins = User.objects.filter(email__in=[account.email for account in DEMO_ACCOUNTS]).order_by("email")
+    colleagues = list(
+        User.objects.filter(email__endswith=f"@{DEMO_DOMAIN}")
+        .exclude(email__in=[account.email for account in DEMO_ACCOUNTS])
+        .order_by("email")
+    )
+    now = timezone.now()
+    for offset, login in enumerate(logins):
+        if Notification.objects.filter(recipient=login, kind="follow").exists():
+            continue
+        followers = colleagues[offset * len(INBOX_AGES) :][: len(INBOX_AGES)]
+        for hours, follower in zip(INBOX_AGES, followers, strict=False):
+            if Follow.objects.filter(follower=follower, followed=login).exists():
+                continue  # followed already without a notification: leave that as it is
+            follow_create(follower=follower, followed=login)
+            sent = now - timedelta(hours=hours)
+            Follow.objects.filter(follower=follower, followed=login).update(created_at=sent)
+            Notification.objects.filter(recipient=login, kind="follow", actor=follower).update(
+                created_at=sent, read_at=sent + timedelta(hours=1) if hours == INBOX_AGES[-1] else None
+            )
+
+
+# What each demo job title knows about and says about itself: (expertise tags, Markdown bio).
+PROFILES_BY_JOB = {
+    "Head of Adult Social Care Commissioning": (
+        ["Adult social care", "Commissioning", "Market shaping", "Home care"],
+        "I commission home care and extra-care housing for older and disabled adults.\n\n"
+        "We moved to **outcome-based contracts** with our home care providers in 2023; happy to share "
+        "what went well and what we would do differently.",
+    ),
+    "Digital Transformation Lead": (
+        ["Digital transformation", "User research", "Agile delivery", "Legacy systems"],
+        "I lead a small multidisciplinary team replacing paper and email processes with online services.\n\n"
+        "Ask me about:\n\n- running discovery with a tiny budget\n- getting out of long supplier contracts\n"
+        "- the Local Digital Declaration",
+    ),
+    "Housing Options Manager": (
+        ["Homelessness prevention", "Housing allocations", "Temporary accommodation"],
+        "I manage the housing options service: advice, prevention and relief duties under the "
+        "*Homelessness Reduction Act*.\n\nWe have cut our use of B&B for families to zero for a year.",
+    ),
+    "Senior Planning Officer": (
+        ["Development management", "Local plans", "Planning enforcement", "Biodiversity net gain"],
+        "Major applications and pre-application advice. Lately a lot of **biodiversity net gain** "
+        "conditions and section 106 negotiations.",
+    ),
+    "Waste and Recycling Service Manager": (
+        ["Waste collection", "Recycling", "Food waste", "Fleet management"],
+        "I run collections for 180,000 households. We are rolling out weekly food waste collections "
+        "ahead of the Simpler Recycling deadline and re-routing rounds with telematics data.",
+    ),
+    "Public Health Consultant": (
+        ["Public health", "Health inequalities", "Tobacco control", "Joint strategic needs assessment"],
+        "Public health consultant leading on health inequalities and our joint strategic needs "
+        "assessment.\n\nInterested in anyone using population health management data with the ICB.",
+    ),
+    "Customer Services Team Leader": (
+        ["Customer services", "Contact centres", "Channel shift", "Complaints handling"],
+        "I lead a contact centre team of 25. We have moved half our calls to web forms and call-backs "
+        "without losing the people who need to talk to someone.",
+    ),
+    "Strategic Procurement Manager": (
+        ["Procurement", "Procurement Act 2023", "Social value", "Contract management"],
+        "Procurement lead for goods and services above threshold. Currently getting everyone ready "
+        "for the **Procurement Act 2023** and rewriting our social value framework.",
+    ),
+    "Community Safety Coordinator": (
+        ["Community safety", "Anti-social behaviour", "Domestic abuse", "Partnership working"],
+        "I coordinate our community safety partnership with the police, fire service and housing "
+        "providers. Most of my time goes on anti-social behaviour case reviews.",
+    ),
+    "Early Help Practice Lead": (
+        ["Early help", "Children's services", "Family support", "Supporting Families"],
+        "Practice lead for early help. I support family workers, run case audits and look after our "
+        "Supporting Families outcomes plan.",
+    ),
+    "Data and Insight Analyst": (
+        ["Data analysis", "Power BI", "Performance management", "Open data"],
+        "I build the dashboards our directors actually read. Happy to share Power BI templates for "
+        "housing, waste and customer contact data.",
+    ),
+    "HR Business Partner": (
+        ["Workforce planning", "Recruitment", "Hybrid working", "Apprenticeships"],
+        "HR business partner for place and environment services. Recruitment and retention in "
+        "planning and environmental health keeps me busy.",
+    ),
+    "Climate Emergency Programme Manager": (
+        ["Net zero", "Climate adaptation", "Retrofit", "Carbon accounting"],
+        "I run our climate emergency programme: decarbonising our estate and fleet and supporting "
+        "**home retrofit** across the borough.",
+    ),
+    "Highways Asset Manager": (
+        ["Highways maintenance", "Asset management", "Potholes", "Street lighting"],
+        "Highways asset management: condition surveys, the capital programme and our switch to LED "
+        "street lighting.",
+    ),
+    "Democratic Services Officer": (
+        ["Democratic services", "Committee management", "Elections", "Member support"],
+        "I clerk planning and licensing committees and support councillors with casework systems.",
+    ),
+    "Economic Development Officer": (
+        ["Economic development", "Town centres", "UK Shared Prosperity Fund", "Business support"],
+        "I look after town centre regeneration projects and our UK Shared Prosperity Fund programme.",
+    ),
+    "Libraries and Culture Manager": (
+        ["Libraries", "Culture", "Community hubs", "Digital inclusion"],
+        "Libraries and culture manager. We have turned four branch libraries into community hubs with "
+        "council advice desks and digital inclusion sessions.",
+    ),
+    "Service Designer": (
+        ["Service design", "User research", "Accessibility", "Content design"],
+        "Service designer working across housing and benefits. I care about plain English, accessible "
+        "forms and testing with the people who use our services.",
+    ),
+    "Revenues and Benefits Manager": (
+        ["Council tax", "Housing benefit", "Council tax support", "Debt recovery"],
+        "I manage council tax collection and benefits. We redesigned our council tax support scheme "
+        "around a simple income banding model.",
+    ),
+    "Family Hubs Programme Lead": (
+        ["Family hubs", "Start for Life", "Early help", "Co-production"],
+        "I lead our family hubs programme and the Start for Life offer, co-produced with parents and carers.",
+    ),
+    "Knowledge Hub site administrator": (
+        ["Community management", "Knowledge management"],
+        "I look after the Knowledge Hub: councils, accounts and keeping the place useful.",
+    ),
+}
+INTERESTS = [
+    "Net zero",
+    "Artificial intelligence",
+    "Cost of living",
+    "Family hubs",
+    "Local government reorganisation",
+    "Digital inclusion",
+    "Procurement Act 2023",
+    "Temporary accommodation",
+    "Data sharing",
+    "Workforce wellbeing",
+    "Devolution",
+    "Adult social care reform",
+]
+# Who the demo logins follow, by index among the colleagues (sorted by address).
+LOGIN_FOLLOWS = {"member@demo.khub.test": (0, 4, 11, 17, 25), "facilitator@demo.khub.test": (1, 9, 30)}
+
+
+def _seed_profiles() -> None:
+    """Bios, expertise and interests for every demo person, and follows among them. Safe to rerun:
+    profiles are set to the same values and following someone twice changes nothing."""
+    people = list(User.objects.filter(email__endswith=f"@{DEMO_DOMAIN}").order_by("email"))
+    for number, person in enumerate(people):
+        expertise, bio = PROFILES_BY_JOB.get(person.job_title, ([], ""))
+        interests = [INTERESTS[(number + step) % len(INTERESTS)] for step in (0, 3, 7)]
+        profile_update(
+            user=person,
+            display_name=person.display_name,
+            job_title=person.job_title,
+            bio=bio,
+            show_email=number % 3 == 0,
+            expertise=expertise,
+            interests=interests,
+        )
+    logins = {account.email for account in DEMO_ACCOUNTS}
+    colleagues = [person for person in people if person.email not in logins]
+    by_email = {person.email: person for person in people}
+    for email, picks in LOGIN_FOLLOWS.items():
+        for index in picks:
+            follow_create(follower=by_email[email], followed=colleagues[index % len(colleagues)])
+    # Colleagues follow a few colleagues (never the logins, whose inboxes _seed_inbox arranges).
+    for number, person in enumerate(colleagues):
+        for step in (1, 7):
+            follow_create(follower=person, followed=colleagues[(number + step) % len(colleagues)])
+
+
+def _seed_communities() -> int:
+    # A dozen communities with their members, made through the services: long enough for its own module.
+    from khub.demo_communities import seed_communities
+
+    return seed_communities()
+
+
+def _colleague_name(i: int) -> tuple[str, str]:
+    """The i-th demo colleague's (first, last) name, all different for the PEOPLE_COUNT colleagues.
+
+    Each round through FIRST_NAMES moves the last names on by one, so that a first name coming round
+    again gets another last name (7 is prime to len(LAST_NAMES): one round gives each a different one).
+    """
+    rounds = i // len(FIRST_NAMES)
+    return FIRST_NAMES[i % len(FIRST_NAMES)], LAST_NAMES[(i * 7 + rounds) % len(LAST_NAMES)]
+
+
 @transaction.atomic
 def seed(*, password: str) -> SeedReport:
     """Create or update the demo data. Safe to run again: everything is keyed on slug or address."""
@@ -224,7 +428,7 @@ def seed(*, password: str) -> SeedReport:
     # Demo colleagues cannot sign in: they only populate the hub.
     no_login = make_password(None)
     for i in range(PEOPLE_COUNT):
-        first, last = FIRST_NAMES[i % len(FIRST_NAMES)], LAST_NAMES[(i * 7) % len(LAST_NAMES)]
+        first, last = _colleague_name(i)
         _upsert_person(
             email=f"{first}.{last}.{i + 1}@{DEMO_DOMAIN}".lower(),
             display_name=f"{first} {last}",
@@ -232,8 +436,12 @@ def seed(*, password: str) -> SeedReport:
             council=council_list[i % len(council_list)],
             password_hash=no_login,
         )
+    _seed_inbox()
+    _seed_profiles()
+    communities = _seed_communities()
     return SeedReport(
         councils=len(councils),
         people=PEOPLE_COUNT + len(DEMO_ACCOUNTS),
+        communities=communities,
         logins=tuple(account.email for account in DEMO_ACCOUNTS),
     )

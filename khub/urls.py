@@ -12,6 +12,8 @@ urlpatterns = [
     path("accessibility/", views.accessibility, name="accessibility"),
     path("favicon.ico", views.favicon),
     path("accounts/", include("allauth.urls")),
+    path("", include("profiles.urls")),
+    path("communities/", include("communities.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,10 +1,14 @@
 import re
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from taggit.managers import TaggableManager
+from taggit.models import TaggedItemBase
 
 HANDLE_VALIDATOR = RegexValidator(
     r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$",
@@ -71,6 +75,18 @@ class CouncilDomain(models.Model):
         super().save(*args, **kwargs)
 
 
+class ExpertiseTag(TaggedItemBase):
+    """What a member knows about: found in the directory and by search."""
+
+    content_object = models.ForeignKey("User", on_delete=models.CASCADE, related_name="+")
+
+
+class InterestTag(TaggedItemBase):
+    """What a member wants to hear about: feeds and digests match on it."""
+
+    content_object = models.ForeignKey("User", on_delete=models.CASCADE, related_name="+")
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
@@ -111,6 +127,21 @@ class User(AbstractBaseUser, PermissionsMixin):
         Council, on_delete=models.SET_NULL, null=True, blank=True, related_name="members"
     )
     council_linked_via = models.CharField(max_length=10, choices=CouncilLink.choices, blank=True)
+    bio = models.TextField(
+        blank=True, max_length=5000, help_text="Markdown. Rendered to bio_html when the profile is saved."
+    )
+    bio_html = models.TextField(blank=True, editable=False)
+    expertise = TaggableManager("Expertise", through=ExpertiseTag, blank=True, related_name="experts")
+    interests = TaggableManager("Interests", through=InterestTag, blank=True, related_name="interested")
+    # Re-encoded WebP written by profiles.avatars; the name changes with each upload so caches never go stale.
+    avatar = models.ImageField(upload_to="avatars/", blank=True, max_length=200)
+    show_email = models.BooleanField(
+        "Show my email address to other members",
+        default=False,
+        help_text="Site admins can always see it.",
+    )
+    # Set when the member erased their account: the row stays so what they wrote keeps an author.
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
     is_staff = models.BooleanField(
         default=False, help_text="Site admins: may sign in to the admin site and manage the hub."
     )
@@ -144,6 +175,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email).strip().lower()
 
+    @property
+    def public_name(self) -> str:
+        return "Former member" if self.erased_at else self.display_name
+
     def get_full_name(self) -> str:
         return self.display_name
 
@@ -154,3 +189,60 @@ class User(AbstractBaseUser, PermissionsMixin):
     def has_verified_affiliation(self) -> bool:
         """True when the council link was proven by a verified address or asserted by a site admin."""
         return self.council_id is not None and bool(self.council_linked_via)
+
+
+class Follow(models.Model):
+    follower = models.ForeignKey(User, on_delete=models.CASCADE, related_name="following_links")
+    followed = models.ForeignKey(User, on_delete=models.CASCADE, related_name="follower_links")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["follower", "followed"], name="profiles_follow_once"),
+            models.CheckConstraint(
+                condition=~models.Q(follower=models.F("followed")), name="profiles_follow_not_self"
+            ),
+        ]
+        indexes = [models.Index(fields=["followed", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.follower} follows {self.followed}"
+
+
+class Notification(models.Model):
+    """One line in a member's inbox. Other apps write them through profiles.services.notification_send.
+
+    `kind` is a dotted slug owned by the app that sends it ("follow", "community.request_approved", ...);
+    preferences and digests group by it.
+    """
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=60)
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="notifications_sent"
+    )
+    target_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, null=True, blank=True)
+    target_id = models.PositiveBigIntegerField(null=True, blank=True)
+    target = GenericForeignKey("target_type", "target_id")
+    text = models.CharField(max_length=300)
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The inbox page (newest first) and the header's unread count.
+            models.Index(fields=["recipient", "-created_at"], name="profiles_notif_inbox"),
+            models.Index(
+                fields=["recipient"], condition=models.Q(read_at__isnull=True), name="profiles_notif_unread"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient_id}: {self.text}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

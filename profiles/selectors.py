@@ -1,6 +1,10 @@
-from django.db.models import Count, QuerySet
+from django.db import connection
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from taggit.models import Tag
 
-from profiles.models import Council, CouncilDomain
+from profiles.models import Council, CouncilDomain, ExpertiseTag, Follow, Notification, User
+from profiles.permissions import on_the_hub, visible_people
 
 
 def council_for_email(*, email: str) -> Council | None:
@@ -24,3 +28,124 @@ def council_for_email(*, email: str) -> Council | None:
 def councils_with_member_counts() -> QuerySet[Council]:
     # One aggregate query for list pages and the admin changelist instead of a count per row.
     return Council.objects.annotate(member_count=Count("members", distinct=True))
+
+
+def notifications_for_user(*, user: User) -> QuerySet[Notification]:
+    # A member only ever sees their own inbox. Newest first on the profiles_notif_inbox index; each line
+    # names its actor, so the actor comes in the same query.
+    return Notification.objects.filter(recipient=user).select_related("actor").order_by("-created_at", "-pk")
+
+
+def notifications_unread_count(*, user: User) -> int:
+    # One COUNT on the partial index profiles_notif_unread (recipient, read_at IS NULL).
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+# --- People pages (directory, profiles, follower lists, councils) ------------------------------------
+# Each list below runs a fixed number of queries whatever its length: one for the page of people with
+# their council (select_related), one for all their expertise tags (prefetch_related), one COUNT for
+# the paginator. tests/profiles/test_people_queries.py pins them.
+
+TRIGRAM_THRESHOLD = 0.4  # pg_trgm word similarity from which a name counts as a match ("Priay" -> "Priya")
+
+
+def _people_for_cards(people: QuerySet[User]) -> QuerySet[User]:
+    # Cards show the council and three expertise tags.
+    return people.select_related("council").prefetch_related("expertise")
+
+
+def people_directory(
+    *,
+    viewer: User,
+    query: str = "",
+    council: str = "",
+    region: str = "",
+    expertise: str = "",
+    sort: str = "name",
+) -> QuerySet[User]:
+    """Members on the hub matching the filters. `council` and `expertise` are slugs; sort: relevance,
+    name or recent (relevance needs a query and PostgreSQL, and is name order otherwise)."""
+    people = visible_people(viewer)
+    if council:
+        people = people.filter(council__slug=council)
+    if region:
+        people = people.filter(council__region=region)
+    if expertise:
+        # Exists, not a join: a join on the tag table would repeat a person once per matching row.
+        people = people.filter(
+            Exists(ExpertiseTag.objects.filter(content_object=OuterRef("pk"), tag__slug=expertise))
+        )
+    query = " ".join(query.split())
+    order = ("-date_joined", "-pk") if sort == "recent" else ("display_name", "pk")
+    if query and connection.vendor == "postgresql":
+        from django.contrib.postgres.search import TrigramWordSimilarity
+
+        # Word similarity finds misspelt names; icontains keeps every partial name ("pri" -> "Priya"),
+        # which similarity alone scores too low. pg_trgm comes with migration 0002.
+        people = people.annotate(similarity=TrigramWordSimilarity(query, "display_name")).filter(
+            Q(similarity__gte=TRIGRAM_THRESHOLD) | Q(display_name__icontains=query)
+        )
+        if sort == "relevance":
+            order = ("-similarity", "display_name", "pk")
+    elif query:
+        people = people.filter(display_name__icontains=query)
+    return _people_for_cards(people).order_by(*order)
+
+
+def _follow_count(*, person_field: str, other_field: str) -> Coalesce:
+    # A correlated COUNT per person: no join that would multiply rows, and only members still on the hub.
+    links = (
+        Follow.objects.filter(on_the_hub(f"{other_field}__"), **{person_field: OuterRef("pk")})
+        .order_by()
+        .values(person_field)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(links, output_field=IntegerField()), Value(0))
+
+
+def person_for_profile(*, viewer: User, handle: str) -> User | None:
+    """A member's profile with its tags, council, follow counts and whether the viewer follows them.
+
+    None when there is no such member on the hub (deactivated and erased members included).
+    """
+    return (
+        visible_people(viewer)
+        .filter(handle=handle)
+        .select_related("council")
+        .prefetch_related("expertise", "interests")
+        .annotate(
+            follower_count=_follow_count(person_field="followed", other_field="follower"),
+            following_count=_follow_count(person_field="follower", other_field="followed"),
+            viewer_follows=Exists(Follow.objects.filter(follower=viewer.pk, followed=OuterRef("pk"))),
+        )
+        .first()
+    )
+
+
+def person_followers(*, viewer: User, person: User) -> QuerySet[User]:
+    # Most recent follower first; (follower, followed) is unique, so the join repeats no one.
+    people = visible_people(viewer).filter(following_links__followed=person)
+    return _people_for_cards(people).order_by("-following_links__created_at", "-pk")
+
+
+def person_following(*, viewer: User, person: User) -> QuerySet[User]:
+    people = visible_people(viewer).filter(follower_links__follower=person)
+    return _people_for_cards(people).order_by("-follower_links__created_at", "-pk")
+
+
+def councils_directory(*, viewer: User) -> QuerySet[Council]:
+    # Counts only members on the hub, as the council's page lists them; one aggregate query.
+    return Council.objects.annotate(
+        member_count=Count("members", filter=on_the_hub("members__"), distinct=True)
+    ).order_by("name", "pk")
+
+
+def council_filter_choices() -> list[tuple[str, str]]:
+    return list(Council.objects.order_by("name").values_list("slug", "name"))
+
+
+def expertise_filter_choices(*, viewer: User) -> list[tuple[str, str]]:
+    """Expertise tags that at least one member on the hub holds, for the directory's filter."""
+    holders = ExpertiseTag.objects.filter(tag=OuterRef("pk")).filter(on_the_hub("content_object__"))
+    return list(Tag.objects.filter(Exists(holders)).order_by("name").values_list("slug", "name"))

@@ -1,11 +1,29 @@
-from allauth.account.models import EmailAddress
-from django.db import transaction
-from django.db.models import Q
-from django.utils.text import slugify
+import logging
+import secrets
+from typing import Any
 
-from profiles.models import Council, User
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.files.base import ContentFile
+from django.db import models, transaction
+from django.db.models import Q, Value
+from django.db.models.functions import Concat, Left, Lower, Substr
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import Truncator, slugify
+from taggit.models import Tag
+
+from profiles.extensions import erasure_handlers, personal_data_exporters
+from profiles.markdown import markdown_render
+from profiles.models import Council, Follow, Notification, User
 from profiles.selectors import council_for_email
 
+logger = logging.getLogger(__name__)
+
+FORMER_MEMBER = "Former member"  # the name of an erased member wherever their work is shown
 RESERVED_HANDLES = frozenset(
     {"admin", "new", "edit", "settings", "me", "search", "followers", "following", "former-member"}
 )
@@ -79,3 +97,303 @@ def council_sync_members(*, council: Council) -> int:
         user_sync_council_link(user=user)
         count += 1
     return count
+
+
+def notification_send(
+    *,
+    recipient: User,
+    kind: str,
+    text: str,
+    url: str = "",
+    actor: User | None = None,
+    target: models.Model | None = None,
+    collapse: bool = False,
+) -> Notification | None:
+    """Put a line in a member's inbox. The one way any app notifies someone.
+
+    Nobody is told about their own action, and a deactivated or erased member gets nothing. With
+    `collapse`, an unread line of the same kind from the same actor about the same target stands for the
+    new one (follow, unfollow, follow again tells them once). Text longer than the line holds is cut at a
+    word with an ellipsis. Callers check first that the recipient may see the target: this function does
+    not know the apps above it.
+    """
+    if not recipient.is_active or recipient.erased_at is not None:
+        return None
+    if actor is not None and actor.pk == recipient.pk:
+        return None
+    if collapse:
+        same = Notification.objects.filter(recipient=recipient, kind=kind, actor=actor, read_at__isnull=True)
+        if target is not None:
+            same = same.filter(target_type=ContentType.objects.get_for_model(target), target_id=target.pk)
+        existing = same.first()
+        if existing is not None:
+            return existing
+    limit = Notification._meta.get_field("text").max_length
+    notification = Notification(
+        recipient=recipient,
+        kind=kind,
+        actor=actor,
+        text=Truncator(text).chars(limit),
+        url=url,
+        target=target,
+    )
+    notification.full_clean(exclude=["target_type", "target_id"])
+    notification.save()
+    return notification
+
+
+def notifications_mark_read(*, user: User, notification_ids: list[int] | None = None) -> int:
+    """Mark some of a member's notifications read (all unread when no ids are given); returns how many."""
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if notification_ids is not None:
+        unread = unread.filter(pk__in=notification_ids)
+    return unread.update(read_at=timezone.now())
+
+
+@transaction.atomic
+def follow_create(*, follower: User, followed: User) -> Follow:
+    """Follow a member (idempotent) and tell them, once."""
+    if follower.pk == followed.pk:
+        raise ValidationError("You cannot follow yourself.")
+    if not followed.is_active or followed.erased_at is not None:
+        raise ValidationError("This member is no longer on the hub.")
+    follow, created = Follow.objects.get_or_create(follower=follower, followed=followed)
+    if created:
+        notification_send(
+            recipient=followed,
+            kind="follow",
+            actor=follower,
+            target=follower,
+            text=f"{follower.display_name} started following you",
+            collapse=True,
+            url=reverse("profiles:profile", kwargs={"handle": follower.handle}),
+        )
+    return follow
+
+
+def follow_delete(*, follower: User, followed: User) -> bool:
+    """Stop following (idempotent). Returns whether a follow was removed."""
+    deleted, _ = Follow.objects.filter(follower=follower, followed=followed).delete()
+    return bool(deleted)
+
+
+MAX_TAGS = 10  # per list (expertise, interests): enough to describe someone, few enough to mean something
+MAX_TAG_LENGTH = 50
+PROFILE_FIELDS = ["display_name", "job_title", "bio", "bio_html", "show_email"]
+
+
+def _tags_check(*, field: str, label: str, names: list[str]) -> None:
+    if len(names) > MAX_TAGS:
+        raise ValidationError({field: f"Enter {MAX_TAGS} {label} tags or fewer"})
+    for name in names:
+        if len(name) > MAX_TAG_LENGTH:
+            raise ValidationError({field: f"Each {label} tag must be {MAX_TAG_LENGTH} characters or fewer"})
+
+
+def tags_resolve(names: list[str]) -> list[Tag | str]:
+    """Existing tags whatever their case ("housing" reuses "Housing"), new names as typed."""
+    lowered = {name.lower() for name in names}
+    existing: dict[str, Tag] = {}
+    for tag in Tag.objects.annotate(lower_name=Lower("name")).filter(lower_name__in=lowered).order_by("-pk"):
+        existing[tag.lower_name] = tag  # oldest wins when case variants already exist
+    return [existing.get(name.lower(), name) for name in names]
+
+
+def profile_update(
+    *,
+    user: User,
+    display_name: str,
+    job_title: str,
+    bio: str,
+    show_email: bool,
+    expertise: list[str],
+    interests: list[str],
+    avatar: ContentFile | None = None,
+    remove_avatar: bool = False,
+) -> User:
+    """Save what a member says about themselves; bio_html is rendered from the Markdown bio here.
+
+    `avatar` is the re-encoded image from profiles.avatars.avatar_prepare: stored under a fresh random
+    name, and the old file deleted once the new one is committed. All or nothing: if anything fails, the
+    new file is deleted again and no field changes.
+    """
+    _tags_check(field="expertise", label="expertise", names=expertise)
+    _tags_check(field="interests", label="interest", names=interests)
+    storage = User._meta.get_field("avatar").storage
+    old_avatar, new_avatar = user.avatar.name, ""
+    try:
+        with transaction.atomic():
+            user.display_name = display_name.strip()
+            user.job_title = job_title.strip()
+            user.bio = bio
+            user.bio_html = markdown_render(bio)
+            user.show_email = show_email
+            user.full_clean(
+                exclude=[f.name for f in User._meta.fields if f.name not in PROFILE_FIELDS],
+                validate_unique=False,
+                validate_constraints=False,
+            )
+            fields = list(PROFILE_FIELDS)
+            if avatar is not None:
+                user.avatar.save(f"{secrets.token_hex(16)}.webp", avatar, save=False)
+                new_avatar = user.avatar.name
+                fields.append("avatar")
+            elif remove_avatar and old_avatar:
+                user.avatar = ""
+                fields.append("avatar")
+            user.save(update_fields=fields)
+            user.expertise.set(tags_resolve(expertise))
+            user.interests.set(tags_resolve(interests))
+            if "avatar" in fields and old_avatar:
+                transaction.on_commit(lambda: storage.delete(old_avatar))
+    except BaseException:
+        if new_avatar:
+            storage.delete(new_avatar)
+            user.avatar.name = old_avatar
+        raise
+    return user
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def user_personal_data(*, user: User) -> dict[str, Any]:
+    """Everything the hub holds about a member (UK GDPR right of access), ready for json.dumps.
+
+    profiles' records first, then each app's registered exporter under its own name
+    (profiles.extensions.register_personal_data). No password hash and no two-factor secrets or
+    recovery codes: only which methods are set up.
+    """
+    council = user.council
+    data: dict[str, Any] = {
+        "exported_at": timezone.now().isoformat(),
+        "profile": {
+            "email": user.email,
+            "display_name": user.display_name,
+            "handle": user.handle,
+            "job_title": user.job_title,
+            "council": {"name": council.name, "slug": council.slug} if council else None,
+            "council_linked_via": user.council_linked_via,
+            "bio": user.bio,
+            "expertise": sorted(user.expertise.names()),
+            "interests": sorted(user.interests.names()),
+            "avatar": user.avatar.name or None,
+            "show_email": user.show_email,
+            "is_active": user.is_active,
+            "is_staff": user.is_staff,
+            "date_joined": _iso(user.date_joined),
+            "last_login": _iso(user.last_login),
+            "erased_at": _iso(user.erased_at),
+        },
+        "email_addresses": [
+            {"email": address.email, "verified": address.verified, "primary": address.primary}
+            for address in EmailAddress.objects.filter(user=user).order_by("-primary", "email")
+        ],
+        "two_factor_authentication": [
+            {"type": auth.type, "created_at": _iso(auth.created_at), "last_used_at": _iso(auth.last_used_at)}
+            for auth in Authenticator.objects.filter(user=user).order_by("created_at")
+        ],
+        "following": [
+            {"handle": f.followed.handle, "name": f.followed.public_name, "since": _iso(f.created_at)}
+            for f in Follow.objects.filter(follower=user).select_related("followed")
+        ],
+        "followers": [
+            {"handle": f.follower.handle, "name": f.follower.public_name, "since": _iso(f.created_at)}
+            for f in Follow.objects.filter(followed=user).select_related("follower")
+        ],
+        "notifications": [
+            {
+                "kind": n.kind,
+                "text": n.text,
+                "url": n.url,
+                "actor": n.actor.handle if n.actor else None,
+                "created_at": _iso(n.created_at),
+                "read_at": _iso(n.read_at),
+            }
+            for n in Notification.objects.filter(recipient=user).select_related("actor")
+        ],
+    }
+    for name, exporter in personal_data_exporters().items():
+        if name in data:
+            raise ImproperlyConfigured(f"Personal data exporter {name!r} would replace a section of profiles")
+        data[name] = exporter(user)
+    return data
+
+
+@transaction.atomic
+def user_erase(*, user: User, by: User | None = None) -> User:
+    """Erase a member's personal data (UK GDPR right to erasure). Irreversible; safe to run again.
+
+    The row stays, anonymised, so that what they wrote keeps an author, shown as "Former member"
+    (User.public_name). Every registered erasure handler runs first, inside this transaction, while the
+    member's records are still as they were. Their other sessions end by themselves: every auth backend
+    refuses an inactive user, and the new unusable password no longer matches the sessions' hash.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    for handler in erasure_handlers():
+        handler(user)
+    former_name, avatar_name = user.display_name, user.avatar.name
+    Follow.objects.filter(Q(follower=user) | Q(followed=user)).delete()
+    Notification.objects.filter(recipient=user).delete()
+    # Lines they caused in other inboxes stay, without their name ("Priya Shah started following you")
+    # or a link to a profile that is gone. Every such line starts with the actor's name: only that is
+    # replaced, so "Sam asked to join Samaritans Liaison" keeps the community's name whole.
+    if former_name:
+        Notification.objects.filter(actor=user, text__startswith=former_name).update(
+            text=Left(Concat(Value(FORMER_MEMBER), Substr("text", len(former_name) + 1)), 300)
+        )
+    Notification.objects.filter(actor=user).update(actor=None)
+    Notification.objects.filter(
+        target_type=ContentType.objects.get_for_model(User), target_id=user.pk
+    ).update(url="")
+    LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(User), object_id=str(user.pk)
+    ).update(object_repr=FORMER_MEMBER)
+    EmailAddress.objects.filter(user=user).delete()
+    Authenticator.objects.filter(user=user).delete()
+    user.expertise.clear()
+    user.interests.clear()
+    user.groups.clear()
+    user.user_permissions.clear()
+
+    user.display_name = FORMER_MEMBER
+    user.email = f"erased-{user.pk}@invalid.invalid"  # unique, and .invalid can never be delivered
+    user.handle = f"former-member-{user.pk}"  # "former-member" is reserved: no live handle collides
+    user.job_title = user.bio = user.bio_html = ""
+    user.avatar = ""
+    user.show_email = False
+    user.council, user.council_linked_via = None, ""
+    user.set_unusable_password()
+    user.is_active = user.is_staff = user.is_superuser = False
+    user.last_login = None
+    user.erased_at = user.erased_at or timezone.now()
+    user.save(
+        update_fields=[
+            "display_name",
+            "email",
+            "handle",
+            "job_title",
+            "bio",
+            "bio_html",
+            "avatar",
+            "show_email",
+            "council",
+            "council_linked_via",
+            "password",
+            "is_active",
+            "is_staff",
+            "is_superuser",
+            "last_login",
+            "erased_at",
+        ]
+    )
+    if avatar_name:
+        storage = User._meta.get_field("avatar").storage
+        transaction.on_commit(lambda: storage.delete(avatar_name))
+    logger.info(
+        "Erased account %s (requested by %s)",
+        user.pk,
+        "the member" if by is None or by.pk == user.pk else f"admin {by.pk}",
+    )
+    return user

@@ -1,5 +1,6 @@
 import factory
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 
 from profiles.models import Council, CouncilDomain, User
 
@@ -45,3 +46,55 @@ class UserFactory(factory.django.DjangoModelFactory):
 class AdminFactory(UserFactory):
     is_staff = True
     is_superuser = True
+
+
+class VerifiedMemberFactory(UserFactory):
+    """A member with a verified council affiliation: may create communities."""
+
+    council = factory.SubFactory(CouncilFactory)
+    council_linked_via = User.CouncilLink.ADMIN
+
+
+class CommunityFactory(factory.django.DjangoModelFactory):
+    """A community made through communities.services.community_create, so its owner membership, member
+    count and moderation log are as the site makes them. `owner` (default: a new verified member) becomes
+    its owner; `topics` is a list of names."""
+
+    class Meta:
+        model = "communities.Community"
+
+    name = factory.Sequence(lambda n: f"Community of practice {n}")
+    description = factory.LazyAttribute(lambda o: f"Officers working on {o.name.lower()}.")
+    about = ""
+    visibility = "open"
+    topics = factory.LazyFunction(list)
+    owner = factory.SubFactory(VerifiedMemberFactory)
+
+    @classmethod
+    def _create(cls, model_class, *, owner, **kwargs):
+        from communities.services import community_create
+
+        return community_create(creator=owner, **kwargs)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    """A membership row in any state and role, written directly (use the services to test transitions).
+    The community's member count is refreshed afterwards, as the services would."""
+
+    class Meta:
+        model = "communities.Membership"
+        skip_postgeneration_save = True
+
+    community = factory.SubFactory(CommunityFactory)
+    user = factory.SubFactory(UserFactory)
+    role = "member"
+    state = "active"
+    joined_at = factory.LazyAttribute(lambda o: o.created_at if o.state == "active" else None)
+    created_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def refresh_member_count(membership, create, extracted, **kwargs):
+        if create:
+            from communities.services import community_refresh_member_count
+
+            community_refresh_member_count(community=membership.community)

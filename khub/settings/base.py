@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "taggit",
     "profiles",
+    "communities",
     "khub",
 ]
 
@@ -75,6 +76,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "khub.context_processors.site",
+                "profiles.context_processors.inbox",  # unread notifications in the header, counted lazily
             ],
         },
     },

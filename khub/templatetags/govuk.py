@@ -1,4 +1,4 @@
-"""Template helpers that put GOV.UK Frontend classes and ARIA links on Django form widgets."""
+"""Template helpers for GOV.UK Frontend: classes and ARIA links on Django form widgets, pagination."""
 
 from django import template
 from django.forms import BoundField
@@ -61,3 +61,9 @@ def govuk_widget(field: BoundField) -> str:
 @register.filter
 def govuk_described_by(field: BoundField) -> str:
     return _described_by(field)
+
+
+@register.simple_tag
+def elided_pages(page_obj) -> list:
+    """Page numbers for the GOV.UK pagination component: 1 … 4 5 6 … 20 (Paginator.ELLIPSIS for the gaps)."""
+    return list(page_obj.paginator.get_elided_page_range(page_obj.number, on_each_side=1, on_ends=1))

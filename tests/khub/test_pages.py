@@ -3,6 +3,7 @@ import re
 import pytest
 from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.html import escape
 
 from khub import views
 
@@ -34,7 +35,7 @@ def test_members_get_their_home_page_with_their_council(client, member):
     member.council = None
     client.force_login(member)
     response = client.get("/")
-    assert f"Welcome, {member.display_name}" in response.text
+    assert f"Welcome, {escape(member.display_name)}" in response.text
     assert "independent member" in response.text
     assert 'action="/accounts/logout/"' in response.text
 

@@ -3,7 +3,7 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from khub import demo
-from profiles.models import Council, CouncilDomain, User
+from profiles.models import Council, CouncilDomain, Follow, Notification, User
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +45,16 @@ def test_demo_people_use_reserved_addresses_and_are_linked_to_councils_explicitl
     assert User.objects.filter(job_title="").count() == 0
 
 
+@override_settings(DEBUG=True)
+def test_demo_people_all_have_different_names():
+    call_command("seed_demo")
+    names = list(
+        User.objects.filter(email__endswith="@demo.khub.test").values_list("display_name", flat=True)
+    )
+    assert len(names) == demo.PEOPLE_COUNT + len(demo.DEMO_ACCOUNTS)
+    assert len(set(names)) == len(names), sorted(name for name in names if names.count(name) > 1)
+
+
 @override_settings(DEBUG=False)
 def test_seed_demo_refuses_to_run_with_debug_off():
     with pytest.raises(CommandError, match="--force"):
@@ -52,3 +62,67 @@ def test_seed_demo_refuses_to_run_with_debug_off():
     assert not User.objects.exists()
     call_command("seed_demo", "--force")
     assert User.objects.exists()
+
+
+@override_settings(DEBUG=True)
+def test_demo_people_have_profiles_and_follow_each_other_and_a_rerun_adds_nothing():
+    call_command("seed_demo")
+    counts = (Follow.objects.count(), Notification.objects.count())
+    call_command("seed_demo")
+    assert (Follow.objects.count(), Notification.objects.count()) == counts
+    member = User.objects.get(email="member@demo.khub.test")
+    assert "housing" in member.bio_html.lower()
+    assert member.expertise.count() >= 3
+    assert member.interests.count() >= 3
+    assert Follow.objects.filter(follower=member).count() >= 3
+    assert Follow.objects.filter(followed=member).exists()
+    assert not User.objects.filter(email__endswith="@demo.khub.test", bio_html="").exists()
+    assert User.objects.filter(show_email=True).exists()
+
+
+@override_settings(DEBUG=True)
+def test_seed_demo_makes_a_dozen_communities_across_the_three_visibilities_once():
+    from communities.models import Community, Membership
+
+    call_command("seed_demo")
+    counts = (Community.objects.count(), Membership.objects.count(), Notification.objects.count())
+    call_command("seed_demo")
+    assert (Community.objects.count(), Membership.objects.count(), Notification.objects.count()) == counts
+    assert counts[0] >= 12
+    assert set(Community.objects.values_list("visibility", flat=True)) == {"open", "restricted", "private"}
+    assert Membership.objects.filter(state="requested", community__visibility="restricted").exists()
+    assert Membership.objects.filter(state="invited", community__visibility="private").exists()
+    for community in Community.objects.all():
+        assert community.member_count == community.memberships.filter(state="active").count() > 1
+        assert community.memberships.filter(state="active", role="owner").exists()
+        assert community.about_html
+        assert community.topics.exists()
+
+
+@override_settings(DEBUG=True)
+def test_the_demo_logins_hold_the_roles_the_readme_promises():
+    from communities import permissions
+    from communities.models import Community, Membership
+
+    call_command("seed_demo")
+    facilitator = User.objects.get(email="facilitator@demo.khub.test")
+    member = User.objects.get(email="member@demo.khub.test")
+    outsider = User.objects.get(email="outsider@demo.khub.test")
+
+    facilitated = Community.objects.filter(
+        memberships__user=facilitator,
+        memberships__state="active",
+        memberships__role__in=["facilitator", "owner"],
+    )
+    open_one = facilitated.filter(visibility="open").first()
+    private_one = facilitated.filter(visibility="private").first()
+    assert open_one is not None
+    assert private_one is not None
+
+    assert Membership.objects.filter(user=member, community=open_one, state="active").exists()
+    assert Membership.objects.filter(user=member, state="active").count() >= 3
+    assert not Membership.objects.filter(user=member, community=private_one).exists()
+    assert not permissions.can_see(user=member, community=private_one)
+
+    assert not Membership.objects.filter(user=outsider).exists()
+    assert not permissions.visible_communities(outsider).filter(visibility="private").exists()

@@ -19,7 +19,10 @@ class Command(BaseCommand):
         password = settings.DEMO_PASSWORD
         report = demo.seed(password=password)
         self.stdout.write(
-            self.style.SUCCESS(f"Demo data ready: {report.councils} councils, {report.people} people.")
+            self.style.SUCCESS(
+                f"Demo data ready: {report.councils} councils, {report.people} people, "
+                f"{report.communities} communities."
+            )
         )
         self.stdout.write(
             f"Sign in at {settings.SITE_URL}/accounts/login/ with any of these, password '{password}':"

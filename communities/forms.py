@@ -1,0 +1,220 @@
+from django import forms
+from django.core.exceptions import ValidationError
+
+from communities.models import Community, Membership, ModerationLogEntry
+from communities.selectors import SORTS
+from profiles.forms import TagListField
+
+V = Community.Visibility
+
+# What each visibility means, in the words the create form and the community page use.
+VISIBILITY_HINTS = {
+    V.OPEN: "Listed in the directory. Any member can join at once and read its conversations.",
+    V.RESTRICTED: "Listed in the directory. People ask to join and a facilitator approves them. "
+    "Only members can read its conversations and see who belongs.",
+    V.PRIVATE: "Not listed. People join only when a facilitator invites them. To everyone else it "
+    "does not exist.",
+}
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its field when it names one, else at the top."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _limit(label: str) -> dict[str, str]:
+    return {"max_length": f"{label} must be %(limit_value)d characters or fewer"}
+
+
+class CommunityForm(forms.Form):
+    """Create a community (and, for the facilitators' settings page, change one). A plain Form: the
+    service validates again and saves; a ModelForm would write onto the instance while validating."""
+
+    name = forms.CharField(
+        label="Name",
+        max_length=Community._meta.get_field("name").max_length,
+        help_text="For example, Adult Social Care. No other community can have the same name.",
+        error_messages={"required": "Enter a name for the community", **_limit("Name")},
+        widget=forms.TextInput(attrs={"spellcheck": "true"}),
+    )
+    description = forms.CharField(
+        label="Short description",
+        max_length=Community._meta.get_field("description").max_length,
+        help_text="One sentence shown in the directory: who it is for and what it is about.",
+        error_messages={"required": "Enter a short description", **_limit("Short description")},
+    )
+    about = forms.CharField(
+        label="About this community (optional)",
+        required=False,
+        max_length=Community._meta.get_field("about").max_length,
+        help_text="What members talk about, who should join and any ground rules. You can use Markdown: "
+        "**bold**, *italic*, [link text](https://example.com) and lists starting with a hyphen.",
+        error_messages=_limit("About this community"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+    topics = TagListField(
+        noun="topic",
+        label="Topics (optional)",
+        help_text="Help people find it, for example: housing, homelessness prevention. "
+        "Separate topics with commas.",
+    )
+    visibility = forms.ChoiceField(
+        label="Who can find and join it",
+        choices=V.choices,
+        initial=V.OPEN,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select who can find and join the community"},
+        # GOV.UK radios with a hint under each choice (VISIBILITY_HINTS).
+        template_name="communities/browse/_visibility_field.html",
+    )
+
+    @staticmethod
+    def initial_for(community: Community) -> dict:
+        return {
+            "name": community.name,
+            "description": community.description,
+            "about": community.about,
+            "topics": sorted(community.topics.names(), key=str.lower),
+            "visibility": community.visibility,
+        }
+
+
+class JoinForm(forms.Form):
+    message = forms.CharField(
+        label="Message to the facilitators (optional)",
+        required=False,
+        max_length=Membership._meta.get_field("message").max_length,
+        help_text="Say who you are and why you would like to join.",
+        error_messages=_limit("Your message"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+SORT_LABELS = {"activity": "Recent activity", "members": "Most members", "newest": "Newest"}
+
+
+class DirectoryForm(forms.Form):
+    """The directory's GET form. A value that does not fit is reported and ignored; the others still apply."""
+
+    q = forms.CharField(
+        label="Name",
+        required=False,
+        max_length=100,
+        error_messages={"max_length": "Name must be %(limit_value)d characters or fewer"},
+    )
+    topic = forms.ChoiceField(
+        label="Topic", required=False, error_messages={"invalid_choice": "Select a topic from the list"}
+    )
+    sort = forms.ChoiceField(
+        label="Sort by",
+        required=False,
+        choices=[(key, SORT_LABELS[key]) for key in SORTS],
+        error_messages={"invalid_choice": "Select how to sort the communities"},
+    )
+
+    def __init__(self, *args, topics: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["topic"].choices = [("", "All topics"), *topics]
+
+    def filters(self) -> dict[str, str]:
+        self.is_valid()  # cleaned_data keeps only the fields that are valid
+        data = self.cleaned_data
+        return {
+            "query": data.get("q") or "",
+            "topic": data.get("topic") or "",
+            "sort": data.get("sort") or "activity",
+        }
+
+
+# --- Facilitators' pages (/communities/<slug>/manage/) ----------------------------------------------------
+MESSAGE_MAX = Membership._meta.get_field("message").max_length  # a message goes where a request's does
+REASON_MAX = ModerationLogEntry._meta.get_field("reason").max_length
+CHARACTER_COUNT = "communities/manage/_character_count.html"  # GOV.UK character count around a textarea
+
+
+class RequestDecisionForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[("approve", "Approve"), ("decline", "Decline")],
+        error_messages={
+            "required": "Choose approve or decline",
+            "invalid_choice": "Choose approve or decline",
+        },
+    )
+    message = forms.CharField(
+        label="Message to them (optional)",
+        required=False,
+        max_length=MESSAGE_MAX,
+        help_text="They see it with the decision in their notifications, shortened there if it is long.",
+        error_messages=_limit("Your message"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        template_name=CHARACTER_COUNT,
+    )
+
+
+class InviteSearchForm(forms.Form):
+    q = forms.CharField(
+        label="Name",
+        required=False,
+        max_length=100,
+        help_text="Part of the person's name, for example Priya.",
+        error_messages=_limit("Name"),
+    )
+
+
+class InviteForm(forms.Form):
+    # Checked in clean(): the error belongs at the top of the page, not on a hidden field.
+    user_id = forms.CharField(required=False, widget=forms.HiddenInput)
+    message = forms.CharField(
+        label="Message with the invitation (optional)",
+        required=False,
+        max_length=MESSAGE_MAX,
+        help_text="Why you are inviting them. They see it with the invitation.",
+        error_messages=_limit("Your message"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        template_name=CHARACTER_COUNT,
+    )
+
+    def clean(self):
+        data = super().clean()
+        user_id = str(data.get("user_id") or "")
+        if not user_id.isdigit():
+            raise ValidationError("Choose a person to invite")
+        data["user_id"] = int(user_id)
+        return data
+
+
+class MemberActionForm(forms.Form):
+    ACTIONS = ["promote", "demote", "make_owner", "remove", "ban", "unban", "cancel_invitation"]
+
+    action = forms.ChoiceField(
+        choices=[(action, action) for action in ACTIONS],
+        error_messages={"required": "Choose what to do", "invalid_choice": "Choose what to do"},
+    )
+    reason = forms.CharField(
+        label="Reason (optional)",
+        required=False,
+        max_length=REASON_MAX,
+        help_text=(
+            "They see it in their notification, shortened there if it is long. "
+            "The moderation log keeps it whole."
+        ),
+        error_messages=_limit("Reason"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        template_name=CHARACTER_COUNT,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if (self.data.get("action") or self.initial.get("action")) == "ban":
+            self.fields["reason"].label = "Reason for the ban"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "ban" and not data.get("reason", "").strip():
+            # A ban keeps someone out until it is lifted: the log must say why.
+            self.add_error("reason", "Enter the reason for the ban")
+        return data

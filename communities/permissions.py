@@ -1,0 +1,159 @@
+"""The one place that decides who may see, read and manage a community.
+
+Two forms of every rule: a check on one object (pages, actions) and a queryset filter (lists, search,
+feeds, digests). tests/communities/test_permissions.py generates users and communities and proves the two
+agree. Site admins (is_staff) see, read and manage every community: they answer for the whole hub.
+
+A private community does not exist for anyone outside it: checks raise Http404, never PermissionDenied.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from communities.models import Community, HubSettings, Membership
+
+V = Community.Visibility
+S = Membership.State
+R = Membership.Role
+LISTED = (V.OPEN, V.RESTRICTED)
+FACILITATOR_ROLES = (R.FACILITATOR, R.OWNER)
+
+
+def _signed_in(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def _is_site_admin(user) -> bool:
+    return _signed_in(user) and user.is_staff
+
+
+def membership_for(*, user, community: Community) -> Membership | None:
+    """The viewer's membership row, fetched once per community object and kept on it for the request."""
+    if not _signed_in(user):
+        return None
+    cache = community.__dict__.setdefault("_membership_cache", {})
+    if user.pk not in cache:
+        cache[user.pk] = Membership.objects.filter(community=community, user=user).first()
+    return cache[user.pk]
+
+
+def membership_forget(*, community: Community) -> None:
+    """Drop the memberships kept on this object: the services call it whenever they change one."""
+    community.__dict__.pop("_membership_cache", None)
+
+
+def membership_remember(*, user, community: Community, membership: Membership | None) -> None:
+    """Keep a membership fetched in bulk (one query for a page of cards) so the checks ask for no other."""
+    if _signed_in(user):
+        community.__dict__.setdefault("_membership_cache", {})[user.pk] = membership
+
+
+# --- Single-object checks: booleans ------------------------------------------------------------------
+def can_see(*, user, community: Community) -> bool:
+    """Whether the community exists for this user: its page, name and card."""
+    if not _signed_in(user):
+        return False
+    if user.is_staff or community.visibility in LISTED:
+        return True
+    membership = membership_for(user=user, community=community)
+    return membership is not None and membership.state in (S.ACTIVE, S.INVITED)
+
+
+def can_read(*, user, community: Community) -> bool:
+    """Whether the user may read what is said in it: conversations, members, stories for its audience."""
+    if not _signed_in(user):
+        return False
+    if user.is_staff or community.visibility == V.OPEN:
+        return True
+    membership = membership_for(user=user, community=community)
+    return membership is not None and membership.state == S.ACTIVE
+
+
+def can_participate(*, user, community: Community) -> bool:
+    """Whether the user may post, reply and react: active members only (site admins included)."""
+    if _is_site_admin(user):
+        return True
+    membership = membership_for(user=user, community=community)
+    return membership is not None and membership.state == S.ACTIVE
+
+
+def can_manage(*, user, community: Community) -> bool:
+    """Facilitators and owners of this community, and site admins."""
+    if _is_site_admin(user):
+        return True
+    membership = membership_for(user=user, community=community)
+    return membership is not None and membership.is_facilitator
+
+
+def can_create_community(*, user) -> bool:
+    if not _signed_in(user):
+        return False
+    if user.is_staff:
+        return True
+    if HubSettings.load().community_creation == HubSettings.CommunityCreation.ADMINS:
+        return False
+    return user.has_verified_affiliation
+
+
+# --- Single-object checks that raise -------------------------------------------------------------------
+def check_see(*, user, community: Community) -> None:
+    if not can_see(user=user, community=community):
+        raise Http404("No such community")
+
+
+def check_read(*, user, community: Community) -> None:
+    check_see(user=user, community=community)
+    if not can_read(user=user, community=community):
+        raise PermissionDenied("Only members of this community can see this.")
+
+
+def check_manage(*, user, community: Community) -> None:
+    check_see(user=user, community=community)
+    if not can_manage(user=user, community=community):
+        # A restricted community's outsiders and members know it exists: tell them plainly.
+        raise PermissionDenied("Only the community's facilitators can do this.")
+
+
+# --- Queryset filters ------------------------------------------------------------------------------
+def _membership_exists(user, states) -> Exists:
+    return Exists(Membership.objects.filter(community=OuterRef("pk"), user=user, state__in=states))
+
+
+def visible_communities(viewer) -> QuerySet[Community]:
+    """Every community that exists for the viewer (can_see)."""
+    if not _signed_in(viewer):
+        return Community.objects.none()
+    if viewer.is_staff:
+        return Community.objects.all()
+    invited_or_member = _membership_exists(viewer, (S.ACTIVE, S.INVITED))
+    return Community.objects.filter(Q(visibility__in=LISTED) | invited_or_member)
+
+
+def readable_communities(viewer) -> QuerySet[Community]:
+    """Every community whose content the viewer may read (can_read)."""
+    if not _signed_in(viewer):
+        return Community.objects.none()
+    if viewer.is_staff:
+        return Community.objects.all()
+    return Community.objects.filter(Q(visibility=V.OPEN) | _membership_exists(viewer, (S.ACTIVE,)))
+
+
+def managed_communities(viewer) -> QuerySet[Community]:
+    """Every community the viewer may manage (can_manage)."""
+    if not _signed_in(viewer):
+        return Community.objects.none()
+    if viewer.is_staff:
+        return Community.objects.all()
+    return Community.objects.filter(
+        Exists(
+            Membership.objects.filter(
+                community=OuterRef("pk"), user=viewer, state=S.ACTIVE, role__in=FACILITATOR_ROLES
+            )
+        )
+    )
+
+
+def readable_community_ids(viewer):
+    """A subquery of readable community ids, for filtering other apps' rows (threads, stories) in SQL."""
+    return readable_communities(viewer).values("pk")

@@ -1,0 +1,48 @@
+"""Template helpers for the community pages: what a visibility means and how to name a membership."""
+
+from django import template
+
+from communities.forms import VISIBILITY_HINTS
+from communities.models import Membership
+
+register = template.Library()
+
+S = Membership.State
+R = Membership.Role
+
+# (label, GOV.UK tag colour) of the viewer's membership on cards and profile lists. Left and removed say
+# nothing: the person is back where everyone else is.
+_MEMBERSHIP_TAGS = {
+    S.REQUESTED: ("Requested", "yellow"),
+    S.INVITED: ("Invited", "turquoise"),
+    S.DECLINED: ("Request declined", "grey"),
+    S.BANNED: ("Banned", "red"),
+}
+_ROLE_TAGS = {
+    R.OWNER: ("Owner", "purple"),
+    R.FACILITATOR: ("Facilitator", "purple"),
+    R.MEMBER: ("Member", "green"),
+}
+VISIBILITY_COLOURS = {"open": "teal", "restricted": "orange", "private": "magenta"}
+
+
+@register.filter
+def visibility_hint(value: str) -> str:
+    return VISIBILITY_HINTS.get(value, "")
+
+
+@register.filter
+def visibility_colour(value: str) -> str:
+    return VISIBILITY_COLOURS.get(value, "grey")
+
+
+@register.inclusion_tag("communities/_membership_tag.html")
+def membership_tag(membership: Membership | None) -> dict:
+    """A GOV.UK tag saying where the viewer stands: Owner, Facilitator, Member, Requested, Invited..."""
+    if membership is None:
+        return {"label": ""}
+    if membership.state == S.ACTIVE:
+        label, colour = _ROLE_TAGS[membership.role]
+    else:
+        label, colour = _MEMBERSHIP_TAGS.get(membership.state, ("", ""))
+    return {"label": label, "colour": colour}

@@ -1,0 +1,109 @@
+"""How the apps above profiles add to a person's pages and records without profiles importing them.
+
+Imports point one way (practice -> communities -> profiles), yet a profile page lists a member's
+communities, the data export covers every app's records and account erasure must reach them too. Each
+app registers its part here from its AppConfig.ready(); profiles calls whatever is registered.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import HttpRequest
+
+
+@dataclass(frozen=True)
+class ProfileSection:
+    """A block on /people/<handle>/ or /councils/<slug>/: a heading, a template and its context.
+
+    Order is registration order. The template is rendered with the page's context plus `section` and the
+    keys of `context`.
+    """
+
+    title: str
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One thing a member wrote (a thread, a post, a story), for "Recent contributions" on their profile."""
+
+    kind: str  # "Conversation", "Reply", "Story", ...
+    title: str
+    url: str
+    created_at: Any  # an aware datetime: the profile merges every app's contributions newest first
+    where: str = ""  # the community or library it lives in
+
+
+# (viewer, person, limit) -> at most `limit` of the person's newest contributions that the VIEWER may
+# read, filtered in SQL through the app's permissions, with a fixed number of queries.
+ContributionsProvider = Callable[[Any, Any, int], list[Contribution]]
+# (viewer, person) -> a section, or None to show nothing. Must be filtered to what the viewer may see
+# and run a fixed number of queries: the profile page's query count is pinned.
+ProfileSectionProvider = Callable[[Any, Any], ProfileSection | None]
+# (viewer, council) -> a section on /councils/<slug>/ ("what it shared and what it repeated", once practice
+# lands), or None. The same rules as profile sections: filtered to the viewer, a fixed number of queries.
+CouncilSectionProvider = Callable[[Any, Any], ProfileSection | None]
+# user -> JSON-serialisable records of that member, under the exporter's name.
+PersonalDataExporter = Callable[[Any], Any]
+# user -> None: remove or anonymise the app's personal data of that member, inside the erasure transaction.
+ErasureHandler = Callable[[Any], None]
+
+_profile_sections: list[ProfileSectionProvider] = []
+_council_sections: list[CouncilSectionProvider] = []
+_exporters: dict[str, PersonalDataExporter] = {}
+_erasure_handlers: list[ErasureHandler] = []
+_contributions: list[ContributionsProvider] = []
+
+
+def register_contributions(provider: ContributionsProvider) -> ContributionsProvider:
+    if provider not in _contributions:
+        _contributions.append(provider)
+    return provider
+
+
+def recent_contributions(*, viewer, person, limit: int = 10) -> list[Contribution]:
+    """The person's newest contributions across every app, newest first, as the viewer may see them."""
+    found = [item for provider in _contributions for item in provider(viewer, person, limit)]
+    return sorted(found, key=lambda item: item.created_at, reverse=True)[:limit]
+
+
+def register_profile_section(provider: ProfileSectionProvider) -> ProfileSectionProvider:
+    if provider not in _profile_sections:
+        _profile_sections.append(provider)
+    return provider
+
+
+def register_council_section(provider: CouncilSectionProvider) -> CouncilSectionProvider:
+    if provider not in _council_sections:
+        _council_sections.append(provider)
+    return provider
+
+
+def register_personal_data(name: str, exporter: PersonalDataExporter) -> None:
+    _exporters[name] = exporter
+
+
+def register_erasure(handler: ErasureHandler) -> ErasureHandler:
+    if handler not in _erasure_handlers:
+        _erasure_handlers.append(handler)
+    return handler
+
+
+def profile_sections(*, viewer, person, request: HttpRequest | None = None) -> list[ProfileSection]:
+    sections = (provider(viewer, person) for provider in _profile_sections)
+    return [section for section in sections if section is not None]
+
+
+def council_sections(*, viewer, council) -> list[ProfileSection]:
+    sections = (provider(viewer, council) for provider in _council_sections)
+    return [section for section in sections if section is not None]
+
+
+def personal_data_exporters() -> dict[str, PersonalDataExporter]:
+    return dict(_exporters)
+
+
+def erasure_handlers() -> list[ErasureHandler]:
+    return list(_erasure_handlers)

@@ -1,0 +1,27 @@
+"""Who may see whom. Every people surface (directory, profiles, follower lists, councils, avatars) uses these.
+
+Every signed-in member sees every other member who is still on the hub: deactivated and erased members
+are gone from every list and their pages give 404. An email address is shown only where its owner chose
+to show it, to the owner themselves and to site admins.
+"""
+
+from django.db.models import Q, QuerySet
+
+from profiles.models import User
+
+# The same rule as a filter on a related user ("follower__" + ...), for follows and counts.
+ON_THE_HUB = {"is_active": True, "erased_at__isnull": True}
+
+
+def on_the_hub(prefix: str = "") -> Q:
+    return Q(**{f"{prefix}{key}": value for key, value in ON_THE_HUB.items()})
+
+
+def visible_people(viewer: User) -> QuerySet[User]:
+    return User.objects.filter(on_the_hub())
+
+
+def can_see_email(*, viewer: User, person: User) -> bool:
+    if not viewer.is_authenticated:
+        return False
+    return person.show_email or viewer.pk == person.pk or viewer.is_staff

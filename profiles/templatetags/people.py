@@ -1,0 +1,33 @@
+"""Template helpers for the people and council pages (templates/profiles/people/, councils/, settings/)."""
+
+import posixpath
+
+from django import template
+from django.urls import reverse
+
+from profiles.extensions import ProfileSection
+from profiles.permissions import can_see_email
+
+register = template.Library()
+
+
+@register.filter
+def avatar_url(person) -> str:
+    """Where the person's avatar is served (profiles:avatar), or "" when they have none."""
+    if not person.avatar:
+        return ""
+    filename = posixpath.basename(person.avatar.name)
+    return reverse("profiles:avatar", kwargs={"handle": person.handle, "filename": filename})
+
+
+@register.filter
+def email_visible_to(person, viewer) -> bool:
+    return can_see_email(viewer=viewer, person=person)
+
+
+@register.simple_tag(takes_context=True)
+def render_section(context, section: ProfileSection) -> str:
+    """Render a registered section's template with the page's context plus `section` and its context."""
+    section_template = context.template.engine.get_template(section.template)
+    with context.push(section=section, **section.context):
+        return section_template.render(context)

@@ -1,0 +1,80 @@
+"""The people pages run a fixed number of queries, whatever the number of people on them.
+
+Each page is measured with 5 and with 50 people (every one with a council, expertise tags, an avatar and
+follows) and must run the same number of queries, at most the pinned figure. The figures include the
+session and user lookups of the signed-in request and the header's unread-notification count.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.factories import CouncilFactory, UserFactory
+from tests.profiles.people_helpers import follow, give_profile
+
+pytestmark = pytest.mark.django_db
+
+# session, user, header unread count, then: council and expertise choices, COUNT, page, expertise tags
+DIRECTORY_QUERIES = 8
+# session, user, header unread count, then: the person with counts, expertise, interests, and one
+# query for the communities section (registered by communities through profiles.extensions)
+PROFILE_QUERIES = 7
+FOLLOWS_QUERIES = 7
+COUNCIL_QUERIES = 7
+COUNCILS_QUERIES = 5
+
+
+def _world():
+    councils = [CouncilFactory() for _ in range(3)]
+    star = give_profile(
+        UserFactory(council=councils[0]), expertise=["Housing", "Planning"], interests=["Net zero"]
+    )
+    viewer = UserFactory(council=councils[1])
+    follow(viewer, star)
+    return viewer, star, councils
+
+
+def _add_people(star, councils, count: int) -> None:
+    for number in range(count):
+        person = UserFactory(council=councils[number % 3], show_email=number % 2 == 0)
+        give_profile(person, expertise=[f"Topic {person.pk}", "Housing", "Procurement", "Waste"])
+        follow(person, star)
+        follow(star, person)
+
+
+def _pages(star, council):
+    return {
+        "directory": (reverse("profiles:people") + "?expertise=housing&sort=recent", DIRECTORY_QUERIES),
+        "search": (reverse("profiles:people") + "?q=a&region=south_west", DIRECTORY_QUERIES),
+        "profile": (reverse("profiles:profile", kwargs={"handle": star.handle}), PROFILE_QUERIES),
+        "followers": (reverse("profiles:followers", kwargs={"handle": star.handle}), FOLLOWS_QUERIES),
+        "following": (reverse("profiles:following", kwargs={"handle": star.handle}), FOLLOWS_QUERIES),
+        "council": (reverse("profiles:council", kwargs={"slug": council.slug}), COUNCIL_QUERIES),
+        "councils": (reverse("profiles:councils"), COUNCILS_QUERIES),
+    }
+
+
+def _measure(client, pages) -> dict[str, int]:
+    counts = {}
+    for name, (url, _) in pages.items():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.context["page_obj" if name != "profile" else "person"], name  # not an empty page
+        counts[name] = len(queries)
+    return counts
+
+
+def test_people_pages_run_the_same_few_queries_for_5_and_50_people(client, django_assert_max_num_queries):
+    viewer, star, councils = _world()
+    pages = _pages(star, councils[0])
+    client.force_login(viewer)
+    _add_people(star, councils, 5)
+    with_5 = _measure(client, pages)
+    _add_people(star, councils, 45)
+    with_50 = _measure(client, pages)
+    assert with_50 == with_5
+    for name, (url, limit) in pages.items():
+        with django_assert_max_num_queries(limit, info=name):
+            client.get(url)

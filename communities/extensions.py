@@ -1,7 +1,11 @@
 """What communities adds to a person's records through profiles.extensions (registered from apps.ready()):
-the "Communities" section of a profile page, the data export and account erasure."""
+the "Communities" section of a profile page, the data export and account erasure; and, through a signal,
+member counts that follow a site admin deactivating or reactivating someone."""
 
 from typing import Any
+
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 
 from communities import selectors, services
 from communities.models import Community, Membership, ModerationLogEntry
@@ -11,6 +15,7 @@ from profiles.extensions import (
     register_personal_data,
     register_profile_section,
 )
+from profiles.models import User
 
 
 def _iso(moment) -> str | None:
@@ -90,3 +95,12 @@ def erase_memberships(user) -> None:
     for community in Community.objects.filter(pk__in=community_ids):
         services.community_refresh_member_count(community=community)
         services.community_ensure_owner(community=community)
+
+
+@receiver(post_save, sender=User, dispatch_uid="communities_recount_on_activation")
+def recount_when_activation_may_have_changed(sender, instance, created, update_fields=None, **kwargs) -> None:
+    """A deactivated member drops out of every members page, so out of its count; reactivated, back in.
+    Saves naming their fields without is_active (sign-in's last_login, profile edits) cost nothing."""
+    if created or (update_fields is not None and "is_active" not in update_fields):
+        return
+    services.communities_refresh_member_counts_of(user=instance)

@@ -8,7 +8,8 @@ private community to someone outside it raises Http404 through the permission ch
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Case, When
+from django.db.models import Case, Count, OuterRef, Subquery, When
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -94,6 +95,22 @@ def community_refresh_member_count(*, community: Community) -> int:
     Community.objects.filter(pk=community.pk).update(member_count=count)
     community.member_count = count
     return count
+
+
+def communities_refresh_member_counts_of(*, user: User) -> int:
+    """Recount every community the person is an active member of: their being on the hub or not changes
+    whom the members page lists. One UPDATE, however many communities. Returns how many were recounted."""
+    counted = (
+        Membership.objects.filter(
+            community=OuterRef("pk"), state=S.ACTIVE, user__is_active=True, user__erased_at__isnull=True
+        )
+        .order_by()
+        .values("community")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    theirs = Membership.objects.filter(user=user, state=S.ACTIVE).values("community_id")
+    return Community.objects.filter(pk__in=theirs).update(member_count=Coalesce(Subquery(counted), 0))
 
 
 def _lock_community(community: Community) -> None:

@@ -11,6 +11,7 @@ from communities import services
 from communities.models import Community, HubSettings, Membership, ModerationLogEntry
 from tests.communities.helpers import person_as
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory, VerifiedMemberFactory
+from tests.profiles.people_helpers import admin_user_change
 
 pytestmark = pytest.mark.django_db
 
@@ -265,3 +266,23 @@ def test_switching_creation_to_admins_only_forbids_the_create_page_to_everyone_e
     response = client.get(reverse("communities:create"))
     assert response.status_code == 403
     assert "only site admins create communities" in response.text
+
+
+def test_deactivating_someone_in_the_admin_takes_them_out_of_every_member_count_and_back(client, site_admin):
+    communities = [CommunityFactory(visibility=v) for v in ("open", "restricted", "private")]
+    person = UserFactory()
+    for community in communities:
+        MembershipFactory(community=community, user=person)
+        services.community_refresh_member_count(community=community)
+    client.force_login(site_admin)
+
+    def counts():
+        return [Community.objects.get(pk=c.pk).member_count for c in communities]
+
+    assert counts() == [2, 2, 2]  # the owner and the person
+    response = admin_user_change(client, person, is_active=None)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert counts() == [1, 1, 1]
+    response = admin_user_change(client, person, is_active="on")
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert counts() == [2, 2, 2]

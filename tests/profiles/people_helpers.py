@@ -2,6 +2,7 @@
 
 import io
 
+from django.urls import reverse
 from PIL import Image
 
 from profiles.models import User
@@ -31,3 +32,28 @@ def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (64, 48), colour="teal
     mode = "RGBA" if fmt in {"PNG", "WEBP"} else "RGB"
     Image.new(mode, size, colour).save(buffer, format=fmt, **save)
     return buffer.getvalue()
+
+
+def admin_user_change(client, person: User, **changes):
+    """POST the admin's change form for `person` as it stands, with `changes` applied; a change set to
+    None leaves the field out, as an unticked checkbox does. The client must be signed in as a site admin."""
+    url = reverse("admin:profiles_user_change", args=[person.pk])
+    form = client.get(url).context["adminform"].form
+    skip = {"groups", "user_permissions"}
+    data = {k: v for k, v in form.initial.items() if v is not None and k not in skip}
+    data.update(
+        {
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "09:00:00",
+            "emailaddress_set-TOTAL_FORMS": "0",
+            "emailaddress_set-INITIAL_FORMS": "0",
+        }
+    )
+    data.pop("date_joined", None)
+    data.pop("last_login", None)
+    for field, value in changes.items():
+        if value is None:
+            data.pop(field, None)
+        else:
+            data[field] = value
+    return client.post(url, data)

@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from profiles.models import User
 from tests.factories import CouncilDomainFactory, CouncilFactory, UserFactory
+from tests.profiles.people_helpers import admin_user_change
 
 pytestmark = pytest.mark.django_db
 
@@ -91,23 +92,7 @@ def test_a_site_admin_setting_a_council_records_an_asserted_link(client, site_ad
     council = CouncilFactory()
     person = UserFactory()
     client.force_login(site_admin)
-    url = reverse("admin:profiles_user_change", args=[person.pk])
-    form = client.get(url).context["adminform"].form
-    data = {
-        k: v for k, v in form.initial.items() if v is not None and k not in {"groups", "user_permissions"}
-    }
-    data.update(
-        {
-            "council": council.pk,
-            "date_joined_0": "2026-01-01",
-            "date_joined_1": "09:00:00",
-            "emailaddress_set-TOTAL_FORMS": "0",
-            "emailaddress_set-INITIAL_FORMS": "0",
-        }
-    )
-    data.pop("date_joined", None)
-    data.pop("last_login", None)
-    response = client.post(url, data)
+    response = admin_user_change(client, person, council=council.pk)
     assert response.status_code == 302, response.context["adminform"].form.errors
     person.refresh_from_db()
     assert (person.council, person.council_linked_via) == (council, User.CouncilLink.ADMIN)

@@ -18,7 +18,9 @@ class Community(models.Model):
         RESTRICTED = "restricted", "Restricted"
         PRIVATE = "private", "Private"
 
-    name = models.CharField(max_length=100, unique=True)
+    # Unique (whatever the case) among listed communities only: a private community does not exist for
+    # outsiders, so its name cannot be "taken" for them. The services refuse a name the creator can see.
+    name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=100, unique=True)
     description = models.CharField("short description", max_length=200)
     about = models.TextField(blank=True, max_length=10000, help_text="Markdown.")
@@ -37,7 +39,12 @@ class Community(models.Model):
         ordering = ["name"]
         verbose_name_plural = "communities"
         constraints = [
-            models.UniqueConstraint(Lower("name"), name="communities_community_name_ci_unique"),
+            models.UniqueConstraint(
+                Lower("name"),
+                condition=models.Q(visibility__in=["open", "restricted"]),
+                name="communities_listed_name_ci_unique",
+                violation_error_message="A listed community already has that name.",
+            ),
         ]
         indexes = [
             models.Index(fields=["visibility", "-last_activity_at"]),

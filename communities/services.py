@@ -146,17 +146,29 @@ def _check_about(about: str) -> None:
         raise ValidationError({"about": f"About this community must be {limit} characters or fewer."})
 
 
-def _validate_name(*, name: str, exclude_pk: int | None = None) -> str:
+NAME_TAKEN = "That name is already taken. Choose another name."
+
+
+def _validate_name(*, name: str, viewer: User, exclude_pk: int | None = None) -> str:
     name = " ".join(name.split())
     if not name:
         raise ValidationError({"name": "Enter a name for the community."})
-    clash = Community.objects.filter(name__iexact=name)
+    # Only names the viewer can see are taken for them: a private community's name must not give it away.
+    clash = permissions.visible_communities(viewer).filter(name__iexact=name)
     if exclude_pk:
         clash = clash.exclude(pk=exclude_pk)
     if clash.exists():
-        # Says nothing about the other community (it may be private): only that the name is taken.
-        raise ValidationError({"name": "That name is already taken. Choose another name."})
+        raise ValidationError({"name": NAME_TAKEN})
     return name
+
+
+def _save_named(community: Community, **save) -> None:
+    """Save, turning the database's refusal of a listed name taken meanwhile into the form's message."""
+    try:
+        with transaction.atomic():
+            community.save(**save)
+    except IntegrityError as error:
+        raise ValidationError({"name": NAME_TAKEN}) from error
 
 
 def _free_slug(name: str) -> str:
@@ -182,7 +194,7 @@ def community_create(
 ) -> Community:
     if not permissions.can_create_community(user=creator):
         raise PermissionDenied("You cannot create a community.")
-    name = _validate_name(name=name)
+    name = _validate_name(name=name, viewer=creator)
     topics = _clean_topics(topics or [])
     _check_about(about)
     now = timezone.now()
@@ -197,12 +209,8 @@ def community_create(
         created_at=now,
         last_activity_at=now,
     )
-    community.full_clean()
-    try:
-        with transaction.atomic():
-            community.save()
-    except IntegrityError as error:  # a concurrent create with the same name
-        raise ValidationError({"name": "That name is already taken. Choose another name."}) from error
+    community.full_clean(validate_constraints=False)  # the name was checked above, as the creator sees it
+    _save_named(community)
     community.topics.set(tags_resolve(topics))
     Membership.objects.create(
         community=community, user=creator, role=R.OWNER, state=S.ACTIVE, joined_at=now, updated_at=now
@@ -226,15 +234,15 @@ def community_update(
 ) -> Community:
     permissions.check_manage(user=actor, community=community)
     was_open = community.is_open
-    community.name = _validate_name(name=name, exclude_pk=community.pk)
+    community.name = _validate_name(name=name, viewer=actor, exclude_pk=community.pk)
     _check_about(about)
     community.description = description.strip()
     community.about = about
     community.about_html = markdown_render(about)
     community.visibility = visibility
     topics = _clean_topics(topics or [])
-    community.full_clean()
-    community.save(update_fields=["name", "description", "about", "about_html", "visibility"])
+    community.full_clean(validate_constraints=False)
+    _save_named(community, update_fields=["name", "description", "about", "about_html", "visibility"])
     community.topics.set(tags_resolve(topics))
     _log(community=community, actor=actor, action=A.SETTINGS_CHANGED)
     if community.is_open and not was_open:

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.http import Http404
 
 from communities import services
@@ -239,3 +240,38 @@ def test_an_over_long_invitation_message_or_reason_is_refused_and_changes_nothin
     assert Membership.objects.get(user=member).state == S.ACTIVE
     assert not Notification.objects.filter(recipient__in=[person, member]).exists()
     assert not ModerationLogEntry.objects.exclude(action="created").exists()
+
+
+def test_a_private_communitys_name_is_not_taken_for_people_who_cannot_see_it():
+    hidden = CommunityFactory(name="Heads of Digital", visibility="private")
+    outsider = VerifiedMemberFactory()
+    created = _create(outsider, name="heads of digital", visibility="restricted")
+    assert created.slug != hidden.slug
+    # whoever can see the private one is told the name is taken, as for any name they can see
+    with pytest.raises(ValidationError) as raised:
+        _create(hidden.created_by, name="Heads of Digital", visibility="private")
+    assert raised.value.message_dict["name"] == ["That name is already taken. Choose another name."]
+    assert Community.objects.filter(name__iexact="heads of digital").count() == 2
+
+
+def test_opening_a_private_community_whose_name_a_listed_one_has_is_refused_and_changes_nothing():
+    private = CommunityFactory(name="Procurement", visibility="private")
+    CommunityFactory(name="Procurement", visibility="open")  # its creator cannot see the private one
+    with pytest.raises(ValidationError) as raised:
+        services.community_update(
+            actor=private.created_by,
+            community=private,
+            name="Procurement",
+            description=private.description,
+            visibility="open",
+        )
+    assert raised.value.message_dict["name"] == ["That name is already taken. Choose another name."]
+    private.refresh_from_db()
+    assert private.visibility == "private"
+
+
+def test_the_database_keeps_listed_names_unique_whatever_the_case():
+    CommunityFactory(name="Procurement", visibility="open")
+    Community.objects.create(name="PROCUREMENT", slug="procurement-b", description="x", visibility="private")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Community.objects.create(name="procurement", slug="procurement-c", description="x", visibility="open")

@@ -95,45 +95,28 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
     return _act(request, community, action)
 
 
-@require_POST
-def withdraw(request: HttpRequest, slug: str) -> HttpResponse:
-    community = community_or_404(request, slug)
+def _own_membership_action(service, done: str):
+    """A POST view that runs `service` on the signed-in person's own membership and says `done`
+    (formatted with the community's name)."""
 
-    def action() -> str:
-        services.membership_withdraw_request(user=request.user, community=community)
-        return f"You withdrew your request to join {community.name}."
+    @require_POST
+    def view(request: HttpRequest, slug: str) -> HttpResponse:
+        community = community_or_404(request, slug)
 
-    return _act(request, community, action)
+        def action() -> str:
+            service(user=request.user, community=community)
+            return done.format(name=community.name)
 
+        return _act(request, community, action)
 
-@require_POST
-def leave(request: HttpRequest, slug: str) -> HttpResponse:
-    community = community_or_404(request, slug)
-
-    def action() -> str:
-        services.membership_leave(user=request.user, community=community)
-        return f"You left {community.name}."
-
-    return _act(request, community, action)
+    return view
 
 
-@require_POST
-def invitation_accept(request: HttpRequest, slug: str) -> HttpResponse:
-    community = community_or_404(request, slug)
-
-    def action() -> str:
-        services.invitation_accept(user=request.user, community=community)
-        return f"You joined {community.name}."
-
-    return _act(request, community, action)
-
-
-@require_POST
-def invitation_decline(request: HttpRequest, slug: str) -> HttpResponse:
-    community = community_or_404(request, slug)
-
-    def action() -> str:
-        services.invitation_decline(user=request.user, community=community)
-        return f"You declined the invitation to join {community.name}."
-
-    return _act(request, community, action)
+withdraw = _own_membership_action(
+    services.membership_withdraw_request, "You withdrew your request to join {name}."
+)
+leave = _own_membership_action(services.membership_leave, "You left {name}.")
+invitation_accept = _own_membership_action(services.invitation_accept, "You joined {name}.")
+invitation_decline = _own_membership_action(
+    services.invitation_decline, "You declined the invitation to join {name}."
+)

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -141,6 +142,15 @@ class ModerationLogEntry(models.Model):
         REMOVED = "removed", "Removed a member"
         BANNED = "banned", "Banned a member"
         UNBANNED = "unbanned", "Lifted a ban"
+        PINNED = "pinned", "Pinned a conversation"
+        UNPINNED = "unpinned", "Unpinned a conversation"
+        LOCKED = "locked", "Locked a conversation"
+        UNLOCKED = "unlocked", "Unlocked a conversation"
+        POST_HIDDEN = "post_hidden", "Hid a post"
+        POST_UNHIDDEN = "post_unhidden", "Restored a hidden post"
+        MOVED_OUT = "moved_out", "Moved a conversation to another community"
+        MOVED_IN = "moved_in", "Moved a conversation here"
+        REPORT_DISMISSED = "report_dismissed", "Dismissed a report"
 
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="moderation_log")
     actor = models.ForeignKey(
@@ -151,6 +161,9 @@ class ModerationLogEntry(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     reason = models.TextField(blank=True, max_length=2000)
+    # What a conversation action was about (the post's text stays on the post, hidden from readers).
+    thread = models.ForeignKey("Thread", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    post = models.ForeignKey("Post", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -176,6 +189,12 @@ class HubSettings(models.Model):
         choices=CommunityCreation.choices,
         default=CommunityCreation.VERIFIED,
     )
+    posts_per_minute = models.PositiveSmallIntegerField(
+        "posts a member may write per minute",
+        default=10,
+        validators=[MinValueValidator(1)],
+        help_text="Conversations and replies together. Site admins are not limited.",
+    )
 
     class Meta:
         verbose_name = "hub settings"
@@ -192,3 +211,183 @@ class HubSettings(models.Model):
     def load(cls) -> "HubSettings":
         settings_row, _ = cls.objects.get_or_create(pk=1)
         return settings_row
+
+
+# --- Conversations ---------------------------------------------------------------------------------------
+PATH_STEP = 6  # digits per level of Post.path: 999,999 posts per thread
+PATH_MAX_DEPTH = 60  # deeper replies are filed beside their parent (they still say whom they reply to)
+
+
+class ThreadTag(TaggedItemBase):
+    content_object = models.ForeignKey("Thread", on_delete=models.CASCADE, related_name="+")
+
+
+class Thread(models.Model):
+    class Kind(models.TextChoices):
+        DISCUSSION = "discussion", "Discussion"
+        QUESTION = "question", "Question"
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="threads")
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.DISCUSSION)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="threads")
+    tags = TaggableManager("Tags", through=ThreadTag, blank=True, related_name="threads")
+    pinned = models.BooleanField(default=False)
+    locked = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_activity_at = models.DateTimeField(default=timezone.now)
+    # Kept by the services (F() updates under the thread's row lock): lists show them without a count.
+    reply_count = models.PositiveIntegerField(default=0, editable=False)
+    # The next Post.path segment; only ever read and bumped under the thread's row lock.
+    post_sequence = models.PositiveIntegerField(default=0, editable=False)
+    opening_post = models.OneToOneField(
+        "Post", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    answer = models.ForeignKey(
+        "Post", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+
+    class Meta:
+        ordering = ["-pinned", "-last_activity_at", "-pk"]
+        indexes = [
+            # The community's conversation list: pinned first, then latest activity.
+            models.Index(fields=["community", "-pinned", "-last_activity_at"], name="communities_thread_list"),
+            models.Index(fields=["author", "-created_at"], name="communities_thread_author"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_question(self) -> bool:
+        return self.kind == self.Kind.QUESTION
+
+    @property
+    def is_answered(self) -> bool:
+        return self.answer_id is not None
+
+
+class Post(models.Model):
+    """A thread's opening post or a reply. `path` orders the tree depth-first: the parent's path plus a
+    fixed-width, zero-padded sequence number, so ORDER BY path is the reading order and a page of a long
+    thread is a range scan on (thread, path) — no OFFSET, no recursive query."""
+
+    class State(models.TextChoices):
+        VISIBLE = "visible", "Visible"
+        DELETED = "deleted", "Deleted by its author"
+        HIDDEN = "hidden", "Hidden by a facilitator"
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts")
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="replies")
+    path = models.CharField(max_length=PATH_STEP * PATH_MAX_DEPTH, editable=False)
+    depth = models.PositiveSmallIntegerField(default=0, editable=False)  # 0: the opening post
+    body = models.TextField()
+    body_html = models.TextField(editable=False)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.VISIBLE)
+    # Kept for the moderation log and the facilitators; readers see a notice instead of the text.
+    moderation_reason = models.TextField(blank=True, max_length=2000)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    helpful_count = models.PositiveIntegerField(default=0, editable=False)
+    # Set once the watchers and mentioned members were told; a periodic sweep retries the rest (a worker or
+    # Redis down when the post was saved loses no notice).
+    notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["thread", "path"]
+        constraints = [
+            models.UniqueConstraint(fields=["thread", "path"], name="communities_post_path_unique"),
+        ]
+        indexes = [
+            # The rate limit and a member's contributions: their newest posts.
+            models.Index(fields=["author", "-created_at"], name="communities_post_author"),
+            models.Index(
+                fields=["created_at"], condition=models.Q(notified_at__isnull=True), name="communities_post_unsent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Post {self.pk} in {self.thread_id}"
+
+    @property
+    def is_visible(self) -> bool:
+        return self.state == self.State.VISIBLE
+
+    @property
+    def is_opening(self) -> bool:
+        return self.depth == 0
+
+
+class PostRevision(models.Model):
+    """The text a post had before an edit: the history facilitators (and the author) can read."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    body = models.TextField()
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)  # when this text was replaced
+
+    class Meta:
+        ordering = ["post", "-created_at", "-pk"]
+
+
+class PostReaction(models.Model):
+    """A member found a post helpful. One per member and post."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reactions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="post_reactions")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["post", "user"], name="communities_reaction_once")]
+        indexes = [models.Index(fields=["user", "post"], name="communities_reaction_user")]
+
+
+class ThreadWatch(models.Model):
+    """Whether a member hears about new replies: watching (set when they start or reply) or muted."""
+
+    class State(models.TextChoices):
+        WATCHING = "watching", "Watching"
+        MUTED = "muted", "Muted"
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="watches")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="thread_watches")
+    state = models.CharField(max_length=8, choices=State.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["thread", "user"], name="communities_watch_once")]
+
+
+class PostReport(models.Model):
+    """A member asks the facilitators to look at a post. Open until a facilitator hides it or dismisses it."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Post hidden"
+        DISMISSED = "dismissed", "Dismissed"
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="post_reports")
+    reason = models.TextField(max_length=1000)
+    state = models.CharField(max_length=9, choices=State.choices, default=State.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # One open report per member and post: reporting twice says nothing new.
+            models.UniqueConstraint(
+                fields=["post", "reporter"], condition=models.Q(state="open"), name="communities_report_open_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "post"], name="communities_report_state")]

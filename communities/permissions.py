@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from communities.models import Community, HubSettings, Membership
+from communities.models import Community, HubSettings, Membership, Thread
 
 V = Community.Visibility
 S = Membership.State
@@ -157,3 +157,71 @@ def managed_communities(viewer) -> QuerySet[Community]:
 def readable_community_ids(viewer):
     """A subquery of readable community ids, for filtering other apps' rows (threads, stories) in SQL."""
     return readable_communities(viewer).values("pk")
+
+
+# --- Conversations: a thread is as readable as its community ------------------------------------------
+def can_reply(*, user, thread) -> bool:
+    """Participants may reply; in a locked conversation only those who manage the community."""
+    community = thread.community
+    if not can_participate(user=user, community=community):
+        return False
+    return not thread.locked or can_manage(user=user, community=community)
+
+
+def can_edit_post(*, user, post) -> bool:
+    """Authors edit their own visible posts while they still take part (and the thread is not locked)."""
+    return (
+        _signed_in(user)
+        and post.author_id == user.pk
+        and post.is_visible
+        and can_reply(user=user, thread=post.thread)
+    )
+
+
+def can_delete_post(*, user, post) -> bool:
+    return _signed_in(user) and post.author_id == user.pk and post.is_visible
+
+
+def can_react(*, user, post) -> bool:
+    """Participants find others' visible posts helpful (not their own)."""
+    return (
+        post.is_visible
+        and post.author_id != getattr(user, "pk", None)
+        and can_participate(user=user, community=post.thread.community)
+    )
+
+
+def can_report(*, user, post) -> bool:
+    return can_react(user=user, post=post)
+
+
+def can_mark_answer(*, user, thread) -> bool:
+    """In a question, its asker (while a participant) or anyone who manages the community."""
+    if not thread.is_question:
+        return False
+    community = thread.community
+    if can_manage(user=user, community=community):
+        return True
+    return thread.author_id == getattr(user, "pk", None) and can_participate(user=user, community=community)
+
+
+def can_see_post_text(*, user, post) -> bool:
+    """Readers see a removed post's notice; its author and the facilitators may still read the text."""
+    if post.is_visible:
+        return True
+    return post.author_id == getattr(user, "pk", None) or can_manage(user=user, community=post.thread.community)
+
+
+def check_thread_read(*, user, thread) -> None:
+    check_read(user=user, community=thread.community)
+
+
+def check_participate(*, user, community: Community) -> None:
+    check_read(user=user, community=community)
+    if not can_participate(user=user, community=community):
+        raise PermissionDenied("Only members of this community can do this. Join it first.")
+
+
+def readable_threads(viewer) -> QuerySet[Thread]:
+    """Every thread the viewer may read (can_read on its community)."""
+    return Thread.objects.filter(community__in=readable_community_ids(viewer))

@@ -142,6 +142,32 @@ def notification_send(
     return notification
 
 
+def notifications_send_many(
+    *,
+    recipients: models.QuerySet[User],
+    kind: str,
+    text: str,
+    url: str = "",
+    actor: User | None = None,
+    target: models.Model | None = None,
+) -> int:
+    """notification_send for many people at once (a thread's watchers): one INSERT, whatever their number.
+
+    The same rules: nobody hears of their own action, deactivated and erased members get nothing. The
+    caller filters `recipients` to those who may see the target. Returns how many were told.
+    """
+    people = recipients.filter(is_active=True, erased_at__isnull=True)
+    if actor is not None:
+        people = people.exclude(pk=actor.pk)
+    limit = Notification._meta.get_field("text").max_length
+    common = {"kind": kind, "actor": actor, "text": Truncator(text).chars(limit), "url": url}
+    if target is not None:
+        common.update(target_type=ContentType.objects.get_for_model(target), target_id=target.pk)
+    rows = [Notification(recipient_id=pk, **common) for pk in people.values_list("pk", flat=True)]
+    Notification.objects.bulk_create(rows, batch_size=500)
+    return len(rows)
+
+
 def notifications_mark_read(*, user: User, notification_ids: list[int] | None = None) -> int:
     """Mark some of a member's notifications read (all unread when no ids are given); returns how many."""
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True)

@@ -141,6 +141,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "khub.clear_expired_sessions",
         "schedule": 24 * 60 * 60,
     },
+    # Notices for posts saved while Redis or the workers were down (each post is told about once).
+    "notify-unsent-posts": {
+        "task": "communities.notify_unsent_posts",
+        "schedule": 5 * 60,
+    },
 }
 
 # --- Email ----------------------------------------------------------------------------------------

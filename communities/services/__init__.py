@@ -51,13 +51,16 @@ def _notify(
     )
 
 
-def _log(*, community: Community, actor: User | None, action: str, subject: User | None = None, reason=""):
+def _log(
+    *, community: Community, actor: User | None, action: str, subject: User | None = None, reason="", **about
+):
+    """A moderation log line; `about` may name the thread and post a conversation action concerned."""
     # Raised inside the caller's transaction: the decision it records is rolled back with it.
     limit = ModerationLogEntry._meta.get_field("reason").max_length
     if len(reason or "") > limit:
         raise ValidationError({"reason": f"The reason must be {limit} characters or fewer."})
     ModerationLogEntry.objects.create(
-        community=community, actor=actor, action=action, subject=subject, reason=reason or ""
+        community=community, actor=actor, action=action, subject=subject, reason=reason or "", **about
     )
 
 

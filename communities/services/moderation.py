@@ -1,0 +1,172 @@
+"""What facilitators do to conversations: pin, lock, hide and restore posts, move threads, decide reports.
+
+Each starts with permissions.check_manage (404 for a private community's outsiders, 403 for others) and
+writes the moderation log in the same transaction: no action without its line, no line without its action.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from communities import permissions
+from communities.models import Community, ModerationLogEntry, Post, PostReport, Thread
+from communities.services import _log, _notify
+from communities.services.conversations import post_url, thread_url
+from profiles.models import User
+
+A = ModerationLogEntry.Action
+
+
+def _locked_thread(thread: Thread) -> Thread:
+    return Thread.objects.select_for_update().select_related("community").get(pk=thread.pk)
+
+
+@transaction.atomic
+def thread_set_pinned(*, actor: User, thread: Thread, pinned: bool) -> Thread:
+    thread = _locked_thread(thread)
+    permissions.check_manage(user=actor, community=thread.community)
+    if thread.pinned != pinned:
+        thread.pinned = pinned
+        thread.save(update_fields=["pinned"])
+        _log(community=thread.community, actor=actor, action=A.PINNED if pinned else A.UNPINNED, thread=thread)
+    return thread
+
+
+@transaction.atomic
+def thread_set_locked(*, actor: User, thread: Thread, locked: bool, reason: str = "") -> Thread:
+    thread = _locked_thread(thread)
+    permissions.check_manage(user=actor, community=thread.community)
+    if thread.locked != locked:
+        thread.locked = locked
+        thread.save(update_fields=["locked"])
+        action = A.LOCKED if locked else A.UNLOCKED
+        _log(community=thread.community, actor=actor, action=action, thread=thread, reason=reason.strip())
+    return thread
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Give a reason: the author is told it, and it goes in the log."})
+    return reason
+
+
+def _locked_post(post: Post) -> Post:
+    return Post.objects.select_for_update().select_related("thread__community", "author").get(pk=post.pk)
+
+
+def _decide_reports(post: Post, actor: User, state: str) -> int:
+    return PostReport.objects.filter(post=post, state=PostReport.State.OPEN).update(
+        state=state, decided_by=actor, decided_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def post_hide(*, actor: User, post: Post, reason: str) -> Post:
+    """Replace the post's text with a notice for readers; the text stays for the log and the facilitators."""
+    post = _locked_post(post)
+    community = post.thread.community
+    permissions.check_manage(user=actor, community=community)
+    reason = _reason(reason)
+    if post.state == Post.State.HIDDEN:
+        raise ValidationError({"reason": "This post is already hidden."})
+    was_visible = post.is_visible
+    post.state, post.moderation_reason, post.moderated_by = Post.State.HIDDEN, reason, actor
+    post.save(update_fields=["state", "moderation_reason", "moderated_by"])
+    if was_visible and not post.is_opening:
+        Thread.objects.filter(pk=post.thread_id).update(reply_count=F("reply_count") - 1)
+    Thread.objects.filter(pk=post.thread_id, answer=post).update(answer=None)
+    _decide_reports(post, actor, PostReport.State.RESOLVED)
+    _log(
+        community=community,
+        actor=actor,
+        action=A.POST_HIDDEN,
+        subject=post.author,
+        reason=reason,
+        thread=post.thread,
+        post=post,
+    )
+    _notify(
+        recipient=post.author,
+        kind="post_hidden",
+        text=f"A facilitator hid your post in “{post.thread.title}”: {reason}",
+        community=community,
+        actor=actor,
+        url=post_url(post),
+    )
+    return post
+
+
+@transaction.atomic
+def post_unhide(*, actor: User, post: Post, reason: str = "") -> Post:
+    post = _locked_post(post)
+    community = post.thread.community
+    permissions.check_manage(user=actor, community=community)
+    if post.state != Post.State.HIDDEN:
+        raise ValidationError({"reason": "Only a hidden post can be restored."})
+    post.state, post.moderated_by = Post.State.VISIBLE, actor
+    post.save(update_fields=["state", "moderated_by"])
+    if not post.is_opening:
+        Thread.objects.filter(pk=post.thread_id).update(reply_count=F("reply_count") + 1)
+    _log(
+        community=community,
+        actor=actor,
+        action=A.POST_UNHIDDEN,
+        subject=post.author,
+        reason=(reason or "").strip(),
+        thread=post.thread,
+        post=post,
+    )
+    return post
+
+
+@transaction.atomic
+def thread_move(*, actor: User, thread: Thread, to: Community, reason: str = "") -> Thread:
+    """Move a conversation to another community the actor manages. Both communities' logs say so."""
+    thread = _locked_thread(thread)
+    source = thread.community
+    permissions.check_manage(user=actor, community=source)
+    if to.pk == source.pk:
+        raise ValidationError({"community": "The conversation is already in that community."})
+    if not permissions.can_manage(user=actor, community=to):
+        raise ValidationError({"community": "Choose a community you facilitate."})
+    reason = (reason or "").strip()
+    thread.community = to
+    thread.save(update_fields=["community"])
+    Community.objects.filter(pk=to.pk, last_activity_at__lt=thread.last_activity_at).update(
+        last_activity_at=thread.last_activity_at
+    )
+    _log(community=source, actor=actor, action=A.MOVED_OUT, reason=reason or f"Moved to {to.name}", thread=thread)
+    _log(community=to, actor=actor, action=A.MOVED_IN, reason=reason or f"Moved from {source.name}", thread=thread)
+    if permissions.can_read(user=thread.author, community=to):
+        _notify(
+            recipient=thread.author,
+            kind="thread_moved",
+            text=f"A facilitator moved your conversation “{thread.title}” to {to.name}",
+            community=to,
+            actor=actor,
+            url=thread_url(thread),
+        )
+    return thread
+
+
+@transaction.atomic
+def report_dismiss(*, actor: User, report: PostReport, reason: str = "") -> PostReport:
+    report = PostReport.objects.select_for_update().select_related("post__thread__community").get(pk=report.pk)
+    post = report.post
+    permissions.check_manage(user=actor, community=post.thread.community)
+    if report.state != PostReport.State.OPEN:
+        raise ValidationError("That report was already decided.")
+    _decide_reports(post, actor, PostReport.State.DISMISSED)
+    _log(
+        community=post.thread.community,
+        actor=actor,
+        action=A.REPORT_DISMISSED,
+        subject=post.author,
+        reason=(reason or "").strip(),
+        thread=post.thread,
+        post=post,
+    )
+    report.refresh_from_db()
+    return report

@@ -1,7 +1,14 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from communities.models import Community, Membership, ModerationLogEntry
+from communities.models import (
+    POST_BODY_MAX_LENGTH,
+    Community,
+    Membership,
+    ModerationLogEntry,
+    PostReport,
+    Thread,
+)
 from communities.selectors import SORTS
 from profiles.forms import TagListField
 
@@ -218,3 +225,121 @@ class MemberActionForm(forms.Form):
             # A ban keeps someone out until it is lifted: the log must say why.
             self.add_error("reason", "Enter the reason for the ban")
         return data
+
+
+# --- Conversations -----------------------------------------------------------------------------------
+BODY_HINT = (
+    "You can use Markdown: **bold**, *italic*, [link text](https://example.com), lists starting with a "
+    "hyphen, and @handle to mention a member (they are told if they can read this conversation)."
+)
+
+
+def _body_field(label: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=POST_BODY_MAX_LENGTH,
+        strip=False,
+        help_text=BODY_HINT,
+        error_messages={"required": "Enter your message", **_limit("Your message")},
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "true"}),
+        template_name=CHARACTER_COUNT,
+    )
+
+
+class ThreadForm(forms.Form):
+    title = forms.CharField(
+        label="Title",
+        max_length=Thread._meta.get_field("title").max_length,
+        help_text="What it is about, in a sentence. For a question, ask it here.",
+        error_messages={"required": "Enter a title", **_limit("Title")},
+        widget=forms.TextInput(attrs={"spellcheck": "true"}),
+    )
+    kind = forms.ChoiceField(
+        label="What kind of conversation is it?",
+        choices=[
+            (Thread.Kind.DISCUSSION, "A discussion: share something or ask for views"),
+            (Thread.Kind.QUESTION, "A question: one reply can be marked as the answer"),
+        ],
+        initial=Thread.Kind.DISCUSSION,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select a discussion or a question",
+            "invalid_choice": "Select a discussion or a question",
+        },
+    )
+    body = _body_field("Your message")
+    tags = TagListField(
+        noun="topic",
+        label="Tags (optional)",
+        help_text="Help people find it, for example: SEND transport, procurement. Separate tags with commas.",
+    )
+
+
+class ReplyForm(forms.Form):
+    body = _body_field("Your reply")
+    # The post replied to: empty for the conversation itself (its opening post).
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, parent_id: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if parent_id:
+            self.initial["parent"] = parent_id
+            # One form per post replied to: ids must not clash with the form at the foot of the page.
+            self.auto_id = f"reply-{parent_id}-%s"
+
+
+class EditPostForm(forms.Form):
+    body = _body_field("Your post")
+
+
+class ReportForm(forms.Form):
+    reason = forms.CharField(
+        label="What is wrong with this post?",
+        max_length=PostReport._meta.get_field("reason").max_length,
+        help_text="Only the community's facilitators see your report and your name.",
+        error_messages={"required": "Say what is wrong with the post", **_limit("Your reason")},
+        widget=forms.Textarea(attrs={"rows": 4}),
+        template_name=CHARACTER_COUNT,
+    )
+
+
+class ModerationReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason",
+        max_length=REASON_MAX,
+        help_text="The author is told it. The moderation log keeps it.",
+        error_messages={"required": "Enter the reason", **_limit("Reason")},
+        widget=forms.Textarea(attrs={"rows": 3}),
+        template_name=CHARACTER_COUNT,
+    )
+
+    def __init__(self, *args, required: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].required = required
+        if not required:
+            self.fields["reason"].label = "Reason (optional)"
+            self.fields["reason"].help_text = "The moderation log keeps it."
+
+
+class MoveThreadForm(forms.Form):
+    community = forms.ModelChoiceField(
+        label="Move it to",
+        queryset=Community.objects.none(),
+        empty_label="Choose a community",
+        error_messages={
+            "required": "Choose a community",
+            "invalid_choice": "Choose a community you facilitate",
+        },
+    )
+    reason = forms.CharField(
+        label="Reason (optional)",
+        required=False,
+        max_length=REASON_MAX,
+        help_text="Both communities' moderation logs keep it.",
+        error_messages=_limit("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, targets, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["community"].queryset = targets

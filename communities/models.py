@@ -215,6 +215,7 @@ class HubSettings(models.Model):
 
 # --- Conversations ---------------------------------------------------------------------------------------
 PATH_STEP = 6  # digits per level of Post.path: 999,999 posts per thread
+POST_BODY_MAX_LENGTH = 20_000  # characters of Markdown in one post
 PATH_MAX_DEPTH = 60  # deeper replies are filed beside their parent (they still say whom they reply to)
 
 
@@ -251,7 +252,9 @@ class Thread(models.Model):
         ordering = ["-pinned", "-last_activity_at", "-pk"]
         indexes = [
             # The community's conversation list: pinned first, then latest activity.
-            models.Index(fields=["community", "-pinned", "-last_activity_at"], name="communities_thread_list"),
+            models.Index(
+                fields=["community", "-pinned", "-last_activity_at"], name="communities_thread_list"
+            ),
             models.Index(fields=["author", "-created_at"], name="communities_thread_author"),
         ]
 
@@ -279,7 +282,9 @@ class Post(models.Model):
 
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts")
-    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="replies")
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replies"
+    )
     path = models.CharField(max_length=PATH_STEP * PATH_MAX_DEPTH, editable=False)
     depth = models.PositiveSmallIntegerField(default=0, editable=False)  # 0: the opening post
     body = models.TextField()
@@ -306,7 +311,9 @@ class Post(models.Model):
             # The rate limit and a member's contributions: their newest posts.
             models.Index(fields=["author", "-created_at"], name="communities_post_author"),
             models.Index(
-                fields=["created_at"], condition=models.Q(notified_at__isnull=True), name="communities_post_unsent"
+                fields=["created_at"],
+                condition=models.Q(notified_at__isnull=True),
+                name="communities_post_unsent",
             ),
         ]
 
@@ -335,17 +342,25 @@ class PostRevision(models.Model):
     class Meta:
         ordering = ["post", "-created_at", "-pk"]
 
+    def __str__(self) -> str:
+        return f"Post {self.post_id} before {self.created_at:%Y-%m-%d %H:%M}"
+
 
 class PostReaction(models.Model):
     """A member found a post helpful. One per member and post."""
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reactions")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="post_reactions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="post_reactions"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["post", "user"], name="communities_reaction_once")]
         indexes = [models.Index(fields=["user", "post"], name="communities_reaction_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} found post {self.post_id} helpful"
 
 
 class ThreadWatch(models.Model):
@@ -356,12 +371,17 @@ class ThreadWatch(models.Model):
         MUTED = "muted", "Muted"
 
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="watches")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="thread_watches")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="thread_watches"
+    )
     state = models.CharField(max_length=8, choices=State.choices)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["thread", "user"], name="communities_watch_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.state} thread {self.thread_id}"
 
 
 class PostReport(models.Model):
@@ -373,7 +393,9 @@ class PostReport(models.Model):
         DISMISSED = "dismissed", "Dismissed"
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reports")
-    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="post_reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="post_reports"
+    )
     reason = models.TextField(max_length=1000)
     state = models.CharField(max_length=9, choices=State.choices, default=State.OPEN)
     created_at = models.DateTimeField(default=timezone.now)
@@ -387,7 +409,12 @@ class PostReport(models.Model):
         constraints = [
             # One open report per member and post: reporting twice says nothing new.
             models.UniqueConstraint(
-                fields=["post", "reporter"], condition=models.Q(state="open"), name="communities_report_open_once"
+                fields=["post", "reporter"],
+                condition=models.Q(state="open"),
+                name="communities_report_open_once",
             ),
         ]
         indexes = [models.Index(fields=["state", "post"], name="communities_report_state")]
+
+    def __str__(self) -> str:
+        return f"Report of post {self.post_id} ({self.get_state_display()})"

@@ -209,7 +209,9 @@ def can_see_post_text(*, user, post) -> bool:
     """Readers see a removed post's notice; its author and the facilitators may still read the text."""
     if post.is_visible:
         return True
-    return post.author_id == getattr(user, "pk", None) or can_manage(user=user, community=post.thread.community)
+    return post.author_id == getattr(user, "pk", None) or can_manage(
+        user=user, community=post.thread.community
+    )
 
 
 def check_thread_read(*, user, thread) -> None:

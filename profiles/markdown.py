@@ -71,7 +71,9 @@ def mentioned_handles(source: str) -> set[str]:
 
 
 def _handles(tokens) -> set[str]:
-    return {m.group(1).lower() for _, token in _mentionable_texts(tokens) for m in MENTION.finditer(token.content)}
+    return {
+        m.group(1).lower() for _, token in _mentionable_texts(tokens) for m in MENTION.finditer(token.content)
+    }
 
 
 def _link_mentions(tokens, urls: dict[str, str]) -> None:

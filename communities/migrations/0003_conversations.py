@@ -9,174 +9,439 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('communities', '0002_listed_names_unique'),
-        ('taggit', '0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx'),
+        ("communities", "0002_listed_names_unique"),
+        ("taggit", "0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='hubsettings',
-            name='posts_per_minute',
-            field=models.PositiveSmallIntegerField(default=10, help_text='Conversations and replies together. Site admins are not limited.', validators=[django.core.validators.MinValueValidator(1)], verbose_name='posts a member may write per minute'),
+            model_name="hubsettings",
+            name="posts_per_minute",
+            field=models.PositiveSmallIntegerField(
+                default=10,
+                help_text="Conversations and replies together. Site admins are not limited.",
+                validators=[django.core.validators.MinValueValidator(1)],
+                verbose_name="posts a member may write per minute",
+            ),
         ),
         migrations.AlterField(
-            model_name='moderationlogentry',
-            name='action',
-            field=models.CharField(choices=[('created', 'Created the community'), ('settings_changed', 'Changed the settings'), ('request_approved', 'Approved a request to join'), ('request_declined', 'Declined a request to join'), ('invited', 'Invited a member'), ('invitation_cancelled', 'Cancelled an invitation'), ('promoted', 'Made a facilitator'), ('made_owner', 'Made an owner'), ('demoted', 'Changed a facilitator to member'), ('removed', 'Removed a member'), ('banned', 'Banned a member'), ('unbanned', 'Lifted a ban'), ('pinned', 'Pinned a conversation'), ('unpinned', 'Unpinned a conversation'), ('locked', 'Locked a conversation'), ('unlocked', 'Unlocked a conversation'), ('post_hidden', 'Hid a post'), ('post_unhidden', 'Restored a hidden post'), ('moved_out', 'Moved a conversation to another community'), ('moved_in', 'Moved a conversation here'), ('report_dismissed', 'Dismissed a report')], max_length=40),
+            model_name="moderationlogentry",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("created", "Created the community"),
+                    ("settings_changed", "Changed the settings"),
+                    ("request_approved", "Approved a request to join"),
+                    ("request_declined", "Declined a request to join"),
+                    ("invited", "Invited a member"),
+                    ("invitation_cancelled", "Cancelled an invitation"),
+                    ("promoted", "Made a facilitator"),
+                    ("made_owner", "Made an owner"),
+                    ("demoted", "Changed a facilitator to member"),
+                    ("removed", "Removed a member"),
+                    ("banned", "Banned a member"),
+                    ("unbanned", "Lifted a ban"),
+                    ("pinned", "Pinned a conversation"),
+                    ("unpinned", "Unpinned a conversation"),
+                    ("locked", "Locked a conversation"),
+                    ("unlocked", "Unlocked a conversation"),
+                    ("post_hidden", "Hid a post"),
+                    ("post_unhidden", "Restored a hidden post"),
+                    ("moved_out", "Moved a conversation to another community"),
+                    ("moved_in", "Moved a conversation here"),
+                    ("report_dismissed", "Dismissed a report"),
+                ],
+                max_length=40,
+            ),
         ),
         migrations.CreateModel(
-            name='Post',
+            name="Post",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('path', models.CharField(editable=False, max_length=360)),
-                ('depth', models.PositiveSmallIntegerField(default=0, editable=False)),
-                ('body', models.TextField()),
-                ('body_html', models.TextField(editable=False)),
-                ('state', models.CharField(choices=[('visible', 'Visible'), ('deleted', 'Deleted by its author'), ('hidden', 'Hidden by a facilitator')], default='visible', max_length=8)),
-                ('moderation_reason', models.TextField(blank=True, max_length=2000)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('edited_at', models.DateTimeField(blank=True, null=True)),
-                ('helpful_count', models.PositiveIntegerField(default=0, editable=False)),
-                ('notified_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='posts', to=settings.AUTH_USER_MODEL)),
-                ('moderated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='replies', to='communities.post')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("path", models.CharField(editable=False, max_length=360)),
+                ("depth", models.PositiveSmallIntegerField(default=0, editable=False)),
+                ("body", models.TextField()),
+                ("body_html", models.TextField(editable=False)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("visible", "Visible"),
+                            ("deleted", "Deleted by its author"),
+                            ("hidden", "Hidden by a facilitator"),
+                        ],
+                        default="visible",
+                        max_length=8,
+                    ),
+                ),
+                ("moderation_reason", models.TextField(blank=True, max_length=2000)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("edited_at", models.DateTimeField(blank=True, null=True)),
+                ("helpful_count", models.PositiveIntegerField(default=0, editable=False)),
+                ("notified_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="posts",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "moderated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="replies",
+                        to="communities.post",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['thread', 'path'],
+                "ordering": ["thread", "path"],
             },
         ),
         migrations.AddField(
-            model_name='moderationlogentry',
-            name='post',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='communities.post'),
+            model_name="moderationlogentry",
+            name="post",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="communities.post",
+            ),
         ),
         migrations.CreateModel(
-            name='PostRevision',
+            name="PostRevision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('body', models.TextField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('edited_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('post', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='revisions', to='communities.post')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("body", models.TextField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "edited_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "post",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="revisions",
+                        to="communities.post",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['post', '-created_at', '-pk'],
+                "ordering": ["post", "-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Thread',
+            name="Thread",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('discussion', 'Discussion'), ('question', 'Question')], default='discussion', max_length=10)),
-                ('pinned', models.BooleanField(default=False)),
-                ('locked', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('last_activity_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('reply_count', models.PositiveIntegerField(default=0, editable=False)),
-                ('post_sequence', models.PositiveIntegerField(default=0, editable=False)),
-                ('answer', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='communities.post')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='threads', to=settings.AUTH_USER_MODEL)),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='threads', to='communities.community')),
-                ('opening_post', models.OneToOneField(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='communities.post')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("discussion", "Discussion"), ("question", "Question")],
+                        default="discussion",
+                        max_length=10,
+                    ),
+                ),
+                ("pinned", models.BooleanField(default=False)),
+                ("locked", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("last_activity_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("reply_count", models.PositiveIntegerField(default=0, editable=False)),
+                ("post_sequence", models.PositiveIntegerField(default=0, editable=False)),
+                (
+                    "answer",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="communities.post",
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="threads",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="threads",
+                        to="communities.community",
+                    ),
+                ),
+                (
+                    "opening_post",
+                    models.OneToOneField(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="communities.post",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-pinned', '-last_activity_at', '-pk'],
+                "ordering": ["-pinned", "-last_activity_at", "-pk"],
             },
         ),
         migrations.AddField(
-            model_name='post',
-            name='thread',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='posts', to='communities.thread'),
+            model_name="post",
+            name="thread",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="posts", to="communities.thread"
+            ),
         ),
         migrations.AddField(
-            model_name='moderationlogentry',
-            name='thread',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='communities.thread'),
+            model_name="moderationlogentry",
+            name="thread",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="communities.thread",
+            ),
         ),
         migrations.CreateModel(
-            name='ThreadTag',
+            name="ThreadTag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('content_object', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='communities.thread')),
-                ('tag', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='%(app_label)s_%(class)s_items', to='taggit.tag')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "content_object",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="communities.thread"
+                    ),
+                ),
+                (
+                    "tag",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="%(app_label)s_%(class)s_items",
+                        to="taggit.tag",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.AddField(
-            model_name='thread',
-            name='tags',
-            field=taggit.managers.TaggableManager(blank=True, help_text='A comma-separated list of tags.', through='communities.ThreadTag', to='taggit.Tag', verbose_name='Tags'),
+            model_name="thread",
+            name="tags",
+            field=taggit.managers.TaggableManager(
+                blank=True,
+                help_text="A comma-separated list of tags.",
+                through="communities.ThreadTag",
+                to="taggit.Tag",
+                verbose_name="Tags",
+            ),
         ),
         migrations.CreateModel(
-            name='ThreadWatch',
+            name="ThreadWatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('watching', 'Watching'), ('muted', 'Muted')], max_length=8)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('thread', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='watches', to='communities.thread')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='thread_watches', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(choices=[("watching", "Watching"), ("muted", "Muted")], max_length=8),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "thread",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="watches",
+                        to="communities.thread",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="thread_watches",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='PostReaction',
+            name="PostReaction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('post', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reactions', to='communities.post')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='post_reactions', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "post",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reactions",
+                        to="communities.post",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="post_reactions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['user', 'post'], name='communities_reaction_user')],
-                'constraints': [models.UniqueConstraint(fields=('post', 'user'), name='communities_reaction_once')],
+                "indexes": [models.Index(fields=["user", "post"], name="communities_reaction_user")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("post", "user"), name="communities_reaction_once")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PostReport',
+            name="PostReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.TextField(max_length=1000)),
-                ('state', models.CharField(choices=[('open', 'Open'), ('resolved', 'Post hidden'), ('dismissed', 'Dismissed')], default='open', max_length=9)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('post', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reports', to='communities.post')),
-                ('reporter', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='post_reports', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.TextField(max_length=1000)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("open", "Open"), ("resolved", "Post hidden"), ("dismissed", "Dismissed")],
+                        default="open",
+                        max_length=9,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "post",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reports",
+                        to="communities.post",
+                    ),
+                ),
+                (
+                    "reporter",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="post_reports",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
-                'indexes': [models.Index(fields=['state', 'post'], name='communities_report_state')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('state', 'open')), fields=('post', 'reporter'), name='communities_report_open_once')],
+                "ordering": ["-created_at", "-pk"],
+                "indexes": [models.Index(fields=["state", "post"], name="communities_report_state")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("state", "open")),
+                        fields=("post", "reporter"),
+                        name="communities_report_open_once",
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='post',
-            index=models.Index(fields=['author', '-created_at'], name='communities_post_author'),
+            model_name="post",
+            index=models.Index(fields=["author", "-created_at"], name="communities_post_author"),
         ),
         migrations.AddIndex(
-            model_name='post',
-            index=models.Index(condition=models.Q(('notified_at__isnull', True)), fields=['created_at'], name='communities_post_unsent'),
+            model_name="post",
+            index=models.Index(
+                condition=models.Q(("notified_at__isnull", True)),
+                fields=["created_at"],
+                name="communities_post_unsent",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='post',
-            constraint=models.UniqueConstraint(fields=('thread', 'path'), name='communities_post_path_unique'),
+            model_name="post",
+            constraint=models.UniqueConstraint(
+                fields=("thread", "path"), name="communities_post_path_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='thread',
-            index=models.Index(fields=['community', '-pinned', '-last_activity_at'], name='communities_thread_list'),
+            model_name="thread",
+            index=models.Index(
+                fields=["community", "-pinned", "-last_activity_at"], name="communities_thread_list"
+            ),
         ),
         migrations.AddIndex(
-            model_name='thread',
-            index=models.Index(fields=['author', '-created_at'], name='communities_thread_author'),
+            model_name="thread",
+            index=models.Index(fields=["author", "-created_at"], name="communities_thread_author"),
         ),
         migrations.AddConstraint(
-            model_name='threadwatch',
-            constraint=models.UniqueConstraint(fields=('thread', 'user'), name='communities_watch_once'),
+            model_name="threadwatch",
+            constraint=models.UniqueConstraint(fields=("thread", "user"), name="communities_watch_once"),
         ),
     ]

@@ -196,6 +196,6 @@ def moderation_log(*, community: Community) -> QuerySet[ModerationLogEntry]:
     # Each line names who acted and to whom. Newest first, on the (community, -created_at) index.
     return (
         ModerationLogEntry.objects.filter(community=community)
-        .select_related("actor", "subject")
+        .select_related("actor", "subject", "thread__community")  # conversation actions link the thread
         .order_by("-created_at", "-pk")
     )

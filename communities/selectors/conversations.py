@@ -31,16 +31,18 @@ def threads_for_community(*, community: Community, unanswered: bool = False) -> 
 def recent_threads(*, community: Community, limit: int = 5) -> list[Thread]:
     """The community page's "Recent conversations": latest activity first."""
     return list(
-        Thread.objects.filter(community=community).select_related("author").order_by("-last_activity_at", "-pk")[
-            :limit
-        ]
+        Thread.objects.filter(community=community)
+        .select_related("author")
+        .order_by("-last_activity_at", "-pk")[:limit]
     )
 
 
 def thread_for_page(*, thread_id: int) -> Thread | None:
     # The page shows the community, the opening post with its author and council, and the chosen answer.
     return (
-        Thread.objects.select_related("community", "author", "opening_post__author__council", "answer__author")
+        Thread.objects.select_related(
+            "community", "author", "opening_post__author__council", "answer__author"
+        )
         .prefetch_related("tags")
         .filter(pk=thread_id)
         .first()
@@ -61,7 +63,9 @@ class RepliesPage:
     next_after: str | None  # ?after= for the next page, if there is one
 
 
-def replies_page(*, thread: Thread, after: str = "", before: str = "", size: int = REPLIES_PAGE_SIZE) -> RepliesPage:
+def replies_page(
+    *, thread: Thread, after: str = "", before: str = "", size: int = REPLIES_PAGE_SIZE
+) -> RepliesPage:
     """One page of replies in reading order, starting after the path `after` (or ending before `before`)."""
     replies = (
         Post.objects.filter(thread=thread, depth__gt=0)
@@ -79,7 +83,9 @@ def replies_page(*, thread: Thread, after: str = "", before: str = "", size: int
         rows = list(replies.order_by("path")[: size + 1])
         more_after = len(rows) > size
         rows = rows[:size]
-        page = RepliesPage(rows, rows[0].path if after and rows else None, rows[-1].path if more_after else None)
+        page = RepliesPage(
+            rows, rows[0].path if after and rows else None, rows[-1].path if more_after else None
+        )
     for post in page.posts:
         post.thread = thread
     return page
@@ -95,7 +101,9 @@ def helpful_post_ids(*, viewer: User, posts: list[Post]) -> set[int]:
 def watch_state(*, viewer: User, thread: Thread) -> str:
     if not viewer.is_authenticated:
         return ""
-    return ThreadWatch.objects.filter(thread=thread, user=viewer).values_list("state", flat=True).first() or ""
+    return (
+        ThreadWatch.objects.filter(thread=thread, user=viewer).values_list("state", flat=True).first() or ""
+    )
 
 
 def open_reports(*, community: Community) -> QuerySet[PostReport]:

@@ -21,6 +21,7 @@ from communities import permissions
 from communities.models import (
     PATH_MAX_DEPTH,
     PATH_STEP,
+    POST_BODY_MAX_LENGTH,
     Community,
     HubSettings,
     Membership,
@@ -37,7 +38,7 @@ from profiles.services import notifications_send_many, tags_resolve
 
 logger = logging.getLogger(__name__)
 
-BODY_MAX_LENGTH = 20_000
+BODY_MAX_LENGTH = POST_BODY_MAX_LENGTH
 TITLE_MAX_LENGTH = Thread._meta.get_field("title").max_length
 MAX_TAGS = 10
 W = ThreadWatch.State
@@ -65,7 +66,13 @@ def _clean_title(title: str) -> str:
 
 
 def _clean_tags(tags: list[str] | None) -> list[str]:
-    cleaned = list(dict.fromkeys(t.strip() for t in tags or [] if t.strip()))
+    # One tag per name whatever its case (the first spelling wins): tags_resolve only reuses existing tags,
+    # so "Housing" and "housing" typed together would otherwise become two new tags.
+    by_name: dict[str, str] = {}
+    for tag in tags or []:
+        if tag.strip():
+            by_name.setdefault(tag.strip().lower(), tag.strip())
+    cleaned = list(by_name.values())
     if len(cleaned) > MAX_TAGS:
         raise ValidationError({"tags": f"Enter {MAX_TAGS} tags or fewer."})
     if any(len(t) > 50 for t in cleaned):
@@ -92,7 +99,10 @@ def _check_rate(author: User) -> None:
 def _resolve_mentions(handles: set[str]) -> dict[str, str]:
     """Profile URLs of the members with these handles: one query. Links only; who is told is decided later."""
     people = User.objects.filter(handle__in=handles, is_active=True, erased_at__isnull=True)
-    return {handle: reverse("profiles:profile", args=[handle]) for handle in people.values_list("handle", flat=True)}
+    return {
+        handle: reverse("profiles:profile", args=[handle])
+        for handle in people.values_list("handle", flat=True)
+    }
 
 
 def _render(body: str) -> str:
@@ -164,7 +174,13 @@ def thread_create(
         post_sequence=1,
     )
     post = Post.objects.create(
-        thread=thread, author=author, path=_segment(1), depth=0, body=body, body_html=_render(body), created_at=now
+        thread=thread,
+        author=author,
+        path=_segment(1),
+        depth=0,
+        body=body,
+        body_html=_render(body),
+        created_at=now,
     )
     thread.opening_post = post
     thread.save(update_fields=["opening_post"])
@@ -233,7 +249,9 @@ def post_edit(*, actor: User, post: Post, body: str) -> Post:
     post.body, post.body_html, post.edited_at = body, _render(body), timezone.now()
     post.save(update_fields=["body", "body_html", "edited_at"])
     newly = mentioned_handles(body) - before
-    if newly:
+    # Before the post's own notices went out (notified_at), post_notify will read this text and tell them:
+    # telling them here too would tell them twice. The row lock above orders this with post_notify's claim.
+    if newly and post.notified_at is not None:
         transaction.on_commit(lambda: _notify_mentions(post, newly))
     return post
 
@@ -353,7 +371,9 @@ def _readers(people: QuerySet[User], community: Community) -> QuerySet[User]:
     """Those of `people` who may read the community now (permissions.can_read, as one filter)."""
     if community.is_open:
         return people
-    active = Membership.objects.filter(community=community, user=OuterRef("pk"), state=Membership.State.ACTIVE)
+    active = Membership.objects.filter(
+        community=community, user=OuterRef("pk"), state=Membership.State.ACTIVE
+    )
     return people.filter(Q(is_staff=True) | Exists(active))
 
 

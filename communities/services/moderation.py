@@ -29,7 +29,9 @@ def thread_set_pinned(*, actor: User, thread: Thread, pinned: bool) -> Thread:
     if thread.pinned != pinned:
         thread.pinned = pinned
         thread.save(update_fields=["pinned"])
-        _log(community=thread.community, actor=actor, action=A.PINNED if pinned else A.UNPINNED, thread=thread)
+        _log(
+            community=thread.community, actor=actor, action=A.PINNED if pinned else A.UNPINNED, thread=thread
+        )
     return thread
 
 
@@ -137,8 +139,20 @@ def thread_move(*, actor: User, thread: Thread, to: Community, reason: str = "")
     Community.objects.filter(pk=to.pk, last_activity_at__lt=thread.last_activity_at).update(
         last_activity_at=thread.last_activity_at
     )
-    _log(community=source, actor=actor, action=A.MOVED_OUT, reason=reason or f"Moved to {to.name}", thread=thread)
-    _log(community=to, actor=actor, action=A.MOVED_IN, reason=reason or f"Moved from {source.name}", thread=thread)
+    _log(
+        community=source,
+        actor=actor,
+        action=A.MOVED_OUT,
+        reason=reason or f"Moved to {to.name}",
+        thread=thread,
+    )
+    _log(
+        community=to,
+        actor=actor,
+        action=A.MOVED_IN,
+        reason=reason or f"Moved from {source.name}",
+        thread=thread,
+    )
     if permissions.can_read(user=thread.author, community=to):
         _notify(
             recipient=thread.author,
@@ -153,7 +167,9 @@ def thread_move(*, actor: User, thread: Thread, to: Community, reason: str = "")
 
 @transaction.atomic
 def report_dismiss(*, actor: User, report: PostReport, reason: str = "") -> PostReport:
-    report = PostReport.objects.select_for_update().select_related("post__thread__community").get(pk=report.pk)
+    report = (
+        PostReport.objects.select_for_update().select_related("post__thread__community").get(pk=report.pk)
+    )
     post = report.post
     permissions.check_manage(user=actor, community=post.thread.community)
     if report.state != PostReport.State.OPEN:

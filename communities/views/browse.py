@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from communities import permissions, selectors, services
 from communities.forms import CommunityForm, DirectoryForm, JoinForm, add_service_errors
 from communities.models import Community, HubSettings
+from communities.selectors import conversations as conversation_selectors
 
 PAGE_SIZE = 20
 MEMBERS_PAGE_SIZE = 50
@@ -91,11 +92,13 @@ def membership_actions_context(request: HttpRequest, community: Community, **ext
 
 
 def detail_context(request: HttpRequest, community: Community, **extra) -> dict:
+    can_read = permissions.can_read(user=request.user, community=community)
     return {
         **membership_actions_context(request, community, **extra),
         "facilitators": list(selectors.community_facilitators(community=community)),
-        "can_read": permissions.can_read(user=request.user, community=community),
+        "can_read": can_read,
         "can_manage": permissions.can_manage(user=request.user, community=community),
+        "recent_threads": conversation_selectors.recent_threads(community=community) if can_read else [],
     }
 
 

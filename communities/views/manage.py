@@ -32,6 +32,7 @@ from communities.forms import (
     add_service_errors,
 )
 from communities.models import Community, Membership
+from communities.selectors import conversations as conversation_selectors
 from profiles.models import User
 
 R = Membership.Role
@@ -77,6 +78,7 @@ def _layout(request: HttpRequest, community: Community, section: str, **extra) -
         "community": community,
         "section": section,
         "request_count": selectors.pending_requests(community=community).count(),
+        "report_count": conversation_selectors.open_report_count(community=community),
         **extra,
     }
 

@@ -283,7 +283,7 @@ class Post(models.Model):
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts")
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replies"
+        "self", on_delete=models.RESTRICT, null=True, blank=True, related_name="replies"
     )
     path = models.CharField(max_length=PATH_STEP * PATH_MAX_DEPTH, editable=False)
     depth = models.PositiveSmallIntegerField(default=0, editable=False)  # 0: the opening post

@@ -133,13 +133,23 @@ def _locked_membership(*, community: Community, user: User) -> Membership | None
     return Membership.objects.select_for_update().filter(community=community, user=user).first()
 
 
-def _clean_topics(topics: list[str]) -> list[str]:
-    cleaned = list(dict.fromkeys(t.strip() for t in topics if t.strip()))
-    if len(cleaned) > MAX_TOPICS:
-        raise ValidationError({"topics": f"Enter {MAX_TOPICS} topics or fewer."})
-    if any(len(t) > 50 for t in cleaned):
-        raise ValidationError({"topics": "Each topic must be 50 characters or fewer."})
+def clean_labels(labels: list[str] | None, *, field: str, noun: str, most: int) -> list[str]:
+    """Topic or tag names as typed: one per name whatever its case (the first spelling wins), since
+    tags_resolve only reuses existing tags and "Housing" with "housing" would otherwise make two."""
+    by_name: dict[str, str] = {}
+    for label in labels or []:
+        if label.strip():
+            by_name.setdefault(label.strip().lower(), label.strip())
+    cleaned = list(by_name.values())
+    if len(cleaned) > most:
+        raise ValidationError({field: f"Enter {most} {noun}s or fewer."})
+    if any(len(label) > 50 for label in cleaned):
+        raise ValidationError({field: f"Each {noun} must be 50 characters or fewer."})
     return cleaned
+
+
+def _clean_topics(topics: list[str]) -> list[str]:
+    return clean_labels(topics, field="topics", noun="topic", most=MAX_TOPICS)
 
 
 def _check_about(about: str) -> None:

@@ -32,6 +32,7 @@ from communities.models import (
     Thread,
     ThreadWatch,
 )
+from communities.services import clean_labels
 from profiles.markdown import markdown_render_with_mentions, mentioned_handles
 from profiles.models import User
 from profiles.services import notifications_send_many, tags_resolve
@@ -66,18 +67,7 @@ def _clean_title(title: str) -> str:
 
 
 def _clean_tags(tags: list[str] | None) -> list[str]:
-    # One tag per name whatever its case (the first spelling wins): tags_resolve only reuses existing tags,
-    # so "Housing" and "housing" typed together would otherwise become two new tags.
-    by_name: dict[str, str] = {}
-    for tag in tags or []:
-        if tag.strip():
-            by_name.setdefault(tag.strip().lower(), tag.strip())
-    cleaned = list(by_name.values())
-    if len(cleaned) > MAX_TAGS:
-        raise ValidationError({"tags": f"Enter {MAX_TAGS} tags or fewer."})
-    if any(len(t) > 50 for t in cleaned):
-        raise ValidationError({"tags": "Each tag must be 50 characters or fewer."})
-    return cleaned
+    return clean_labels(tags, field="tags", noun="tag", most=MAX_TAGS)
 
 
 def _check_rate(author: User) -> None:
@@ -199,8 +189,10 @@ def post_reply(*, author: User, thread: Thread, body: str, parent: Post | None =
     permissions.check_participate(user=author, community=community)
     if not permissions.can_reply(user=author, thread=locked):
         raise ValidationError({"body": "This conversation is locked: nobody can reply to it now."})
-    if parent is None:
-        parent = Post.objects.get(pk=locked.opening_post_id)
+    # Read afresh under a lock: a facilitator hiding the parent meanwhile is seen, not raced.
+    parent = Post.objects.select_for_update().get(
+        pk=parent.pk if parent is not None else locked.opening_post_id
+    )
     if parent.thread_id != locked.pk:
         raise ValidationError({"parent": "You can only reply to a post in this conversation."})
     if not parent.is_visible:
@@ -300,8 +292,12 @@ def thread_mark_answer(*, actor: User, thread: Thread, post: Post | None) -> Thr
     """Mark a reply as the answer to a question (None: unmark). The asker or a facilitator."""
     thread = Thread.objects.select_for_update().select_related("community").get(pk=thread.pk)
     permissions.check_thread_read(user=actor, thread=thread)
+    if not thread.is_question:
+        raise ValidationError("Only a question has an answer to mark.")
     if not permissions.can_mark_answer(user=actor, thread=thread):
         raise PermissionDenied("Only the person who asked, or a facilitator, can choose the answer.")
+    if post is not None:
+        post = Post.objects.select_for_update().select_related("author").get(pk=post.pk)  # its state now
     if post is not None and (post.thread_id != thread.pk or post.is_opening or not post.is_visible):
         raise ValidationError("Choose a reply in this conversation that has not been removed.")
     thread.answer = post
@@ -318,6 +314,7 @@ def thread_mark_answer(*, actor: User, thread: Thread, post: Post | None) -> Thr
     return thread
 
 
+@transaction.atomic
 def thread_watch_set(*, user: User, thread: Thread, state: str) -> str:
     """Watch, mute, or go back to the default ("": told only when mentioned or replied to)."""
     permissions.check_thread_read(user=user, thread=thread)
@@ -330,6 +327,7 @@ def thread_watch_set(*, user: User, thread: Thread, state: str) -> str:
     return state
 
 
+@transaction.atomic
 def post_report(*, reporter: User, post: Post, reason: str) -> PostReport:
     post = Post.objects.select_related("thread__community").get(pk=post.pk)
     community = post.thread.community

@@ -71,12 +71,12 @@ def post_hide(*, actor: User, post: Post, reason: str) -> Post:
     community = post.thread.community
     permissions.check_manage(user=actor, community=community)
     reason = _reason(reason)
-    if post.state == Post.State.HIDDEN:
-        raise ValidationError({"reason": "This post is already hidden."})
-    was_visible = post.is_visible
+    if not post.is_visible:
+        # Hidden already, or its author deleted it: restoring it later must not undo the author's choice.
+        raise ValidationError({"reason": f"This post is already {post.get_state_display().lower()}."})
     post.state, post.moderation_reason, post.moderated_by = Post.State.HIDDEN, reason, actor
     post.save(update_fields=["state", "moderation_reason", "moderated_by"])
-    if was_visible and not post.is_opening:
+    if not post.is_opening:
         Thread.objects.filter(pk=post.thread_id).update(reply_count=F("reply_count") - 1)
     Thread.objects.filter(pk=post.thread_id, answer=post).update(answer=None)
     _decide_reports(post, actor, PostReport.State.RESOLVED)

@@ -4,9 +4,10 @@
         [--database postgres://postgres@127.0.0.1:5432/khub_bench] [--keep]
 
 It drops and recreates the benchmark database (never the one in DATABASE_URL), migrates it, bulk-loads
-people, follows, tags, notifications, communities and memberships, then requests each page through
-Django's test client as a signed-in member and reports p50/p95 of the time spent in Django (middleware,
-view, queries, template) and the number of SQL queries. No network or browser time is included.
+people, follows, tags, notifications, communities, memberships and conversations (a few threads in every
+community; in the viewer's, 60 threads, one of them 1,000 posts long, and open reports), then requests each
+page through Django's test client as a signed-in member and reports p50/p95 of the time spent in Django
+(middleware, view, queries, template) and the number of SQL queries. No network or browser time is included.
 """
 
 import argparse
@@ -143,11 +144,124 @@ def generate(*, people: int, communities: int, seed: int = 7) -> dict:
     Membership.objects.update_or_create(
         community=community, user=viewer, defaults={"role": "owner", "state": "active", "joined_at": now}
     )
+    members_of: dict[int, list] = {}
+    for (cid, uid), m in memberships.items():
+        if m.state == "active":
+            members_of.setdefault(cid, []).append(uid)
+    if viewer.pk not in members_of[community.pk]:
+        members_of[community.pk].append(viewer.pk)
+    long_thread = generate_conversations(
+        rng=rng, communities=comms, members_of=members_of, community=community, now=now
+    )
+    # A keyset page deep in the long thread, four fifths of the way through (what "Next" links carry).
+    replies = long_thread.posts.filter(depth__gt=0).order_by("path").values_list("path", flat=True)
+    after = replies[int(replies.count() * 0.8)]
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    return {"viewer": viewer, "person": users[1], "community": community, "council": councils[0]}
+    return {
+        "viewer": viewer,
+        "person": users[1],
+        "community": community,
+        "council": councils[0],
+        "thread": long_thread,
+        "after": after,
+    }
+
+
+def generate_conversations(*, rng, communities, members_of, community, now, long_posts: int = 1000):
+    """Threads and replies, bulk-inserted with the invariants the services keep (Post.path is the parent's
+    path plus the thread's sequence number, zero-padded; reply_count counts visible replies). Every
+    community gets 4 short threads; `community` gets 60, one of them `long_posts` posts long, with
+    helpful marks, and 30 open reports. Returns the long thread."""
+    from datetime import timedelta
+
+    from communities.models import PATH_STEP, Post, PostReaction, PostReport, Thread
+
+    specs = []  # (community, thread, number of posts)
+    for c in communities:
+        count = 60 if c.pk == community.pk else 4
+        for i in range(count):
+            size = long_posts if (c.pk == community.pk and i == 0) else rng.randint(1, 12)
+            started = now - timedelta(days=rng.uniform(1, 300))
+            thread = Thread(
+                community=c,
+                title=f"Bench conversation {i} about {rng.choice(['housing', 'waste', 'data'])}",
+                kind="question" if i % 3 == 1 else "discussion",
+                author_id=rng.choice(members_of[c.pk]),
+                pinned=i == 2,
+                created_at=started,
+                last_activity_at=started,
+                post_sequence=size,
+                reply_count=size - 1,
+            )
+            specs.append((c, thread, size))
+    Thread.objects.bulk_create([thread for _, thread, _ in specs], batch_size=2000)
+    body = "We tried this last year. " * 8
+    html = f"<p>{body.strip()}</p>"
+    posts = []  # every post, with its parent's index in `posts` (None for an opening post)
+    for c, thread, size in specs:
+        start = len(posts)
+        moment = thread.created_at
+        for number in range(1, size + 1):
+            if number == 1:
+                parent = None
+            elif rng.random() < 0.5 or number < 4:
+                parent = start
+            else:  # a conversation within the thread: one of the last ten posts, at most 12 deep
+                parent = rng.randrange(max(start + 1, start + number - 11), start + number - 1)
+                parent = parent if posts[parent][0].depth < 12 else start
+            path = (posts[parent][0].path if parent is not None else "") + f"{number:0{PATH_STEP}d}"
+            moment += timedelta(minutes=rng.randint(5, 600))
+            post = Post(
+                thread=thread,
+                author_id=thread.author_id if number == 1 else rng.choice(members_of[c.pk]),
+                path=path,
+                depth=len(path) // PATH_STEP - 1,
+                body=body,
+                body_html=html,
+                created_at=moment,
+                notified_at=moment,
+            )
+            posts.append((post, parent))
+        thread.last_activity_at = moment
+    # Parents first (replies need their ids): one batch per depth.
+    for depth in range(max(post.depth for post, _ in posts) + 1):
+        level = [(post, parent) for post, parent in posts if post.depth == depth]
+        for post, parent in level:
+            post.parent_id = posts[parent][0].pk if parent is not None else None
+        Post.objects.bulk_create([post for post, _ in level], batch_size=5000)
+    openings = {post.thread_id: post.pk for post, parent in posts if parent is None}
+    threads = [thread for _, thread, _ in specs]
+    first_replies = {}
+    for post, _ in posts:
+        if post.depth == 1:
+            first_replies.setdefault(post.thread_id, post.pk)
+    for thread in threads:
+        thread.opening_post_id = openings[thread.pk]
+    questions = [t for t in threads if t.kind == "question"]
+    for thread in questions[::2]:  # half the questions answered: their first reply
+        thread.answer_id = first_replies.get(thread.pk)
+    Thread.objects.bulk_update(threads, ["opening_post", "answer", "last_activity_at"], batch_size=2000)
+    long_thread = threads[next(i for i, (c, _, _) in enumerate(specs) if c.pk == community.pk)]
+    long_posts_rows = [p for p, _ in posts if p.thread_id == long_thread.pk]
+    reactions = []
+    for post in rng.sample(long_posts_rows, len(long_posts_rows) // 5):
+        fans = {u for u in rng.sample(members_of[community.pk], 3) if u != post.author_id}
+        post.helpful_count = len(fans)
+        reactions += [PostReaction(post=post, user_id=u) for u in fans]
+    PostReaction.objects.bulk_create(reactions, batch_size=5000)
+    Post.objects.bulk_update(long_posts_rows, ["helpful_count"], batch_size=2000)
+    reported = rng.sample([p for p, _ in posts if p.thread.community_id == community.pk and p.depth], 30)
+    reporters = members_of[community.pk]
+    PostReport.objects.bulk_create(
+        PostReport(
+            post=p, reporter_id=rng.choice([u for u in reporters if u != p.author_id]), reason="Off topic."
+        )
+        for p in reported
+    )
+    return long_thread
 
 
 def measure(*, fixtures: dict, samples: int) -> list[tuple[str, float, float, int]]:
@@ -159,6 +273,7 @@ def measure(*, fixtures: dict, samples: int) -> list[tuple[str, float, float, in
     client = Client()
     client.force_login(fixtures["viewer"])
     community, person, council = fixtures["community"], fixtures["person"], fixtures["council"]
+    thread, after = fixtures["thread"], fixtures["after"]
     pages = [
         ("home", {}, ""),
         ("profiles:people", {}, ""),
@@ -176,6 +291,11 @@ def measure(*, fixtures: dict, samples: int) -> list[tuple[str, float, float, in
         ("communities:manage", {"slug": community.slug}, ""),
         ("communities:manage-members", {"slug": community.slug}, ""),
         ("communities:manage-log", {"slug": community.slug}, ""),
+        ("communities:threads", {"slug": community.slug}, ""),
+        ("communities:threads", {"slug": community.slug}, "?show=unanswered"),
+        ("communities:thread", {"slug": community.slug, "thread_id": thread.pk}, ""),
+        ("communities:thread", {"slug": community.slug, "thread_id": thread.pk}, f"?after={after}"),
+        ("communities:manage-reports", {"slug": community.slug}, ""),
     ]
     rows = []
     for name, kwargs, query in pages:

@@ -400,6 +400,13 @@ def _seed_communities() -> int:
     return seed_communities()
 
 
+def _seed_conversations() -> None:
+    # Threads and replies in every demo community, two of them hundreds of posts long: its own module too.
+    from khub.demo_conversations import seed_conversations
+
+    seed_conversations()
+
+
 def _colleague_name(i: int) -> tuple[str, str]:
     """The i-th demo colleague's (first, last) name, all different for the PEOPLE_COUNT colleagues.
 
@@ -439,6 +446,7 @@ def seed(*, password: str) -> SeedReport:
     _seed_inbox()
     _seed_profiles()
     communities = _seed_communities()
+    _seed_conversations()
     return SeedReport(
         councils=len(councils),
         people=PEOPLE_COUNT + len(DEMO_ACCOUNTS),

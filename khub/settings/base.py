@@ -241,7 +241,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # Without REDIS_URL tasks run in-process: one "Task ... succeeded" line per post would drown the
+        # server's output. Failures are still logged (ERROR).
+        "celery.app.trace": {"level": "WARNING"},
+    },
 }
 
 # Password of the demo logins created by `manage.py seed_demo`.

@@ -1,24 +1,43 @@
 """Site admins' view of communities: every community with its owners and facilitators inline (every
 membership in the Membership list, filtered by community), the moderation log (read only) and the hub's
-settings (one row).
+settings (one row); conversations, posts and reports.
 
 Edits here are a site admin's direct corrections: they go to the database as typed, without the services'
 notifications or log lines. What the services keep derived (about_html, member_count) is kept here too.
+
+Conversations are the exception: a thread and its posts form a tree whose paths, counters and answer the
+services keep under the thread's row lock. So threads and posts are written on the site, never added or
+deleted here; the tree's columns are read only; pinning, locking, hiding and restoring go through the
+moderation services (logged, the author told), and the few direct corrections (a title, a kind, tags)
+save only their own columns, never a stale copy of the counters a reply bumped meanwhile.
 """
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import Truncator
 
 from communities import services
-from communities.models import RESERVED_SLUGS, Community, HubSettings, Membership, ModerationLogEntry
+from communities.models import (
+    RESERVED_SLUGS,
+    Community,
+    HubSettings,
+    Membership,
+    ModerationLogEntry,
+    Post,
+    PostReport,
+    Thread,
+)
 from communities.permissions import FACILITATOR_ROLES
+from communities.services import moderation
+from communities.services.conversations import MAX_TAGS
 from profiles.markdown import markdown_render
+from profiles.services import tags_resolve
 
 COMMUNITY_FIELDS = ["name", "slug", "description", "about", "topics", "visibility", "created_by"]
 
@@ -175,6 +194,8 @@ class ModerationLogEntryAdmin(admin.ModelAdmin):
 class HubSettingsAdmin(admin.ModelAdmin):
     """One row of switches: the list goes straight to it, and it can be neither added twice nor deleted."""
 
+    fields = ["community_creation", "posts_per_minute"]
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return super().has_add_permission(request) and not HubSettings.objects.exists()
 
@@ -186,3 +207,201 @@ class HubSettingsAdmin(admin.ModelAdmin):
             raise PermissionDenied
         settings_row = HubSettings.load()
         return HttpResponseRedirect(reverse("admin:communities_hubsettings_change", args=[settings_row.pk]))
+
+
+# --- Conversations ---------------------------------------------------------------------------------------
+THREAD_CORRECTIONS = ["title", "kind"]  # the columns a site admin may correct directly
+
+
+class ThreadAdminForm(forms.ModelForm):
+    class Meta:
+        model = Thread
+        fields = ["title", "kind", "tags", "pinned", "locked"]
+
+    def clean_tags(self) -> list:
+        """The site's rule: one tag per name whatever its case, and an existing tag's spelling reused."""
+        try:
+            names = services.clean_labels(self.cleaned_data["tags"], field="tags", noun="tag", most=MAX_TAGS)
+        except ValidationError as error:
+            raise forms.ValidationError(error.message_dict["tags"]) from error
+        return tags_resolve(names)
+
+
+@admin.register(Thread)
+class ThreadAdmin(admin.ModelAdmin):
+    form = ThreadAdminForm
+    list_display = [
+        "title",
+        "community",
+        "kind",
+        "author",
+        "reply_count",
+        "pinned",
+        "locked",
+        "last_activity_at",
+    ]
+    list_filter = ["kind", "pinned", "locked", "community__visibility"]
+    list_select_related = ["community", "author"]
+    search_fields = ["title"]
+    ordering = ["-last_activity_at", "-pk"]
+    fields = [
+        "title",
+        "kind",
+        "tags",
+        "pinned",
+        "locked",
+        "community",
+        "author",
+        "opening_post",
+        "answer",
+        "reply_count",
+        "post_sequence",
+        "created_at",
+        "last_activity_at",
+    ]
+    # The related rows are shown, never chosen from a list of every community, person or post: the page
+    # stays one query per relation however big the hub. A thread moves on the site (thread_move, logged).
+    readonly_fields = [
+        "community",
+        "author",
+        "opening_post",
+        "answer",
+        "reply_count",
+        "post_sequence",
+        "created_at",
+        "last_activity_at",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a thread is started with its opening post, on the site
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        # Its posts and reports are never deleted here (hide a post instead), so neither is their thread:
+        # say so rather than offer a button that ends on "permission denied".
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Thread, form, change: bool) -> None:
+        fields = [name for name in THREAD_CORRECTIONS if name in form.changed_data]
+        if "kind" in fields and not obj.is_question and obj.answer_id is not None:
+            obj.answer = None  # only a question has an answer
+            fields.append("answer")
+        if fields:
+            obj.save(update_fields=fields)  # never the counters: a reply may have bumped them meanwhile
+        if "pinned" in form.changed_data:
+            moderation.thread_set_pinned(actor=request.user, thread=obj, pinned=obj.pinned)
+        if "locked" in form.changed_data:
+            moderation.thread_set_locked(actor=request.user, thread=obj, locked=obj.locked)
+
+
+class PostAdminForm(forms.ModelForm):
+    """A post's state is the one thing changed here, and only as a facilitator would: hidden with a reason
+    (post_hide tells the author and logs it) or restored (post_unhide). Deleting is its author's."""
+
+    reason = forms.CharField(
+        required=False,
+        max_length=ModerationLogEntry._meta.get_field("reason").max_length,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Hiding: required; the author is told it and it goes in the community's log. "
+        "Restoring: optional, for the log.",
+    )
+
+    class Meta:
+        model = Post
+        fields = ["state"]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        before, after = self.instance.state, cleaned.get("state")
+        if after is None or after == before:
+            return cleaned
+        if after == Post.State.DELETED:
+            self.add_error("state", "Only its author deletes a post. Hide it instead.")
+        elif before == Post.State.DELETED:
+            self.add_error("state", "Its author deleted this post: it stays as they left it.")
+        elif after == Post.State.HIDDEN and not cleaned.get("reason", "").strip():
+            self.add_error("reason", "Give a reason: the author is told it, and it goes in the log.")
+        return cleaned
+
+
+@admin.register(Post)
+class PostAdmin(admin.ModelAdmin):
+    form = PostAdminForm
+    list_display = ["id", "thread", "author", "state", "created_at", "excerpt"]
+    list_filter = ["state"]
+    list_select_related = ["thread", "author"]
+    search_fields = ["body"]
+    ordering = ["-pk"]  # newest first, on the primary key's index (no date drill-down: a scan of every post)
+    fields = [
+        "thread",
+        "author",
+        "parent",
+        "path",
+        "depth",
+        "body",
+        "body_html",
+        "created_at",
+        "edited_at",
+        "helpful_count",
+        "state",
+        "reason",
+        "moderation_reason",
+        "moderated_by",
+    ]
+    readonly_fields = [
+        "thread",
+        "author",
+        "parent",
+        "path",
+        "depth",
+        "body",
+        "body_html",
+        "created_at",
+        "edited_at",
+        "helpful_count",
+        "moderation_reason",
+        "moderated_by",
+    ]
+
+    @admin.display(description="Text")
+    def excerpt(self, obj: Post) -> str:
+        return Truncator(obj.body).chars(80)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # posts are written on the site: their path, depth and the thread's counters follow
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # replies hang below it and the counters count it: hide it instead
+
+    def save_model(self, request: HttpRequest, obj: Post, form, change: bool) -> None:
+        if "state" not in form.changed_data:
+            return
+        reason = form.cleaned_data.get("reason", "")
+        if obj.state == Post.State.HIDDEN:
+            moderation.post_hide(actor=request.user, post=obj, reason=reason)
+        else:
+            moderation.post_unhide(actor=request.user, post=obj, reason=reason)
+
+
+@admin.register(PostReport)
+class PostReportAdmin(admin.ModelAdmin):
+    """Members' reports, read only: facilitators decide them on the site, where hiding the post or
+    dismissing the report is logged."""
+
+    list_display = ["created_at", "post", "thread", "reporter", "state", "reason", "decided_at"]
+    list_filter = ["state"]
+    list_select_related = ["post__thread", "reporter"]
+    search_fields = ["reason", "post__thread__title"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description="Conversation", ordering="post__thread__title")
+    def thread(self, obj: PostReport) -> str:
+        return obj.post.thread.title
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

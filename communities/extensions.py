@@ -1,16 +1,32 @@
 """What communities adds to a person's records through profiles.extensions (registered from apps.ready()):
-the "Communities" section of a profile page, the data export and account erasure; and, through a signal,
-member counts that follow a site admin deactivating or reactivating someone."""
+the "Communities" section of a profile page, their conversations among "Recent contributions", the data
+export and account erasure; and, through a signal, member counts that follow a site admin deactivating or
+reactivating someone."""
 
 from typing import Any
 
+from django.db.models import F
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from communities import selectors, services
-from communities.models import Community, Membership, ModerationLogEntry
+from communities.models import (
+    Community,
+    Membership,
+    ModerationLogEntry,
+    Post,
+    PostReaction,
+    PostReport,
+    PostRevision,
+    Thread,
+    ThreadWatch,
+)
+from communities.selectors.conversations import posts_by
+from communities.services.conversations import post_url
 from profiles.extensions import (
+    Contribution,
     ProfileSection,
+    register_contributions,
     register_erasure,
     register_personal_data,
     register_profile_section,
@@ -78,6 +94,94 @@ def personal_data(user) -> dict[str, Any]:
 register_personal_data("communities", personal_data)
 
 
+@register_contributions
+def conversation_contributions(viewer, person, limit: int) -> list[Contribution]:
+    """The person's newest conversations started and replies, in communities the viewer may read, only
+    visible posts: one query (an opening post stands for its conversation)."""
+    return [
+        Contribution(
+            kind="Conversation" if post.is_opening else "Reply",
+            title=post.thread.title,
+            url=post_url(post),
+            created_at=post.created_at,
+            where=post.thread.community.name,
+        )
+        for post in posts_by(viewer=viewer, person=person, limit=limit)
+    ]
+
+
+def _community(community: Community) -> dict[str, str]:
+    return {"name": community.name, "slug": community.slug}
+
+
+def conversations_personal_data(user) -> dict[str, Any]:
+    """What they wrote (every state: deleted and hidden posts are still theirs), the earlier texts of their
+    edited posts, and what they did to others' posts: found helpful, watched or muted, reported. Who
+    decided a report stays out, as in the moderation log."""
+    threads = Thread.objects.filter(author=user).select_related("community").prefetch_related("tags")
+    posts = Post.objects.filter(author=user).select_related("thread__community")
+    revisions = PostRevision.objects.filter(post__author=user)
+    reactions = PostReaction.objects.filter(user=user).select_related("post__thread")
+    watches = ThreadWatch.objects.filter(user=user).select_related("thread__community")
+    reports = PostReport.objects.filter(reporter=user).select_related("post__thread")
+    return {
+        "threads": [
+            {
+                "title": t.title,
+                "community": _community(t.community),
+                "kind": t.kind,
+                "tags": sorted(tag.name for tag in t.tags.all()),
+                "created_at": _iso(t.created_at),
+            }
+            for t in threads.order_by("created_at", "pk")
+        ],
+        "posts": [
+            {
+                "id": p.pk,
+                "thread": p.thread.title,
+                "community": _community(p.thread.community),
+                "opening_post": p.is_opening,
+                "body": p.body,
+                "state": p.state,
+                "created_at": _iso(p.created_at),
+                "edited_at": _iso(p.edited_at),
+            }
+            for p in posts.order_by("created_at", "pk")
+        ],
+        "post_revisions": [
+            {"post_id": r.post_id, "body": r.body, "replaced_at": _iso(r.created_at)}
+            for r in revisions.order_by("post_id", "created_at", "pk")
+        ],
+        "posts_found_helpful": [
+            {"post_id": r.post_id, "thread": r.post.thread.title, "created_at": _iso(r.created_at)}
+            for r in reactions.order_by("created_at", "pk")
+        ],
+        "watched_threads": [
+            {
+                "thread": w.thread.title,
+                "community": _community(w.thread.community),
+                "state": w.state,
+                "created_at": _iso(w.created_at),
+            }
+            for w in watches.order_by("created_at", "pk")
+        ],
+        "reports_made": [
+            {
+                "post_id": r.post_id,
+                "thread": r.post.thread.title,
+                "reason": r.reason,
+                "state": r.state,
+                "created_at": _iso(r.created_at),
+                "decided_at": _iso(r.decided_at),
+            }
+            for r in reports.order_by("created_at", "pk")
+        ],
+    }
+
+
+register_personal_data("conversations", conversations_personal_data)
+
+
 @register_erasure
 def erase_memberships(user) -> None:
     """Memberships say who belongs where: personal data, so they go, and the member counts follow.
@@ -95,6 +199,29 @@ def erase_memberships(user) -> None:
     for community in Community.objects.filter(pk__in=community_ids):
         services.community_refresh_member_count(community=community)
         services.community_ensure_owner(community=community)
+
+
+@register_erasure
+def erase_conversation_records(user) -> None:
+    """What they wrote stays (threads, posts and their revisions, shown as by "Former member"), like the
+    moderation log. What only says something about them goes: which threads they watch or muted, which
+    posts they found helpful (the counts follow) and, on reports they made, the reason they gave. The
+    reports stay, open ones open: the post may still need a facilitator's look."""
+    ThreadWatch.objects.filter(user=user).delete()
+    reactions = PostReaction.objects.filter(user=user)
+    # Lock the posts first, as post_helpful_toggle does, then read the reactions afresh: a toggle running
+    # now finishes before we count, so each count drops exactly by the reactions that go.
+    locked = list(
+        Post.objects.select_for_update()
+        .filter(pk__in=reactions.values("post_id"))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if locked:
+        reactions = reactions.filter(post_id__in=locked)
+        Post.objects.filter(pk__in=reactions.values("post_id")).update(helpful_count=F("helpful_count") - 1)
+        reactions.delete()
+    PostReport.objects.filter(reporter=user).exclude(reason="").update(reason="")
 
 
 @receiver(post_save, sender=User, dispatch_uid="communities_recount_on_activation")

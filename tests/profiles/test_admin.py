@@ -10,7 +10,14 @@ pytestmark = pytest.mark.django_db
 
 # The moderation log (read only) and the hub settings (a single row) have no add page by design:
 # tests/communities/test_admin.py covers them.
-NO_ADD_PAGE = {("communities", "moderationlogentry"), ("communities", "hubsettings")}
+# Written only through the site's services (the log, the singleton settings, the reply tree).
+NO_ADD_PAGE = {
+    ("communities", "moderationlogentry"),
+    ("communities", "hubsettings"),
+    ("communities", "thread"),
+    ("communities", "post"),
+    ("communities", "postreport"),
+}
 REGISTERED = sorted(
     (model._meta.app_label, model._meta.model_name)
     for model in admin.site._registry

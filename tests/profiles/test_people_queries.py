@@ -17,9 +17,10 @@ pytestmark = pytest.mark.django_db
 
 # session, user, header unread count, then: council and expertise choices, COUNT, page, expertise tags
 DIRECTORY_QUERIES = 8
-# session, user, header unread count, then: the person with counts, expertise, interests, and one
-# query for the communities section (registered by communities through profiles.extensions)
-PROFILE_QUERIES = 7
+# session, user, header unread count, then: the person with counts, expertise, interests, one query for
+# the communities section and one for their conversations in Recent contributions (both registered by
+# communities through profiles.extensions)
+PROFILE_QUERIES = 8
 FOLLOWS_QUERIES = 7
 COUNCIL_QUERIES = 7
 COUNCILS_QUERIES = 5

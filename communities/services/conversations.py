@@ -13,6 +13,7 @@ from datetime import timedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -80,8 +81,8 @@ def _check_rate(author: User) -> None:
     if recent.count() >= limit:
         raise ValidationError(
             {
-                "body": f"You can post {limit} times a minute. Wait a minute and post again: "
-                "your message has not been sent, and it is still here."
+                "body": f"You can post {limit} time{pluralize(limit)} a minute. Wait a minute and post "
+                "again: your message has not been sent, and it is still here."
             }
         )
 

@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from communities import permissions
@@ -32,27 +33,29 @@ THREADS_PAGE_SIZE = 20
 
 
 # --- Lookups -------------------------------------------------------------------------------------------
-def readable_thread(request: HttpRequest, slug: str, thread_id: int) -> Thread:
-    """The thread behind the URL if the viewer may read its community (404 for a private one's outsiders).
-
-    The slug must be the thread's community's: a moved thread answers at its new address only (the thread
-    page itself redirects there)."""
+def _thread(request: HttpRequest, thread_id: int) -> Thread:
+    """The thread if the viewer may read its community (404 for a private one's outsiders), wherever it is."""
     thread = selectors.thread_for_page(thread_id=thread_id)
     if thread is None:
         raise Http404("No such conversation")
     permissions.check_thread_read(user=request.user, thread=thread)
+    return thread
+
+
+def readable_thread(request: HttpRequest, slug: str, thread_id: int) -> Thread:
+    """The thread behind the URL, which must be under its community's slug: a moved thread answers at its
+    new address only (its page and post links redirect there)."""
+    thread = _thread(request, thread_id)
     if thread.community.slug != slug:
         raise Http404("No such conversation")
     return thread
 
 
-def _moved(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse | None:
-    """A GET of a moved thread's old address: send a reader to where it is now."""
-    thread = selectors.thread_for_page(thread_id=thread_id)
-    if thread is None or thread.community.slug == slug:
-        return None
-    permissions.check_thread_read(user=request.user, thread=thread)
-    url = services.thread_url(thread)
+def _moved(request: HttpRequest, thread: Thread, post_id: int | None = None) -> HttpResponse:
+    """A GET of a moved thread's old address: send the reader to where it is now (a post's, to the post's)."""
+    kwargs = {"slug": thread.community.slug, "thread_id": thread.pk}
+    url = reverse("communities:post", kwargs={**kwargs, "post_id": post_id}) if post_id else None
+    url = url or reverse("communities:thread", kwargs=kwargs)
     return redirect(f"{url}?{request.GET.urlencode()}" if request.GET else url)
 
 
@@ -170,30 +173,25 @@ def thread_context(request: HttpRequest, thread: Thread, **extra) -> dict:
 
 @require_GET
 def detail(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
-    moved = _moved(request, slug, thread_id)
-    if moved is not None:
-        return moved
-    thread = readable_thread(request, slug, thread_id)
+    thread = _thread(request, thread_id)
+    if thread.community.slug != slug:
+        return _moved(request, thread)
     return render(request, "communities/conversations/detail.html", thread_context(request, thread))
 
 
 @require_GET
 def permalink(request: HttpRequest, slug: str, thread_id: int, post_id: int) -> HttpResponse:
-    """A post's own address: the thread's page that starts with it (the opening post: the first page)."""
-    moved = _moved(request, slug, thread_id)
-    if moved is not None:
-        return moved
-    thread = readable_thread(request, slug, thread_id)
+    """A post's own address: the thread's first page if the post is on it (so a reply is read with the
+    replies before it), else the page that starts with the post."""
+    thread = _thread(request, thread_id)
+    if thread.community.slug != slug:
+        return _moved(request, thread, post_id)
     post = _post(thread, post_id)
     url = services.thread_url(thread)
     if not post.is_opening:
-        before = (
-            Post.objects.filter(thread=thread, depth__gt=0, path__lt=post.path)
-            .order_by("-path")
-            .values_list("path", flat=True)
-            .first()
-        )
-        if before:
+        earlier = Post.objects.filter(thread=thread, depth__gt=0, path__lt=post.path)
+        if earlier[: selectors.REPLIES_PAGE_SIZE].count() == selectors.REPLIES_PAGE_SIZE:
+            before = earlier.order_by("-path").values_list("path", flat=True).first()
             url = f"{url}?{urlencode({'after': before})}"
     return redirect(f"{url}#post-{post.pk}")
 
@@ -233,6 +231,11 @@ def reply(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
         raise PermissionDenied("This conversation is locked: nobody can reply to it now.")
     parent_id = parent.pk if parent else None
     form = ReplyForm(request.POST if request.method == "POST" else None, parent_id=parent_id)
+    if request.htmx:
+        # htmx serves only the form opened under a post, and focuses the [autofocus] element it swaps in: the
+        # keyboard lands in the form as it opens or comes back with an error. The form at the foot of the
+        # page and the reply page (no htmx) never take the focus.
+        form.fields["body"].widget.attrs["autofocus"] = True
     if request.method == "POST" and form.is_valid():
         try:
             post = services.post_reply(
@@ -259,6 +262,7 @@ def _replied(request: HttpRequest, thread: Thread, post: Post) -> HttpResponse:
         post.parent = _parent(thread, post.parent_id)
         _decorate(request, thread, [post])
         post.show_parent = post.depth > 1
+        thread.refresh_from_db(fields=["reply_count"])  # the service counted the reply in the database
         context = {"post": post, "thread": thread, "community": thread.community, "htmx_status": status}
         return render(request, "communities/conversations/_reply_posted.html", context)
     messages.success(request, status)

@@ -122,12 +122,14 @@ def move(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         to = form.cleaned_data["community"]
         try:
-            services.thread_move(actor=request.user, thread=thread, to=to, reason=form.cleaned_data["reason"])
+            moved = services.thread_move(
+                actor=request.user, thread=thread, to=to, reason=form.cleaned_data["reason"]
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             messages.success(request, f"The conversation is now in {to.name}.")
-            return redirect(conversation_services.thread_url(thread))
+            return redirect(conversation_services.thread_url(moved))  # its new address, not the old one
     context = {"community": thread.community, "thread": thread, "form": form, "has_targets": targets.exists()}
     return render(request, "communities/conversations/move.html", context)
 

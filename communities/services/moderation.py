@@ -54,6 +54,19 @@ def _reason(reason: str) -> str:
     return reason
 
 
+def _log_post(post: Post, *, actor: User, action: str, reason: str) -> None:
+    """A log line about a post: its author is the subject; the thread and post are linked from the log."""
+    _log(
+        community=post.thread.community,
+        actor=actor,
+        action=action,
+        subject=post.author,
+        reason=reason,
+        thread=post.thread,
+        post=post,
+    )
+
+
 def _locked_post(post: Post) -> Post:
     return Post.objects.select_for_update().select_related("thread__community", "author").get(pk=post.pk)
 
@@ -80,15 +93,7 @@ def post_hide(*, actor: User, post: Post, reason: str) -> Post:
         Thread.objects.filter(pk=post.thread_id).update(reply_count=F("reply_count") - 1)
     Thread.objects.filter(pk=post.thread_id, answer=post).update(answer=None)
     _decide_reports(post, actor, PostReport.State.RESOLVED)
-    _log(
-        community=community,
-        actor=actor,
-        action=A.POST_HIDDEN,
-        subject=post.author,
-        reason=reason,
-        thread=post.thread,
-        post=post,
-    )
+    _log_post(post, actor=actor, action=A.POST_HIDDEN, reason=reason)
     _notify(
         recipient=post.author,
         kind="post_hidden",
@@ -111,15 +116,7 @@ def post_unhide(*, actor: User, post: Post, reason: str = "") -> Post:
     post.save(update_fields=["state", "moderated_by"])
     if not post.is_opening:
         Thread.objects.filter(pk=post.thread_id).update(reply_count=F("reply_count") + 1)
-    _log(
-        community=community,
-        actor=actor,
-        action=A.POST_UNHIDDEN,
-        subject=post.author,
-        reason=(reason or "").strip(),
-        thread=post.thread,
-        post=post,
-    )
+    _log_post(post, actor=actor, action=A.POST_UNHIDDEN, reason=(reason or "").strip())
     return post
 
 
@@ -175,14 +172,6 @@ def report_dismiss(*, actor: User, report: PostReport, reason: str = "") -> Post
     if report.state != PostReport.State.OPEN:
         raise ValidationError("That report was already decided.")
     _decide_reports(post, actor, PostReport.State.DISMISSED)
-    _log(
-        community=post.thread.community,
-        actor=actor,
-        action=A.REPORT_DISMISSED,
-        subject=post.author,
-        reason=(reason or "").strip(),
-        thread=post.thread,
-        post=post,
-    )
+    _log_post(post, actor=actor, action=A.REPORT_DISMISSED, reason=(reason or "").strip())
     report.refresh_from_db()
     return report

@@ -59,7 +59,7 @@ def test_members_converse_with_htmx_and_the_facilitator_hides_a_reported_post(ne
     assert asker.path() == _thread_url(thread)
     expect(page.get_by_text("Your conversation has started.")).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_have_text(thread.title)
-    expect(page.get_by_text("Not answered yet")).to_be_visible()
+    expect(page.get_by_text("Question: not answered yet")).to_be_visible()
     expect(page.get_by_role("list", name="Tags")).to_contain_text("Direct payments")
     expect(page.get_by_role("list", name="Tags")).to_contain_text("Carers")
     expect(page.locator(f"#post-{thread.opening_post_id}")).to_contain_text("We review every direct payment")

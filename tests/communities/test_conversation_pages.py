@@ -247,7 +247,7 @@ def test_starting_a_conversation_redirects_to_it_with_a_banner(client):
     assert (thread.author, thread.kind) == (member, "question")
     assert sorted(thread.tags.names()) == ["Legal", "procurement"]
     assert "<strong>tendering</strong>" in response.text
-    assert "Not answered yet" in response.text
+    assert "Question: not answered yet" in response.text
 
 
 @pytest.mark.parametrize(

@@ -6,10 +6,10 @@ reactivating someone."""
 from typing import Any
 
 from django.db.models import F
-from django.db.models.signals import post_save
+from django.db.models.signals import post_save, pre_delete
 from django.dispatch import receiver
 
-from communities import selectors, services
+from communities import permissions, selectors, services
 from communities.models import (
     Community,
     Membership,
@@ -114,6 +114,15 @@ def _community(community: Community) -> dict[str, str]:
     return {"name": community.name, "slug": community.slug}
 
 
+def _where(thread: Thread, readable: set[int]) -> dict[str, str] | None:
+    """The thread's community, if they may read it: one moved into a private community must not name it."""
+    return _community(thread.community) if thread.community_id in readable else None
+
+
+def _title(thread: Thread, readable: set[int], own: bool = False) -> str | None:
+    return thread.title if own or thread.community_id in readable else None
+
+
 def conversations_personal_data(user) -> dict[str, Any]:
     """What they wrote (every state: deleted and hidden posts are still theirs), the earlier texts of their
     edited posts, and what they did to others' posts: found helpful, watched or muted, reported. Who
@@ -124,11 +133,12 @@ def conversations_personal_data(user) -> dict[str, Any]:
     reactions = PostReaction.objects.filter(user=user).select_related("post__thread")
     watches = ThreadWatch.objects.filter(user=user).select_related("thread__community")
     reports = PostReport.objects.filter(reporter=user).select_related("post__thread")
+    readable = set(permissions.readable_communities(user).values_list("pk", flat=True))
     return {
         "threads": [
             {
                 "title": t.title,
-                "community": _community(t.community),
+                "community": _where(t, readable),
                 "kind": t.kind,
                 "tags": sorted(tag.name for tag in t.tags.all()),
                 "created_at": _iso(t.created_at),
@@ -138,8 +148,8 @@ def conversations_personal_data(user) -> dict[str, Any]:
         "posts": [
             {
                 "id": p.pk,
-                "thread": p.thread.title,
-                "community": _community(p.thread.community),
+                "thread": _title(p.thread, readable, own=p.thread.author_id == user.pk),
+                "community": _where(p.thread, readable),
                 "opening_post": p.is_opening,
                 "body": p.body,
                 "state": p.state,
@@ -153,13 +163,17 @@ def conversations_personal_data(user) -> dict[str, Any]:
             for r in revisions.order_by("post_id", "created_at", "pk")
         ],
         "posts_found_helpful": [
-            {"post_id": r.post_id, "thread": r.post.thread.title, "created_at": _iso(r.created_at)}
+            {
+                "post_id": r.post_id,
+                "thread": _title(r.post.thread, readable),
+                "created_at": _iso(r.created_at),
+            }
             for r in reactions.order_by("created_at", "pk")
         ],
         "watched_threads": [
             {
-                "thread": w.thread.title,
-                "community": _community(w.thread.community),
+                "thread": _title(w.thread, readable),
+                "community": _where(w.thread, readable),
                 "state": w.state,
                 "created_at": _iso(w.created_at),
             }
@@ -168,7 +182,7 @@ def conversations_personal_data(user) -> dict[str, Any]:
         "reports_made": [
             {
                 "post_id": r.post_id,
-                "thread": r.post.thread.title,
+                "thread": _title(r.post.thread, readable),
                 "reason": r.reason,
                 "state": r.state,
                 "created_at": _iso(r.created_at),
@@ -222,6 +236,14 @@ def erase_conversation_records(user) -> None:
         Post.objects.filter(pk__in=reactions.values("post_id")).update(helpful_count=F("helpful_count") - 1)
         reactions.delete()
     PostReport.objects.filter(reporter=user).exclude(reason="").update(reason="")
+
+
+@receiver(pre_delete, sender=User, dispatch_uid="communities_reactions_leave_with_their_user")
+def reactions_leave_with_their_user(sender, instance, **kwargs) -> None:
+    """A site admin deleting someone outright (not erasing them) cascades their helpful marks away: the
+    counts must drop with them, as erasure makes them."""
+    posts = Post.objects.filter(reactions__user=instance)
+    posts.update(helpful_count=F("helpful_count") - 1)
 
 
 @receiver(post_save, sender=User, dispatch_uid="communities_recount_on_activation")

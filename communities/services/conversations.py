@@ -43,6 +43,7 @@ logger = logging.getLogger(__name__)
 BODY_MAX_LENGTH = POST_BODY_MAX_LENGTH
 TITLE_MAX_LENGTH = Thread._meta.get_field("title").max_length
 MAX_TAGS = 10
+MAX_MENTIONS = 20
 W = ThreadWatch.State
 
 
@@ -55,6 +56,8 @@ def _clean_body(body: str) -> str:
         raise ValidationError(
             {"body": f"Your message must be {BODY_MAX_LENGTH:,} characters or fewer. It has {len(body):,}."}
         )
+    if len(mentioned_handles(body)) > MAX_MENTIONS:  # each mention tells someone: no mass notices
+        raise ValidationError({"body": f"You can mention up to {MAX_MENTIONS} people in one post."})
     return body
 
 
@@ -185,7 +188,7 @@ def thread_create(
 @transaction.atomic
 def post_reply(*, author: User, thread: Thread, body: str, parent: Post | None = None) -> Post:
     # The lock makes replies to one thread queue: each reads the sequence and counts the previous one left.
-    locked = Thread.objects.select_for_update().select_related("community").get(pk=thread.pk)
+    locked = Thread.objects.select_for_update(of=("self",)).select_related("community").get(pk=thread.pk)
     community = locked.community
     permissions.check_participate(user=author, community=community)
     if not permissions.can_reply(user=author, thread=locked):
@@ -196,12 +199,14 @@ def post_reply(*, author: User, thread: Thread, body: str, parent: Post | None =
     )
     if parent.thread_id != locked.pk:
         raise ValidationError({"parent": "You can only reply to a post in this conversation."})
-    if not parent.is_visible:
+    if not parent.is_visible and not parent.is_opening:  # a removed opening post still holds the replies
         raise ValidationError({"parent": "That post was removed. Reply to the conversation instead."})
     body = _clean_body(body)
     _check_rate(author)
     now = timezone.now()
     sequence = locked.post_sequence + 1
+    if sequence >= 10**PATH_STEP:  # the path's segments have PATH_STEP digits
+        raise ValidationError({"body": "This conversation is full. Start a new one and link to it."})
     # Past the deepest level a reply is filed beside its parent; it still names the post it replies to.
     base = parent.path if parent.depth + 1 < PATH_MAX_DEPTH else parent.path[:-PATH_STEP]
     post = Post.objects.create(
@@ -225,7 +230,17 @@ def post_reply(*, author: User, thread: Thread, body: str, parent: Post | None =
 
 
 def _locked_post(post: Post) -> Post:
-    return Post.objects.select_for_update().select_related("thread__community").get(pk=post.pk)
+    """The post's row, locked alone (of=self: not the thread or community it is read with)."""
+    return Post.objects.select_for_update(of=("self",)).select_related("thread__community").get(pk=post.pk)
+
+
+def lock_thread_then_post(post: Post) -> Post:
+    """Writes that change a post and its thread's counts lock the thread first, then the post: the order
+    post_reply takes, so a reply and a delete or hide of its parent queue instead of deadlocking."""
+    list(
+        Thread.objects.select_for_update(of=("self",)).filter(pk=post.thread_id).values_list("pk", flat=True)
+    )
+    return _locked_post(post)
 
 
 @transaction.atomic
@@ -237,7 +252,10 @@ def post_edit(*, actor: User, post: Post, body: str) -> Post:
     body = _clean_body(body)
     if body == post.body:
         return post
-    before = mentioned_handles(post.body)
+    # Everyone the post ever mentioned was told once: removing and re-adding a mention tells nobody again.
+    before = mentioned_handles(post.body).union(
+        *(mentioned_handles(old) for old in post.revisions.values_list("body", flat=True))
+    )
     PostRevision.objects.create(post=post, body=post.body, edited_by=actor)
     post.body, post.body_html, post.edited_at = body, _render(body), timezone.now()
     post.save(update_fields=["body", "body_html", "edited_at"])
@@ -261,7 +279,7 @@ def _clear_answer(post: Post) -> None:
 @transaction.atomic
 def post_delete(*, actor: User, post: Post) -> Post:
     """The author takes their post down: readers see a notice; the text stays for the moderation log."""
-    post = _locked_post(post)
+    post = lock_thread_then_post(post)
     permissions.check_thread_read(user=actor, thread=post.thread)
     if not permissions.can_delete_post(user=actor, post=post):
         raise PermissionDenied("You can only delete your own posts.")
@@ -291,14 +309,16 @@ def post_helpful_toggle(*, user: User, post: Post) -> bool:
 @transaction.atomic
 def thread_mark_answer(*, actor: User, thread: Thread, post: Post | None) -> Thread:
     """Mark a reply as the answer to a question (None: unmark). The asker or a facilitator."""
-    thread = Thread.objects.select_for_update().select_related("community").get(pk=thread.pk)
+    thread = Thread.objects.select_for_update(of=("self",)).select_related("community").get(pk=thread.pk)
     permissions.check_thread_read(user=actor, thread=thread)
     if not thread.is_question:
         raise ValidationError("Only a question has an answer to mark.")
     if not permissions.can_mark_answer(user=actor, thread=thread):
         raise PermissionDenied("Only the person who asked, or a facilitator, can choose the answer.")
     if post is not None:
-        post = Post.objects.select_for_update().select_related("author").get(pk=post.pk)  # its state now
+        post = (
+            Post.objects.select_for_update(of=("self",)).select_related("author").get(pk=post.pk)
+        )  # as it is now
     if post is not None and (post.thread_id != thread.pk or post.is_opening or not post.is_visible):
         raise ValidationError("Choose a reply in this conversation that has not been removed.")
     thread.answer = post
@@ -450,4 +470,10 @@ def posts_notify_unsent(*, older_than: timedelta = timedelta(minutes=2), limit: 
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )
-    return sum(post_notify(post_id=pk) for pk in ids)
+    told = 0
+    for pk in ids:
+        try:
+            told += post_notify(post_id=pk)
+        except Exception:  # one bad post must not hold up the others every time the sweep runs
+            logger.exception("Could not send the notices for post %s.", pk)
+    return told

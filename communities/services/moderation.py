@@ -12,14 +12,14 @@ from django.utils import timezone
 from communities import permissions
 from communities.models import Community, ModerationLogEntry, Post, PostReport, Thread
 from communities.services import _log, _notify
-from communities.services.conversations import post_url, thread_url
+from communities.services.conversations import lock_thread_then_post, post_url, thread_url
 from profiles.models import User
 
 A = ModerationLogEntry.Action
 
 
 def _locked_thread(thread: Thread) -> Thread:
-    return Thread.objects.select_for_update().select_related("community").get(pk=thread.pk)
+    return Thread.objects.select_for_update(of=("self",)).select_related("community").get(pk=thread.pk)
 
 
 @transaction.atomic
@@ -68,7 +68,9 @@ def _log_post(post: Post, *, actor: User, action: str, reason: str) -> None:
 
 
 def _locked_post(post: Post) -> Post:
-    return Post.objects.select_for_update().select_related("thread__community", "author").get(pk=post.pk)
+    # The thread first, as post_reply locks it (see conversations.lock_thread_then_post); then the post alone.
+    post = lock_thread_then_post(post)
+    return Post.objects.select_related("thread__community", "author").get(pk=post.pk)
 
 
 def _decide_reports(post: Post, actor: User, state: str) -> int:
@@ -94,14 +96,16 @@ def post_hide(*, actor: User, post: Post, reason: str) -> Post:
     Thread.objects.filter(pk=post.thread_id, answer=post).update(answer=None)
     _decide_reports(post, actor, PostReport.State.RESOLVED)
     _log_post(post, actor=actor, action=A.POST_HIDDEN, reason=reason)
-    _notify(
-        recipient=post.author,
-        kind="post_hidden",
-        text=f"A facilitator hid your post in “{post.thread.title}”: {reason}",
-        community=community,
-        actor=actor,
-        url=post_url(post),
-    )
+    # After a move the author may no longer read the community: then its name must not reach them.
+    if permissions.can_read(user=post.author, community=community):
+        _notify(
+            recipient=post.author,
+            kind="post_hidden",
+            text=f"A facilitator hid your post in “{post.thread.title}”: {reason}",
+            community=community,
+            actor=actor,
+            url=post_url(post),
+        )
     return post
 
 
@@ -140,14 +144,14 @@ def thread_move(*, actor: User, thread: Thread, to: Community, reason: str = "")
         community=source,
         actor=actor,
         action=A.MOVED_OUT,
-        reason=reason or f"Moved to {to.name}",
+        reason=reason,
         thread=thread,
     )
     _log(
         community=to,
         actor=actor,
         action=A.MOVED_IN,
-        reason=reason or f"Moved from {source.name}",
+        reason=reason,
         thread=thread,
     )
     if permissions.can_read(user=thread.author, community=to):
@@ -165,7 +169,9 @@ def thread_move(*, actor: User, thread: Thread, to: Community, reason: str = "")
 @transaction.atomic
 def report_dismiss(*, actor: User, report: PostReport, reason: str = "") -> PostReport:
     report = (
-        PostReport.objects.select_for_update().select_related("post__thread__community").get(pk=report.pk)
+        PostReport.objects.select_for_update(of=("self",))
+        .select_related("post__thread__community")
+        .get(pk=report.pk)
     )
     post = report.post
     permissions.check_manage(user=actor, community=post.thread.community)

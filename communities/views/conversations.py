@@ -291,7 +291,13 @@ def _replied(request: HttpRequest, thread: Thread, post: Post) -> HttpResponse:
         _decorate(request, thread, [post])
         post.show_parent = post.depth > 1
         thread.refresh_from_db(fields=["reply_count"])  # the service counted the reply in the database
-        context = {"post": post, "thread": thread, "community": thread.community, "htmx_status": status}
+        context = {
+            "post": post,
+            "thread": thread,
+            "community": thread.community,
+            "can_mark_answer": permissions.can_mark_answer(user=request.user, thread=thread),
+            "htmx_status": status,
+        }
         return render(request, "communities/conversations/_reply_posted.html", context)
     messages.success(request, status)
     return redirect(services.post_url(post))

@@ -494,6 +494,14 @@ def settings(request: HttpRequest, slug: str) -> HttpResponse:
 def log(request: HttpRequest, slug: str) -> HttpResponse:
     community = _community(request, slug)
     page = _paginate(selectors.moderation_log(community=community), LOG_PAGE_SIZE, request.GET.get("page"))
+    # A thread moved since may now be in a community this facilitator cannot read: name and link it only if
+    # they can (one query for the page).
+    elsewhere = {entry.thread.community_id for entry in page.object_list if entry.thread_id}
+    readable = set(
+        permissions.readable_communities(request.user).filter(pk__in=elsewhere).values_list("pk", flat=True)
+    )
+    for entry in page.object_list:
+        entry.thread_readable = entry.thread_id is not None and entry.thread.community_id in readable
     return render(
         request,
         "communities/manage/log.html",

@@ -159,5 +159,5 @@ def report_dismiss(request: HttpRequest, slug: str, report_id: int) -> HttpRespo
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, "You dismissed the report. The post stays as it is.")
+        messages.success(request, "You dismissed the reports of this post. It stays as it is.")
     return redirect(_reports_url(community))

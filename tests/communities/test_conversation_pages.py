@@ -681,7 +681,7 @@ def test_a_facilitator_dismisses_a_report_and_the_post_stays(client):
     client.force_login(person_as("facilitator", place))
     url = reverse("communities:manage-report-dismiss", args=[place.slug, report.pk])
     response = client.post(url, follow=True)
-    assert _banner(response) == "You dismissed the report. The post stays as it is."
+    assert _banner(response) == "You dismissed the reports of this post. It stays as it is."
     assert "No reported posts are waiting." in response.text
     assert _fresh(report).state == "dismissed"
     assert _fresh(reply).state == "visible"

@@ -994,13 +994,13 @@ def test_moving_a_thread_to_a_community_the_actor_facilitates_logs_it_in_both():
         source,
         thread,
         mover,
-        "Moved to Homelessness",
+        "",  # the other community's name stays out: the log's readers may not be able to see it
     )
     assert (into.community, into.thread, into.actor, into.reason) == (
         target,
         thread,
         mover,
-        "Moved from Housing",
+        "",
     )
     assert _notified(author, "thread_moved").count() == 1
 

@@ -55,6 +55,7 @@ def personal_data(user) -> dict[str, Any]:
     memberships = Membership.objects.filter(user=user).select_related("community", "invited_by")
     taken = ModerationLogEntry.objects.filter(actor=user).select_related("community", "subject")
     about = ModerationLogEntry.objects.filter(subject=user).select_related("community")
+    readable = set(permissions.readable_communities(user).values_list("pk", flat=True))
     return {
         "memberships": [
             {
@@ -81,7 +82,10 @@ def personal_data(user) -> dict[str, Any]:
         ],
         "moderation_actions_about_you": [
             {
-                "community": {"name": e.community.name, "slug": e.community.slug},
+                # A post of theirs hidden after its thread moved somewhere they cannot read: no name.
+                "community": {"name": e.community.name, "slug": e.community.slug}
+                if e.thread_id is None or e.community_id in readable
+                else None,
                 "action": e.action,
                 "reason": e.reason,
                 "created_at": _iso(e.created_at),

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
 
-from communities.extensions import conversations_personal_data
+from communities.extensions import conversations_personal_data, personal_data
 from communities.models import Membership, Post, Thread
 from communities.services import conversations as cs
 from communities.services.moderation import post_hide, thread_move
@@ -113,7 +113,10 @@ def test_the_author_of_a_post_hidden_where_they_cannot_read_is_not_told_its_comm
 
 def test_the_data_export_does_not_name_a_private_community_a_thread_was_moved_into():
     author, mover = person_as("outsider", None), person_as("outsider", None)
-    _, hidden, _, _ = _moved_to_private(author, mover)
+    _, hidden, _, reply = _moved_to_private(author, mover)
+    post_hide(actor=mover, post=reply, reason="Off topic")
+    about = personal_data(author)["moderation_actions_about_you"]
+    assert [(entry["action"], entry["community"]) for entry in about] == [("post_hidden", None)]
     data = conversations_personal_data(author)
     assert data["threads"][0]["title"] == "Winter pressures"  # theirs: they wrote the title
     assert data["threads"][0]["community"] is None

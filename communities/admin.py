@@ -347,20 +347,7 @@ class PostAdmin(admin.ModelAdmin):
         "moderation_reason",
         "moderated_by",
     ]
-    readonly_fields = [
-        "thread",
-        "author",
-        "parent",
-        "path",
-        "depth",
-        "body",
-        "body_html",
-        "created_at",
-        "edited_at",
-        "helpful_count",
-        "moderation_reason",
-        "moderated_by",
-    ]
+    readonly_fields = [field for field in fields if field not in ("state", "reason")]  # only these change
 
     @admin.display(description="Text")
     def excerpt(self, obj: Post) -> str:

@@ -151,6 +151,9 @@ class ModerationLogEntry(models.Model):
         MOVED_OUT = "moved_out", "Moved a conversation to another community"
         MOVED_IN = "moved_in", "Moved a conversation here"
         REPORT_DISMISSED = "report_dismissed", "Dismissed a report"
+        STORY_PROMOTED = "story_promoted", "Promoted a story to Practice worth repeating"
+        STORY_UNPROMOTED = "story_unpromoted", "Withdrew a story's promotion"
+        STORY_AUDIENCE = "story_audience", "Changed who can read a story"
 
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="moderation_log")
     actor = models.ForeignKey(
@@ -164,6 +167,10 @@ class ModerationLogEntry(models.Model):
     # What a conversation action was about (the post's text stays on the post, hidden from readers).
     thread = models.ForeignKey("Thread", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     post = models.ForeignKey("Post", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # What another app's action was about (a practice story), named as it was then: apps above communities
+    # log here without communities knowing their models.
+    about_title = models.CharField(max_length=200, blank=True)
+    about_url = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -64,6 +64,20 @@ def _log(
     )
 
 
+def moderation_log_write(
+    *, community: Community, actor: User | None, action: str, reason: str = "", about_title="", about_url=""
+) -> None:
+    """A moderation log line for an app above communities (practice): what it was about, by title and URL."""
+    _log(
+        community=community,
+        actor=actor,
+        action=action,
+        reason=reason,
+        about_title=about_title[:200],
+        about_url=about_url,
+    )
+
+
 def _decision(
     *,
     community: Community,

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "taggit",
     "profiles",
     "communities",
+    "practice",
     "khub",
 ]
 

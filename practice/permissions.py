@@ -1,0 +1,135 @@
+"""Who may read a practice story and what they may do with it: the one place every surface asks.
+
+A published story is read by its audience: public (anyone, signed in or not), members (anyone signed in) or
+community (whoever may read its home community, communities.permissions.can_read). Its authors always read
+it; a draft is theirs alone. Site admins read everything. An archived story keeps its page for its audience
+but leaves the library and the council pages.
+
+Pages answer 404 to a signed-in member who may not read a story, whatever the reason, so a story in a
+private community does not exist for outsiders; a visitor who is not signed in is sent to sign in.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from communities import permissions as community_permissions
+from practice.models import PracticeStory
+
+A = PracticeStory.Audience
+ST = PracticeStory.Status
+
+
+def _signed_in(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def is_author(*, user, story: PracticeStory) -> bool:
+    """The author or a co-author. Co-authors are fetched once per story object."""
+    if not _signed_in(user):
+        return False
+    if story.author_id == user.pk:
+        return True
+    if "_co_author_ids" not in story.__dict__:
+        story.__dict__["_co_author_ids"] = {person.pk for person in story.co_authors.all()}
+    return user.pk in story.__dict__["_co_author_ids"]
+
+
+def _audience_allows(user, story: PracticeStory) -> bool:
+    if story.audience == A.PUBLIC:
+        return True
+    if not _signed_in(user):
+        return False
+    if story.audience == A.MEMBERS:
+        return True
+    return community_permissions.can_read(user=user, community=story.community)
+
+
+def can_read(*, user, story: PracticeStory) -> bool:
+    if _signed_in(user) and (user.is_staff or is_author(user=user, story=story)):
+        return True
+    return story.status != ST.DRAFT and _audience_allows(user, story)
+
+
+def can_edit(*, user, story: PracticeStory) -> bool:
+    return is_author(user=user, story=story)
+
+
+def can_publish(*, user, story: PracticeStory) -> bool:
+    """Its author, with a verified council affiliation, who takes part in the home community (the
+    discussion starts there)."""
+    return (
+        _signed_in(user)
+        and story.author_id == user.pk
+        and user.has_verified_affiliation
+        and community_permissions.can_participate(user=user, community=story.community)
+    )
+
+
+def can_endorse(*, user, story: PracticeStory) -> bool:
+    return (
+        _signed_in(user)
+        and story.is_published
+        and not is_author(user=user, story=story)
+        and can_read(user=user, story=story)
+    )
+
+
+def can_promote(*, user, story: PracticeStory) -> bool:
+    """Facilitators of the home community (and site admins), for a published story."""
+    return (
+        _signed_in(user)
+        and story.is_published
+        and community_permissions.can_manage(user=user, community=story.community)
+    )
+
+
+def can_adopt(*, user, story: PracticeStory) -> bool:
+    """A verified member of another council, who may read the published story."""
+    return (
+        _signed_in(user)
+        and story.is_published
+        and user.has_verified_affiliation
+        and user.council_id != story.council_id
+        and can_read(user=user, story=story)
+    )
+
+
+def check_read(*, user, story: PracticeStory) -> None:
+    if not can_read(user=user, story=story):
+        raise Http404("No such story")
+
+
+def check_edit(*, user, story: PracticeStory) -> None:
+    check_read(user=user, story=story)
+    if not can_edit(user=user, story=story):
+        raise PermissionDenied("Only the story's authors can change it.")
+
+
+# --- Queryset filters ---------------------------------------------------------------------------------
+def _audience_q(viewer) -> Q:
+    if not _signed_in(viewer):
+        return Q(audience=A.PUBLIC)
+    return Q(audience__in=(A.PUBLIC, A.MEMBERS)) | Q(
+        audience=A.COMMUNITY, community__in=community_permissions.readable_community_ids(viewer)
+    )
+
+
+def readable_stories(viewer) -> QuerySet[PracticeStory]:
+    """Every story the viewer may read (can_read): published or archived for their audience, and their own."""
+    stories = PracticeStory.objects.all()
+    if _signed_in(viewer) and viewer.is_staff:
+        return stories
+    shown = ~Q(status=ST.DRAFT) & _audience_q(viewer)
+    if _signed_in(viewer):
+        shown |= Q(author=viewer) | Q(co_authors=viewer)
+        return stories.filter(pk__in=PracticeStory.objects.filter(shown).values("pk"))
+    return stories.filter(shown)
+
+
+def listed_stories(viewer) -> QuerySet[PracticeStory]:
+    """Published stories the viewer may read: the library, council pages, profiles and (later) search."""
+    stories = PracticeStory.objects.filter(status=ST.PUBLISHED)
+    if _signed_in(viewer) and viewer.is_staff:
+        return stories
+    return stories.filter(_audience_q(viewer))

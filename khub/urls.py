@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("profiles.urls")),
     path("communities/", include("communities.urls")),
+    path("practice/", include("practice.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -8,144 +8,383 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('communities', '0004_story_log'),
-        ('profiles', '0002_people_follows_inbox'),
-        ('taggit', '0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx'),
+        ("communities", "0004_story_log"),
+        ("profiles", "0002_people_follows_inbox"),
+        ("taggit", "0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PracticeStory',
+            name="PracticeStory",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('slug', models.SlugField(max_length=220, unique=True)),
-                ('summary', models.CharField(blank=True, max_length=280)),
-                ('service_area', models.CharField(blank=True, choices=[('adult_social_care', 'Adult social care'), ('childrens_services', "Children's services"), ('education', 'Education'), ('housing', 'Housing'), ('planning', 'Planning'), ('environment', 'Environment and waste'), ('transport', 'Transport and highways'), ('public_health', 'Public health'), ('digital', 'Digital and IT'), ('finance', 'Finance and procurement'), ('workforce', 'Workforce and HR'), ('community_safety', 'Community safety'), ('culture', 'Culture and leisure'), ('democracy', 'Democracy and governance'), ('customer_services', 'Customer services'), ('economic_development', 'Economic development'), ('other', 'Other')], max_length=24)),
-                ('challenge', models.TextField(blank=True, help_text='Markdown.', max_length=10000, verbose_name='the challenge')),
-                ('challenge_html', models.TextField(blank=True, editable=False)),
-                ('what_we_did', models.TextField(blank=True, help_text='Markdown.', max_length=10000, verbose_name='what we did')),
-                ('what_we_did_html', models.TextField(blank=True, editable=False)),
-                ('outcomes', models.TextField(blank=True, help_text='Markdown.', max_length=10000, verbose_name='outcomes')),
-                ('outcomes_html', models.TextField(blank=True, editable=False)),
-                ('evidence', models.TextField(blank=True, help_text='Markdown.', max_length=10000, verbose_name='evidence')),
-                ('evidence_html', models.TextField(blank=True, editable=False)),
-                ('evidence_links', models.JSONField(blank=True, default=list)),
-                ('cost_and_resources', models.TextField(blank=True, help_text='Markdown.', max_length=10000, verbose_name='cost and resources')),
-                ('cost_and_resources_html', models.TextField(blank=True, editable=False)),
-                ('lessons_learned', models.TextField(blank=True, help_text='Markdown.', max_length=10000, verbose_name='lessons learned')),
-                ('lessons_learned_html', models.TextField(blank=True, editable=False)),
-                ('do_differently', models.TextField(blank=True, help_text='Markdown.', max_length=10000, verbose_name='what we would do differently')),
-                ('do_differently_html', models.TextField(blank=True, editable=False)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published'), ('archived', 'Archived')], default='draft', max_length=10)),
-                ('audience', models.CharField(choices=[('public', 'Anyone, including people who are not signed in'), ('members', 'Members of the hub'), ('community', 'Those who can read the home community')], default='community', max_length=10)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('promoted_at', models.DateTimeField(blank=True, null=True)),
-                ('endorsement_count', models.PositiveIntegerField(default=0, editable=False)),
-                ('adoption_count', models.PositiveIntegerField(default=0, editable=False)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='stories', to=settings.AUTH_USER_MODEL)),
-                ('co_authors', models.ManyToManyField(blank=True, related_name='co_authored_stories', to=settings.AUTH_USER_MODEL)),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stories', to='communities.community', verbose_name='home community')),
-                ('council', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='stories', to='profiles.council')),
-                ('discussion', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='story', to='communities.thread')),
-                ('promoted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("slug", models.SlugField(max_length=220, unique=True)),
+                ("summary", models.CharField(blank=True, max_length=280)),
+                (
+                    "service_area",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("adult_social_care", "Adult social care"),
+                            ("childrens_services", "Children's services"),
+                            ("education", "Education"),
+                            ("housing", "Housing"),
+                            ("planning", "Planning"),
+                            ("environment", "Environment and waste"),
+                            ("transport", "Transport and highways"),
+                            ("public_health", "Public health"),
+                            ("digital", "Digital and IT"),
+                            ("finance", "Finance and procurement"),
+                            ("workforce", "Workforce and HR"),
+                            ("community_safety", "Community safety"),
+                            ("culture", "Culture and leisure"),
+                            ("democracy", "Democracy and governance"),
+                            ("customer_services", "Customer services"),
+                            ("economic_development", "Economic development"),
+                            ("other", "Other"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                (
+                    "challenge",
+                    models.TextField(
+                        blank=True, help_text="Markdown.", max_length=10000, verbose_name="the challenge"
+                    ),
+                ),
+                ("challenge_html", models.TextField(blank=True, editable=False)),
+                (
+                    "what_we_did",
+                    models.TextField(
+                        blank=True, help_text="Markdown.", max_length=10000, verbose_name="what we did"
+                    ),
+                ),
+                ("what_we_did_html", models.TextField(blank=True, editable=False)),
+                (
+                    "outcomes",
+                    models.TextField(
+                        blank=True, help_text="Markdown.", max_length=10000, verbose_name="outcomes"
+                    ),
+                ),
+                ("outcomes_html", models.TextField(blank=True, editable=False)),
+                (
+                    "evidence",
+                    models.TextField(
+                        blank=True, help_text="Markdown.", max_length=10000, verbose_name="evidence"
+                    ),
+                ),
+                ("evidence_html", models.TextField(blank=True, editable=False)),
+                ("evidence_links", models.JSONField(blank=True, default=list)),
+                (
+                    "cost_and_resources",
+                    models.TextField(
+                        blank=True, help_text="Markdown.", max_length=10000, verbose_name="cost and resources"
+                    ),
+                ),
+                ("cost_and_resources_html", models.TextField(blank=True, editable=False)),
+                (
+                    "lessons_learned",
+                    models.TextField(
+                        blank=True, help_text="Markdown.", max_length=10000, verbose_name="lessons learned"
+                    ),
+                ),
+                ("lessons_learned_html", models.TextField(blank=True, editable=False)),
+                (
+                    "do_differently",
+                    models.TextField(
+                        blank=True,
+                        help_text="Markdown.",
+                        max_length=10000,
+                        verbose_name="what we would do differently",
+                    ),
+                ),
+                ("do_differently_html", models.TextField(blank=True, editable=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published"), ("archived", "Archived")],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "audience",
+                    models.CharField(
+                        choices=[
+                            ("public", "Anyone, including people who are not signed in"),
+                            ("members", "Members of the hub"),
+                            ("community", "Those who can read the home community"),
+                        ],
+                        default="community",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                ("promoted_at", models.DateTimeField(blank=True, null=True)),
+                ("endorsement_count", models.PositiveIntegerField(default=0, editable=False)),
+                ("adoption_count", models.PositiveIntegerField(default=0, editable=False)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="stories",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "co_authors",
+                    models.ManyToManyField(
+                        blank=True, related_name="co_authored_stories", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="stories",
+                        to="communities.community",
+                        verbose_name="home community",
+                    ),
+                ),
+                (
+                    "council",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="stories",
+                        to="profiles.council",
+                    ),
+                ),
+                (
+                    "discussion",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="story",
+                        to="communities.thread",
+                    ),
+                ),
+                (
+                    "promoted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'practice story',
-                'verbose_name_plural': 'practice stories',
-                'ordering': ['-published_at', '-pk'],
+                "verbose_name": "practice story",
+                "verbose_name_plural": "practice stories",
+                "ordering": ["-published_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='MeasuredOutcome',
+            name="MeasuredOutcome",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('metric', models.CharField(max_length=200)),
-                ('before', models.DecimalField(decimal_places=2, max_digits=14)),
-                ('after', models.DecimalField(decimal_places=2, max_digits=14)),
-                ('unit', models.CharField(blank=True, max_length=50)),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('story', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='measures', to='practice.practicestory')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("metric", models.CharField(max_length=200)),
+                ("before", models.DecimalField(decimal_places=2, max_digits=14)),
+                ("after", models.DecimalField(decimal_places=2, max_digits=14)),
+                ("unit", models.CharField(blank=True, max_length=50)),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "story",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="measures",
+                        to="practice.practicestory",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['story', 'position', 'pk'],
+                "ordering": ["story", "position", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='StoryTag',
+            name="StoryTag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('content_object', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='practice.practicestory')),
-                ('tag', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='%(app_label)s_%(class)s_items', to='taggit.tag')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "content_object",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="practice.practicestory",
+                    ),
+                ),
+                (
+                    "tag",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="%(app_label)s_%(class)s_items",
+                        to="taggit.tag",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.AddField(
-            model_name='practicestory',
-            name='tags',
-            field=taggit.managers.TaggableManager(blank=True, help_text='A comma-separated list of tags.', through='practice.StoryTag', to='taggit.Tag', verbose_name='Tags'),
+            model_name="practicestory",
+            name="tags",
+            field=taggit.managers.TaggableManager(
+                blank=True,
+                help_text="A comma-separated list of tags.",
+                through="practice.StoryTag",
+                to="taggit.Tag",
+                verbose_name="Tags",
+            ),
         ),
         migrations.CreateModel(
-            name='Endorsement',
+            name="Endorsement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('comment', models.TextField(blank=True, max_length=1000)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='endorsements', to=settings.AUTH_USER_MODEL)),
-                ('story', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='endorsements', to='practice.practicestory')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("comment", models.TextField(blank=True, max_length=1000)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="endorsements",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "story",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="endorsements",
+                        to="practice.practicestory",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
-                'indexes': [models.Index(fields=['user', '-created_at'], name='practice_endorse_user')],
-                'constraints': [models.UniqueConstraint(fields=('story', 'user'), name='practice_endorse_once')],
+                "ordering": ["-created_at", "-pk"],
+                "indexes": [models.Index(fields=["user", "-created_at"], name="practice_endorse_user")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("story", "user"), name="practice_endorse_once")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Adoption',
+            name="Adoption",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('outcome', models.CharField(choices=[('adopted', 'Adopted'), ('adapted', 'Adapted'), ('stopped', 'Tried and stopped')], max_length=8, verbose_name='how it went')),
-                ('started_on', models.DateField(verbose_name='when')),
-                ('notes', models.TextField(blank=True, max_length=2000)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('council', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='adoptions', to='profiles.council')),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='adoptions', to=settings.AUTH_USER_MODEL)),
-                ('follow_up', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='follows', to='practice.practicestory')),
-                ('story', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='adoptions', to='practice.practicestory')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("adopted", "Adopted"),
+                            ("adapted", "Adapted"),
+                            ("stopped", "Tried and stopped"),
+                        ],
+                        max_length=8,
+                        verbose_name="how it went",
+                    ),
+                ),
+                ("started_on", models.DateField(verbose_name="when")),
+                ("notes", models.TextField(blank=True, max_length=2000)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "council",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="adoptions",
+                        to="profiles.council",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="adoptions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "follow_up",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="follows",
+                        to="practice.practicestory",
+                    ),
+                ),
+                (
+                    "story",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="adoptions",
+                        to="practice.practicestory",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_on', '-pk'],
-                'indexes': [models.Index(fields=['council', '-started_on'], name='practice_adopt_council')],
-                'constraints': [models.UniqueConstraint(fields=('story', 'council'), name='practice_adopt_once')],
+                "ordering": ["-started_on", "-pk"],
+                "indexes": [models.Index(fields=["council", "-started_on"], name="practice_adopt_council")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("story", "council"), name="practice_adopt_once")
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='practicestory',
-            index=models.Index(fields=['status', '-published_at'], name='practice_story_newest'),
+            model_name="practicestory",
+            index=models.Index(fields=["status", "-published_at"], name="practice_story_newest"),
         ),
         migrations.AddIndex(
-            model_name='practicestory',
-            index=models.Index(fields=['status', '-endorsement_count'], name='practice_story_endorsed'),
+            model_name="practicestory",
+            index=models.Index(fields=["status", "-endorsement_count"], name="practice_story_endorsed"),
         ),
         migrations.AddIndex(
-            model_name='practicestory',
-            index=models.Index(fields=['status', '-adoption_count'], name='practice_story_repeated'),
+            model_name="practicestory",
+            index=models.Index(fields=["status", "-adoption_count"], name="practice_story_repeated"),
         ),
         migrations.AddIndex(
-            model_name='practicestory',
-            index=models.Index(fields=['council', 'status'], name='practice_story_council'),
+            model_name="practicestory",
+            index=models.Index(fields=["council", "status"], name="practice_story_council"),
         ),
         migrations.AddIndex(
-            model_name='practicestory',
-            index=models.Index(fields=['author', '-created_at'], name='practice_story_author'),
+            model_name="practicestory",
+            index=models.Index(fields=["author", "-created_at"], name="practice_story_author"),
         ),
     ]

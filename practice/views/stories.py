@@ -1,0 +1,216 @@
+"""A story's page, and writing one: new, edit (save a draft or preview), publish, archive, audience."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from communities import permissions as community_permissions
+from communities.forms import add_service_errors
+from practice import permissions, selectors
+from practice.forms import AUDIENCE_HINTS, AudienceForm, EndorseForm, StoryForm
+from practice.models import PracticeStory
+from practice.services import stories as services
+from practice.services import story_url
+from practice.views import SignInFirst, readable_story, sign_in
+
+
+def _error(error: ValidationError | PermissionDenied) -> str:
+    return " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+
+
+def story_context(request: HttpRequest, story: PracticeStory) -> dict:
+    """What the story's page (and its preview) shows beside the record."""
+    user = request.user
+    endorsements = selectors.endorsements_for(story=story) if story.endorsement_count else []
+    adoptions = selectors.adoptions_for(viewer=user, story=story) if story.adoption_count else []
+    endorsed = (
+        user.is_authenticated and story.endorsement_count and story.endorsements.filter(user=user).exists()
+    )
+    own_adoption = next(
+        (
+            adoption
+            for adoption in adoptions
+            if user.is_authenticated and adoption.council_id == user.council_id
+        ),
+        None,
+    )
+    return {
+        "story": story,
+        "authors": [story.author, *story.co_authors.all()],
+        "measures": list(story.measures.all()),
+        "endorsements": endorsements,
+        "endorsed": endorsed,
+        "adoptions": adoptions,
+        "own_adoption": own_adoption,
+        "is_author": permissions.is_author(user=user, story=story),
+        "can_endorse": permissions.can_endorse(user=user, story=story) and not endorsed,
+        "can_promote": permissions.can_promote(user=user, story=story),
+        "can_adopt": permissions.can_adopt(user=user, story=story) and own_adoption is None,
+        "community_named": community_permissions.can_see(user=user, community=story.community)
+        or (not user.is_authenticated and not story.community.is_private),
+        "audience_hint": AUDIENCE_HINTS[story.audience],
+    }
+
+
+@login_not_required
+@require_GET
+def detail(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        story = readable_story(request, slug)
+    except SignInFirst:
+        return sign_in(request)
+    context = story_context(request, story)
+    context["discussion"] = selectors.discussion_for(viewer=request.user, story=story)
+    context["endorse_form"] = EndorseForm(auto_id="endorse-%s")
+    return render(request, "practice/story/detail.html", context)
+
+
+# --- Writing -----------------------------------------------------------------------------------------------
+def _story_form(request: HttpRequest, story: PracticeStory | None = None) -> StoryForm:
+    draft = story is None or story.is_draft
+    data = request.POST if request.method == "POST" else None
+    initial = StoryForm.initial_for(story) if story is not None and data is None else None
+    return StoryForm(
+        data,
+        initial=initial,
+        communities=selectors.home_communities(user=request.user) if draft else (),
+        draft=draft,
+        may_name_co_authors=story is None or story.author_id == request.user.pk,
+        measures=story.measures.count() if story is not None else 0,
+    )
+
+
+def _after_save(request: HttpRequest, story: PracticeStory) -> HttpResponse:
+    if request.POST.get("action") == "preview" and not story.is_published:
+        return redirect("practice:preview", slug=story.slug)
+    messages.success(
+        request,
+        "Your draft is saved. Only you and your co-authors can see it."
+        if story.is_draft
+        else "Your changes are saved.",
+    )
+    return redirect(
+        reverse("practice:edit", kwargs={"slug": story.slug}) if story.is_draft else story_url(story)
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def create(request: HttpRequest) -> HttpResponse:
+    form = _story_form(request)
+    if request.method == "POST" and form.is_valid():
+        community = (
+            selectors.home_communities(user=request.user).filter(pk=form.cleaned_data["community"]).first()
+        )
+        if community is None:
+            form.add_error("community", "Choose a community you are a member of")
+        else:
+            try:
+                story = services.story_create(
+                    author=request.user, community=community, **form.service_kwargs()
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                return _after_save(request, story)
+    return render(
+        request,
+        "practice/story/form.html",
+        {"form": form, "story": None, "has_communities": bool(form.fields["community"].choices[1:])},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, slug: str) -> HttpResponse:
+    story = readable_story(request, slug)
+    permissions.check_edit(user=request.user, story=story)
+    form = _story_form(request, story)
+    if request.method == "POST" and form.is_valid():
+        kwargs = form.service_kwargs()
+        if "community" in form.fields:
+            community = (
+                selectors.home_communities(user=request.user)
+                .filter(pk=form.cleaned_data["community"])
+                .first()
+            )
+            if community is None:
+                form.add_error("community", "Choose a community you are a member of")
+            kwargs["community"] = community
+        if not form.errors:
+            try:
+                story = services.story_update(actor=request.user, story=story, **kwargs)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                return _after_save(request, story)
+    return render(
+        request, "practice/story/form.html", {"form": form, "story": story, "has_communities": True}
+    )
+
+
+@require_GET
+def preview(request: HttpRequest, slug: str) -> HttpResponse:
+    """The story as its readers will see it, with what is missing before it can be published."""
+    story = readable_story(request, slug)
+    permissions.check_edit(user=request.user, story=story)
+    context = story_context(request, story)
+    context.update(
+        missing=services.missing_to_publish(story),
+        can_publish=permissions.can_publish(user=request.user, story=story),
+        preview=True,
+    )
+    return render(request, "practice/story/preview.html", context)
+
+
+@require_POST
+def publish(request: HttpRequest, slug: str) -> HttpResponse:
+    story = readable_story(request, slug)
+    permissions.check_edit(user=request.user, story=story)
+    try:
+        story = services.story_publish(actor=request.user, story=story)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _error(error))
+        return redirect("practice:preview", slug=story.slug)
+    messages.success(
+        request, "Your story is published. Its home community has been told, and its discussion has started."
+    )
+    return redirect(story_url(story))
+
+
+@require_POST
+def archive(request: HttpRequest, slug: str) -> HttpResponse:
+    story = readable_story(request, slug)
+    try:
+        services.story_archive(actor=request.user, story=story)
+    except ValidationError as error:
+        messages.error(request, _error(error))
+    else:
+        messages.success(request, "The story is archived: it has left the library. You can publish it again.")
+    return redirect(story_url(story))
+
+
+@require_http_methods(["GET", "POST"])
+def audience(request: HttpRequest, slug: str) -> HttpResponse:
+    """Change who can read a published story: widening asks for confirmation; both are logged."""
+    story = readable_story(request, slug)
+    permissions.check_edit(user=request.user, story=story)
+    form = AudienceForm(
+        request.POST if request.method == "POST" else None, initial={"audience": story.audience}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.story_audience_set(
+                actor=request.user,
+                story=story,
+                audience=form.cleaned_data["audience"],
+                confirmed=form.cleaned_data["confirm"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Who can read it has changed: {story.get_audience_display().lower()}.")
+            return redirect(story_url(story))
+    return render(request, "practice/story/audience.html", {"story": story, "form": form})

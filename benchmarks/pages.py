@@ -4,10 +4,12 @@
         [--database postgres://postgres@127.0.0.1:5432/khub_bench] [--keep]
 
 It drops and recreates the benchmark database (never the one in DATABASE_URL), migrates it, bulk-loads
-people, follows, tags, notifications, communities, memberships and conversations (a few threads in every
-community; in the viewer's, 60 threads, one of them 1,000 posts long, and open reports), then requests each
-page through Django's test client as a signed-in member and reports p50/p95 of the time spent in Django
-(middleware, view, queries, template) and the number of SQL queries. No network or browser time is included.
+people, follows, tags, notifications, communities, memberships, conversations (a few threads in every
+community; in the viewer's, 60 threads, one of them 1,000 posts long, and open reports) and 5,000 practice
+stories with endorsements and adoptions. Then it requests each page through Django's test client as a
+signed-in member (the practice library and a story also as a visitor who is not signed in) and reports
+p50/p95 of the time spent in Django (middleware, view, queries, template) and the number of SQL queries.
+No network or browser time is included.
 """
 
 import argparse
@@ -156,11 +158,22 @@ def generate(*, people: int, communities: int, seed: int = 7) -> dict:
     # A keyset page deep in the long thread, four fifths of the way through (what "Next" links carry).
     replies = long_thread.posts.filter(depth__gt=0).order_by("path").values_list("path", flat=True)
     after = replies[int(replies.count() * 0.8)]
+    story = generate_practice(
+        rng=rng,
+        communities=comms,
+        members_of=members_of,
+        councils=councils,
+        community=community,
+        thread=long_thread,
+        users=users,
+        now=now,
+    )
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return {
+        "story": story,
         "viewer": viewer,
         "person": users[1],
         "community": community,
@@ -264,6 +277,86 @@ def generate_conversations(*, rng, communities, members_of, community, now, long
     return long_thread
 
 
+def generate_practice(*, rng, communities, members_of, councils, community, thread, users, now, stories=5000):
+    """Published stories in every community (audiences mixed), endorsements and adoptions, counts kept as
+    the services keep them. One story in the viewer's community is the busy one the story page shows: 300
+    endorsements, 40 councils repeating it, and the long thread as its discussion. Returns that story."""
+    from datetime import date, timedelta
+
+    from practice.models import Adoption, Endorsement, MeasuredOutcome, PracticeStory, ServiceArea
+
+    areas = ServiceArea.values
+    audiences = ["public", "members", "community"]
+    text = "We changed how the service works and measured it. " * 6
+    html = f"<p>{text.strip()}</p>"
+    council_of = {user.pk: user.council_id for user in users}
+    rows = []
+    for i in range(stories):
+        c = community if i == 0 else communities[i % len(communities)]
+        author_id = rng.choice(members_of[c.pk])
+        published = now - timedelta(days=rng.uniform(1, 700))
+        rows.append(
+            PracticeStory(
+                title=f"Bench story {i} about {rng.choice(['bins', 'housing', 'care', 'roads'])}",
+                slug=f"bench-story-{i}",
+                summary="What we did and how it went, in a sentence or two for the library card.",
+                service_area=areas[i % len(areas)],
+                challenge=text,
+                challenge_html=html,
+                what_we_did=text,
+                what_we_did_html=html,
+                outcomes=text,
+                outcomes_html=html,
+                lessons_learned=text,
+                lessons_learned_html=html,
+                author_id=author_id,
+                council_id=council_of[author_id],
+                community=c,
+                status="published",
+                audience="public" if i == 0 else audiences[i % 3],
+                created_at=published,
+                updated_at=published,
+                published_at=published,
+                promoted_at=published if i % 9 == 0 else None,
+                discussion=thread if i == 0 else None,
+            )
+        )
+    PracticeStory.objects.bulk_create(rows, batch_size=2000)
+    busy = rows[0]
+    MeasuredOutcome.objects.bulk_create(
+        MeasuredOutcome(
+            story=busy, metric=f"Measure {n}", before=20 + n, after=8 + n, unit="days", position=n
+        )
+        for n in range(3)
+    )
+    endorsements, adoptions = [], []
+    for story in rows:
+        size = 300 if story is busy else rng.randint(0, 8)
+        fans = rng.sample(range(len(users)), size)
+        endorsements += [
+            Endorsement(story=story, user=users[f], comment="We would do this again.", created_at=now)
+            for f in fans
+        ]
+        story.endorsement_count = size
+        repeaters = rng.sample(councils[1:], 40 if story is busy else rng.randint(0, 2))
+        adoptions += [
+            Adoption(
+                story=story,
+                council=council,
+                outcome="adapted",
+                started_on=date(2025, 3, 1),
+                notes="It worked.",
+            )
+            for council in repeaters
+            if council.pk != story.council_id
+        ]
+        story.adoption_count = sum(1 for council in repeaters if council.pk != story.council_id)
+    Endorsement.objects.bulk_create(endorsements, batch_size=5000)
+    Adoption.objects.bulk_create(adoptions, batch_size=5000)
+    PracticeStory.objects.bulk_update(rows, ["endorsement_count", "adoption_count"], batch_size=2000)
+    return busy
+
+
 def measure(*, fixtures: dict, samples: int) -> list[tuple[str, float, float, int]]:
     from django.db import connection
     from django.test import Client
@@ -272,6 +365,7 @@ def measure(*, fixtures: dict, samples: int) -> list[tuple[str, float, float, in
 
     client = Client()
     client.force_login(fixtures["viewer"])
+    visitor = Client()  # not signed in: the public library
     community, person, council = fixtures["community"], fixtures["person"], fixtures["council"]
     thread, after = fixtures["thread"], fixtures["after"]
     pages = [
@@ -296,26 +390,35 @@ def measure(*, fixtures: dict, samples: int) -> list[tuple[str, float, float, in
         ("communities:thread", {"slug": community.slug, "thread_id": thread.pk}, ""),
         ("communities:thread", {"slug": community.slug, "thread_id": thread.pk}, f"?after={after}"),
         ("communities:manage-reports", {"slug": community.slug}, ""),
+        ("practice:index", {}, ""),
+        ("practice:index", {}, "?sort=endorsed&service_area=housing"),
+        ("practice:index", {}, "?promoted=on&region=london&sort=repeated"),
+        ("practice:detail", {"slug": fixtures["story"].slug}, ""),
+        ("visitor practice:index", {}, ""),
+        ("visitor practice:index", {}, "?sort=endorsed&service_area=housing"),
+        ("visitor practice:detail", {"slug": fixtures["story"].slug}, ""),
     ]
     rows = []
     for name, kwargs, query in pages:
+        who, _, name = name.rpartition(" ")
+        browser = visitor if who == "visitor" else client
         try:
             path = reverse(name, kwargs=kwargs) + query
         except NoReverseMatch:
             continue
         for _ in range(3):  # warm caches and connections
-            client.get(path)
+            browser.get(path)
         timings = []
         for _ in range(samples):
             with CaptureQueriesContext(connection) as queries:
                 start = time.perf_counter()
-                response = client.get(path)
+                response = browser.get(path)
                 timings.append((time.perf_counter() - start) * 1000)
             if response.status_code != 200:
                 raise SystemExit(f"{path}: HTTP {response.status_code}")
         timings.sort()
         p95 = timings[max(0, int(len(timings) * 0.95) - 1)]
-        rows.append((path, statistics.median(timings), p95, len(queries)))
+        rows.append((f"{path} (signed out)" if who else path, statistics.median(timings), p95, len(queries)))
     return rows
 
 

@@ -29,6 +29,8 @@ from profiles.extensions import (
 from profiles.models import User
 
 COUNCIL_SECTION_SIZE = 10
+# What "Practice shared" shows of each story.
+SHARED_FIELDS = ("title", "slug", "summary", "service_area", "promoted_at", "adoption_count", "published_at")
 
 
 def _iso(moment) -> str | None:
@@ -44,6 +46,7 @@ def council_shared(viewer, council) -> ProfileSection:
         permissions.listed_stories(viewer)
         .filter(council=council)  # the practice_story_council index
         .annotate(total=Window(Count("pk")))
+        .only(*SHARED_FIELDS)  # not the record: up to 14 long texts each
         .order_by("-published_at", "-pk")[:COUNCIL_SECTION_SIZE]
     )
     total = stories[0].total if stories else 0
@@ -61,6 +64,14 @@ def council_repeated(viewer, council) -> ProfileSection:
     adoptions = list(
         Adoption.objects.filter(council=council, story__in=permissions.listed_stories(viewer).values("pk"))
         .select_related("story__council")  # each row links the story and names the council it came from
+        .only(
+            "outcome",
+            "started_on",
+            "story__title",
+            "story__slug",
+            "story__council__name",
+            "story__council__slug",
+        )
         .order_by("-started_on", "-pk")[:COUNCIL_SECTION_SIZE]
     )
     return ProfileSection(
@@ -85,6 +96,7 @@ def story_contributions(viewer, person, limit: int) -> list[Contribution]:
         permissions.listed_stories(viewer)
         .filter(pk__in=_stories_by(person).values("pk"))
         .select_related("community")
+        .only("title", "slug", "published_at", "community__name")
         .annotate(community_readable=Q(community__in=community_permissions.readable_community_ids(viewer)))
         .order_by("-published_at", "-pk")[:limit]
     )

@@ -77,9 +77,14 @@ def can_endorse(*, user, story: PracticeStory) -> bool:
 
 def can_promote(*, user, story: PracticeStory) -> bool:
     """Facilitators of the home community (and site admins), for a published story."""
+    return story.is_published and can_withdraw_promotion(user=user, story=story)
+
+
+def can_withdraw_promotion(*, user, story: PracticeStory) -> bool:
+    """The same people; an archived story's promotion can still be withdrawn."""
     return (
         _signed_in(user)
-        and story.is_published
+        and not story.is_draft
         and community_permissions.can_manage(user=user, community=story.community)
     )
 
@@ -115,21 +120,22 @@ def _audience_q(viewer) -> Q:
     )
 
 
+def authored_q(viewer) -> Q:
+    """Stories the viewer wrote or co-wrote (a subquery on the co-author table: no join, no duplicates)."""
+    co_written = PracticeStory.co_authors.through.objects.filter(user=viewer).values("practicestory_id")
+    return Q(author=viewer) | Q(pk__in=co_written)
+
+
 def readable_stories(viewer) -> QuerySet[PracticeStory]:
     """Every story the viewer may read (can_read): published or archived for their audience, and their own."""
     stories = PracticeStory.objects.all()
-    if _signed_in(viewer) and viewer.is_staff:
+    if not _signed_in(viewer):
+        return stories.filter(~Q(status=ST.DRAFT) & _audience_q(viewer))
+    if viewer.is_staff:
         return stories
-    shown = ~Q(status=ST.DRAFT) & _audience_q(viewer)
-    if _signed_in(viewer):
-        shown |= Q(author=viewer) | Q(co_authors=viewer)
-        return stories.filter(pk__in=PracticeStory.objects.filter(shown).values("pk"))
-    return stories.filter(shown)
+    return stories.filter((~Q(status=ST.DRAFT) & _audience_q(viewer)) | authored_q(viewer))
 
 
 def listed_stories(viewer) -> QuerySet[PracticeStory]:
     """Published stories the viewer may read: the library, council pages, profiles and (later) search."""
-    stories = PracticeStory.objects.filter(status=ST.PUBLISHED)
-    if _signed_in(viewer) and viewer.is_staff:
-        return stories
-    return stories.filter(_audience_q(viewer))
+    return readable_stories(viewer).filter(status=ST.PUBLISHED)

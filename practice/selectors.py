@@ -1,6 +1,6 @@
 """Reads for the practice pages, each already filtered through practice.permissions."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from communities.models import Community, Membership, Post
 from communities.permissions import can_participate, readable_communities
@@ -58,9 +58,8 @@ def library_councils(*, viewer) -> list[tuple[str, str]]:
 
 def stories_of(*, user) -> QuerySet[PracticeStory]:
     """Every story the member wrote or co-wrote, drafts first."""
-    co_written = PracticeStory.co_authors.through.objects.filter(user=user).values("practicestory_id")
     return (
-        PracticeStory.objects.filter(Q(author=user) | Q(pk__in=co_written))
+        PracticeStory.objects.filter(permissions.authored_q(user))
         .select_related("council", "community")
         .order_by("status", "-updated_at", "-pk")
     )

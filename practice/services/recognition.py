@@ -64,7 +64,7 @@ def endorsement_create(*, user: User, story: PracticeStory, comment: str = "") -
 
 @transaction.atomic
 def endorsement_withdraw(*, user: User, story: PracticeStory) -> None:
-    story = locked_story(story)
+    story = _readable(user, story)
     deleted, _ = Endorsement.objects.filter(story=story, user=user).delete()
     if not deleted:
         raise ValidationError("You have not endorsed this story.")
@@ -72,8 +72,9 @@ def endorsement_withdraw(*, user: User, story: PracticeStory) -> None:
 
 
 # --- Promotion ---------------------------------------------------------------------------------------------
-def _check_promote(actor: User, story: PracticeStory) -> None:
-    if not permissions.can_promote(user=actor, story=story):
+def _check_promote(actor: User, story: PracticeStory, *, withdrawing: bool = False) -> None:
+    allowed = permissions.can_withdraw_promotion if withdrawing else permissions.can_promote
+    if not allowed(user=actor, story=story):
         raise PermissionDenied("Only the home community's facilitators can promote a published story.")
 
 
@@ -104,7 +105,7 @@ def story_promote(*, actor: User, story: PracticeStory) -> PracticeStory:
 @transaction.atomic
 def story_promotion_withdraw(*, actor: User, story: PracticeStory, reason: str) -> PracticeStory:
     story = _readable(actor, story)
-    _check_promote(actor, story)
+    _check_promote(actor, story, withdrawing=True)
     if not story.is_promoted:
         raise ValidationError("This story is not promoted.")
     reason = (reason or "").strip()
@@ -207,7 +208,7 @@ def adoption_record(
 @transaction.atomic
 def adoption_withdraw(*, actor: User, adoption: Adoption) -> None:
     """The member who recorded it, another verified member of that council, or a site admin removes it."""
-    story = locked_story(adoption.story)
+    story = _readable(actor, adoption.story)
     adoption = Adoption.objects.select_for_update().get(pk=adoption.pk)
     same_council = actor.has_verified_affiliation and actor.council_id == adoption.council_id
     if not (actor.is_staff or adoption.recorded_by_id == actor.pk or same_council):

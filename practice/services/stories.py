@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -110,9 +110,11 @@ def _number(value, *, field: str, metric: str) -> Decimal:
         raise ValidationError(
             {"measures": f"Enter {field} for “{metric}” as a number, like 12 or 3.5."}
         ) from None
+    if number.is_finite() and abs(number) < Decimal("1e12"):
+        number = number.quantize(Decimal("0.01"))  # rounding can reach the limit: check after it
     if not number.is_finite() or abs(number) >= Decimal("1e12"):
         raise ValidationError({"measures": f"Enter {field} for “{metric}” as a number below a trillion."})
-    return number.quantize(Decimal("0.01"))
+    return number
 
 
 def _clean_measures(measures: list[dict] | None) -> list[dict]:
@@ -165,7 +167,7 @@ def _clean_audience(audience: str) -> str:
 
 
 def _check_home(author: User, community: Community) -> None:
-    community_permissions.check_read(user=author, community=community)
+    community_permissions.check_see(user=author, community=community)  # a private one's outsiders: 404
     if not community_permissions.can_participate(user=author, community=community):
         raise ValidationError({"community": "Choose a community you are a member of."})
 
@@ -246,8 +248,15 @@ def story_create(
         evidence_links=evidence_links,
     )
     people, measures = _clean_co_authors(co_authors, author=author), _clean_measures(measures)
-    story.slug = _slug_for(story.title)
-    story.save()
+    for attempt in range(5):  # two stories of the same title saved at once: the second takes the next slug
+        story.slug = _slug_for(story.title)
+        try:
+            with transaction.atomic():
+                story.save()
+            break
+        except IntegrityError:
+            if attempt == 4:
+                raise
     _save_related(story, tags=tags, co_authors=people, measures=measures, actor=author)
     return story
 
@@ -278,6 +287,8 @@ def story_update(
     ):
         raise ValidationError({"audience": "Change who can read a published story from its page."})
     if community is not None and community.pk != story.community_id:
+        if actor.pk != story.author_id:  # the author publishes there, so only they choose it
+            raise ValidationError({"community": "Only the story's author can change its home community."})
         _check_home(actor, community)
         story.community = community
     _apply(
@@ -296,6 +307,12 @@ def story_update(
         else list(story.co_authors.all())
     )
     measures = _clean_measures(measures)
+    if not story.is_draft:  # a published story keeps what publishing required
+        missing = missing_to_publish(story)
+        if missing:
+            raise ValidationError(
+                {name: f"{message}: a published story needs it." for name, message in missing}
+            )
     story.updated_at = timezone.now()
     story.save()
     _save_related(story, tags=tags, co_authors=people, measures=measures, actor=actor)

@@ -74,7 +74,7 @@ def promote(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def promote_withdraw(request: HttpRequest, slug: str) -> HttpResponse:
     story = readable_story(request, slug)
-    if not permissions.can_promote(user=request.user, story=story):
+    if not permissions.can_withdraw_promotion(user=request.user, story=story):
         raise PermissionDenied("Only the home community's facilitators can change a story's promotion.")
     if not story.is_promoted:
         messages.error(request, "This story is not promoted.")

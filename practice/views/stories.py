@@ -49,6 +49,8 @@ def story_context(request: HttpRequest, story: PracticeStory) -> dict:
         "is_author": permissions.is_author(user=user, story=story),
         "can_endorse": permissions.can_endorse(user=user, story=story) and not endorsed,
         "can_promote": permissions.can_promote(user=user, story=story),
+        "can_withdraw_promotion": story.is_promoted
+        and permissions.can_withdraw_promotion(user=user, story=story),
         "can_adopt": permissions.can_adopt(user=user, story=story) and own_adoption is None,
         "community_named": community_permissions.can_see(user=user, community=story.community)
         or (not user.is_authenticated and not story.community.is_private),

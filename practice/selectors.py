@@ -21,7 +21,7 @@ def story_for_page(*, slug: str) -> PracticeStory | None:
     """The story with what its page shows beside the record; the caller checks can_read."""
     return (
         PracticeStory.objects.select_related(
-            "author__council", "council", "community", "promoted_by", "discussion"
+            "author__council", "council", "community", "promoted_by", "discussion__community"
         )
         .prefetch_related("co_authors__council", "tags", "measures")  # authors, tags and the measures table
         .filter(slug=slug)

@@ -407,6 +407,13 @@ def _seed_conversations() -> None:
     seed_conversations()
 
 
+def _seed_practice() -> None:
+    # Practice stories with their endorsements, promotions and adoptions: its own module as well.
+    from khub.demo_practice import seed_practice
+
+    seed_practice()
+
+
 def _colleague_name(i: int) -> tuple[str, str]:
     """The i-th demo colleague's (first, last) name, all different for the PEOPLE_COUNT colleagues.
 
@@ -447,6 +454,7 @@ def seed(*, password: str) -> SeedReport:
     _seed_profiles()
     communities = _seed_communities()
     _seed_conversations()
+    _seed_practice()
     return SeedReport(
         councils=len(councils),
         people=PEOPLE_COUNT + len(DEMO_ACCOUNTS),

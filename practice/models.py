@@ -208,7 +208,7 @@ class Adoption(models.Model):
         STOPPED = "stopped", "Tried and stopped"
 
     story = models.ForeignKey(PracticeStory, on_delete=models.CASCADE, related_name="adoptions")
-    council = models.ForeignKey("profiles.Council", on_delete=models.CASCADE, related_name="adoptions")
+    council = models.ForeignKey("profiles.Council", on_delete=models.PROTECT, related_name="adoptions")
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="adoptions"
     )

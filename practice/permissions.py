@@ -76,8 +76,13 @@ def can_endorse(*, user, story: PracticeStory) -> bool:
 
 
 def can_promote(*, user, story: PracticeStory) -> bool:
-    """Facilitators of the home community (and site admins), for a published story."""
-    return story.is_published and can_withdraw_promotion(user=user, story=story)
+    """Facilitators of the home community (and site admins), for a published story they did not write:
+    promotion is the peers' recognition, not the author's."""
+    return (
+        story.is_published
+        and not is_author(user=user, story=story)
+        and can_withdraw_promotion(user=user, story=story)
+    )
 
 
 def can_withdraw_promotion(*, user, story: PracticeStory) -> bool:

@@ -326,7 +326,7 @@ class Migration(migrations.Migration):
                 (
                     "council",
                     models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
+                        on_delete=django.db.models.deletion.PROTECT,
                         related_name="adoptions",
                         to="profiles.council",
                     ),

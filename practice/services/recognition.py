@@ -74,6 +74,8 @@ def endorsement_withdraw(*, user: User, story: PracticeStory) -> None:
 # --- Promotion ---------------------------------------------------------------------------------------------
 def _check_promote(actor: User, story: PracticeStory, *, withdrawing: bool = False) -> None:
     allowed = permissions.can_withdraw_promotion if withdrawing else permissions.can_promote
+    if not withdrawing and permissions.is_author(user=actor, story=story):
+        raise PermissionDenied("You wrote this story: another facilitator or a site admin can promote it.")
     if not allowed(user=actor, story=story):
         raise PermissionDenied("Only the home community's facilitators can promote a published story.")
 

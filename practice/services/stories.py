@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -369,9 +370,11 @@ def story_publish(*, actor: User, story: PracticeStory) -> PracticeStory:
             raise ValidationError(" ".join(error.messages)) from None
         story.discussion = thread
         story.save(update_fields=["discussion"])
+        # The home community's members, and co-authors who are not among them.
         members = User.objects.filter(
-            memberships__community=story.community, memberships__state=Membership.State.ACTIVE
-        )
+            Q(memberships__community=story.community, memberships__state=Membership.State.ACTIVE)
+            | Q(co_authored_stories=story)
+        ).distinct()
         notifications_send_many(
             recipients=members,
             kind="practice.published",

@@ -337,10 +337,13 @@ def test_facilitators_of_another_community_and_the_author_may_not_promote():
     assert not permissions.can_promote(user=AdminFactory(is_active=False), story=_fresh(story))
 
 
-def test_a_facilitator_who_is_also_the_author_may_promote_their_published_story():
+def test_a_facilitator_who_wrote_the_story_may_not_promote_it_but_may_withdraw_its_promotion():
+    """Promotion is the peers' recognition: another facilitator or a site admin gives it."""
     place = CommunityFactory(visibility=V.OPEN)
     story = published_story(community=place, audience=A.PUBLIC, author=place.created_by)
-    assert permissions.can_promote(user=place.created_by, story=_fresh(story))
+    assert not permissions.can_promote(user=place.created_by, story=_fresh(story))
+    assert permissions.can_promote(user=person_as("facilitator", place), story=_fresh(story))
+    assert permissions.can_withdraw_promotion(user=place.created_by, story=_fresh(story))
 
 
 @pytest.mark.parametrize("status", [ST.DRAFT, ST.ARCHIVED])

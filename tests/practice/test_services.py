@@ -1172,3 +1172,23 @@ def test_two_members_of_one_council_recording_at_once_make_one_adoption(postgres
     assert "has already recorded this" in errors[0].messages[0]
     assert Adoption.objects.filter(story=story).count() == 1
     assert _fresh(story).adoption_count == 1
+
+
+# --- Review fixes ------------------------------------------------------------------------------------------
+def test_a_facilitator_cannot_promote_their_own_story_and_nothing_is_logged():
+    place = CommunityFactory()
+    story = published_story(community=place, author=place.created_by)  # the owner wrote it
+    with pytest.raises(PermissionDenied, match="another facilitator"):
+        story_promote(actor=place.created_by, story=story)
+    story.refresh_from_db()
+    assert not story.is_promoted
+    assert not ModerationLogEntry.objects.filter(action=ModerationLogEntry.Action.STORY_PROMOTED).exists()
+
+
+def test_publishing_tells_co_authors_who_are_not_members_of_the_home_community():
+    place = CommunityFactory()
+    outside = UserFactory()
+    story = draft_story(community=place, co_authors=[outside.handle])
+    story_publish(actor=story.author, story=story)
+    assert Notification.objects.filter(recipient=outside, kind="practice.published").count() == 1
+    assert not Notification.objects.filter(recipient=story.author, kind="practice.published").exists()

@@ -17,6 +17,11 @@ NO_ADD_PAGE = {
     ("communities", "thread"),
     ("communities", "post"),
     ("communities", "postreport"),
+    # Stories are written by their authors, endorsements and adoptions through the recognition services:
+    # the practice admin is read only (tests/practice/test_admin.py).
+    ("practice", "practicestory"),
+    ("practice", "endorsement"),
+    ("practice", "adoption"),
 }
 REGISTERED = sorted(
     (model._meta.app_label, model._meta.model_name)

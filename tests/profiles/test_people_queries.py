@@ -18,11 +18,15 @@ pytestmark = pytest.mark.django_db
 # session, user, header unread count, then: council and expertise choices, COUNT, page, expertise tags
 DIRECTORY_QUERIES = 8
 # session, user, header unread count, then: the person with counts, expertise, interests, one query for
-# the communities section and one for their conversations in Recent contributions (both registered by
-# communities through profiles.extensions)
-PROFILE_QUERIES = 8
+# the communities section, one for their conversations and one for their stories in Recent contributions
+# (registered by communities and practice through profiles.extensions)
+PROFILE_QUERIES = 9
 FOLLOWS_QUERIES = 7
-COUNCIL_QUERIES = 7
+# session, user, header unread count, then: the council with its member count, COUNT and page of members,
+# expertise tags, and one query each for practice's "Practice shared" (the stories with their total as a
+# window count) and "Practice repeated" (the adoptions with their stories and councils), registered through
+# profiles.extensions: tests/practice/test_extensions.py shows they stay one each with 20 of each
+COUNCIL_QUERIES = 9
 COUNCILS_QUERIES = 5
 
 

@@ -8,6 +8,7 @@ whether a private one exists.
 """
 
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 
 from practice import permissions, selectors
@@ -25,6 +26,11 @@ def readable_story(request: HttpRequest, slug: str) -> PracticeStory:
             raise SignInFirst
         raise Http404("No such story")
     return story
+
+
+def error_text(error: ValidationError | PermissionDenied) -> str:
+    """A refusal's message, to show as it is (messages framework)."""
+    return " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
 
 
 def sign_in(request: HttpRequest):

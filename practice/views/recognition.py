@@ -18,11 +18,7 @@ from practice.forms import AdoptionForm, EndorseForm, ReasonForm
 from practice.models import Adoption
 from practice.services import recognition as services
 from practice.services import story_url
-from practice.views import readable_story
-
-
-def _error(error: ValidationError | PermissionDenied) -> str:
-    return " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+from practice.views import error_text, readable_story
 
 
 def _back(request: HttpRequest, story, anchor: str) -> HttpResponse:
@@ -39,7 +35,7 @@ def endorse(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         services.endorsement_create(user=request.user, story=story, comment=form.cleaned_data["comment"])
     except ValidationError as error:
-        messages.error(request, _error(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, "Thank you: you endorsed this story. Its authors have been told.")
     return _back(request, story, "endorsements")
@@ -51,7 +47,7 @@ def endorse_withdraw(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         services.endorsement_withdraw(user=request.user, story=story)
     except ValidationError as error:
-        messages.error(request, _error(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, "You withdrew your endorsement.")
     return _back(request, story, "endorsements")
@@ -63,7 +59,7 @@ def promote(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         services.story_promote(actor=request.user, story=story)
     except (ValidationError, PermissionDenied) as error:
-        messages.error(request, _error(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(
             request, "The story is promoted to Practice worth repeating. Its authors have been told."
@@ -142,7 +138,7 @@ def adoption_withdraw(request: HttpRequest, slug: str, adoption_id: int) -> Http
     try:
         services.adoption_withdraw(actor=request.user, adoption=adoption)
     except PermissionDenied as error:
-        messages.error(request, _error(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, "The record that your council repeated this story is removed.")
     return _back(request, story, "adoptions")

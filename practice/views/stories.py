@@ -15,11 +15,7 @@ from practice.forms import AUDIENCE_HINTS, AudienceForm, EndorseForm, StoryForm
 from practice.models import PracticeStory
 from practice.services import stories as services
 from practice.services import story_url
-from practice.views import SignInFirst, readable_story, sign_in
-
-
-def _error(error: ValidationError | PermissionDenied) -> str:
-    return " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+from practice.views import SignInFirst, error_text, readable_story, sign_in
 
 
 def story_context(request: HttpRequest, story: PracticeStory) -> dict:
@@ -174,7 +170,7 @@ def publish(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         story = services.story_publish(actor=request.user, story=story)
     except (ValidationError, PermissionDenied) as error:
-        messages.error(request, _error(error))
+        messages.error(request, error_text(error))
         return redirect("practice:preview", slug=story.slug)
     messages.success(
         request, "Your story is published. Its home community has been told, and its discussion has started."
@@ -188,7 +184,7 @@ def archive(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         services.story_archive(actor=request.user, story=story)
     except ValidationError as error:
-        messages.error(request, _error(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, "The story is archived: it has left the library. You can publish it again.")
     return redirect(story_url(story))

@@ -84,7 +84,7 @@ def council_repeated(viewer, council) -> ProfileSection:
 # --- Profiles -------------------------------------------------------------------------------------------
 def _stories_by(person) -> QuerySet[PracticeStory]:
     """Every story the person wrote or co-wrote, without the duplicate rows a join on co-authors makes."""
-    return PracticeStory.objects.filter(Q(author=person) | Q(pk__in=person.co_authored_stories.values("pk")))
+    return PracticeStory.objects.filter(permissions.authored_q(person))
 
 
 @register_contributions

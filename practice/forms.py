@@ -5,6 +5,7 @@ field it names (communities.forms.add_service_errors)."""
 import datetime
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from communities.forms import CHARACTER_COUNT
 from practice.models import (
@@ -58,7 +59,10 @@ class EvidenceLinksField(forms.CharField):
 
     def to_python(self, value) -> list[dict]:
         links = []
-        for line in (super().to_python(value) or "").splitlines():
+        text = super().to_python(value) or ""
+        if "\x00" in text:  # Django's own check sees the list, not the text: refuse it here
+            raise ValidationError("Null characters are not allowed.", code="null_characters_not_allowed")
+        for line in text.splitlines():
             url, _, title = line.strip().partition(" ")
             if url:
                 links.append({"url": url, "title": title.strip()})
@@ -121,6 +125,8 @@ class StoryForm(forms.Form):
         ]
         if not draft:  # a published story keeps its home; its audience changes on its own confirmed page
             del self.fields["community"], self.fields["audience"]
+        elif not may_name_co_authors:  # a co-author: the author chose the home, where they will publish
+            del self.fields["community"]
         for name, heading in RECORD_SECTIONS:
             self.fields[name] = forms.CharField(
                 label=heading,
@@ -225,7 +231,7 @@ class StoryForm(forms.Form):
             for part in ("metric", "before", "after", "unit"):
                 value = getattr(measure, part)
                 initial[f"measure_{index}_{part}"] = (
-                    value.normalize() if part in ("before", "after") else value
+                    format(value.normalize(), "f") if part in ("before", "after") else value
                 )
         return initial
 

@@ -1,6 +1,6 @@
 """Reads for the practice pages, each already filtered through practice.permissions."""
 
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, When
 
 from communities.models import Community, Membership, Post
 from communities.permissions import can_participate, readable_communities
@@ -61,7 +61,15 @@ def stories_of(*, user) -> QuerySet[PracticeStory]:
     return (
         PracticeStory.objects.filter(permissions.authored_q(user))
         .select_related("council", "community")
-        .order_by("status", "-updated_at", "-pk")
+        .order_by(
+            Case(
+                When(status=PracticeStory.Status.DRAFT, then=0),
+                When(status=PracticeStory.Status.PUBLISHED, then=1),
+                default=2,
+            ),
+            "-updated_at",
+            "-pk",
+        )
     )
 
 

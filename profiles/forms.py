@@ -81,7 +81,10 @@ class TagListField(forms.CharField):
     def to_python(self, value) -> list[str]:
         names: list[str] = []
         seen: set[str] = set()
-        for part in (super().to_python(value) or "").split(","):
+        text = super().to_python(value) or ""
+        if "\x00" in text:  # Django's own check sees the list, not the text: refuse it here
+            raise ValidationError("Null characters are not allowed.", code="null_characters_not_allowed")
+        for part in text.split(","):
             name = " ".join(part.split())
             if name and name.lower() not in seen:
                 seen.add(name.lower())

@@ -155,6 +155,8 @@ def clean_labels(labels: list[str] | None, *, field: str, noun: str, most: int) 
         if label.strip():
             by_name.setdefault(label.strip().lower(), label.strip())
     cleaned = list(by_name.values())
+    if any("\x00" in label for label in cleaned):
+        raise ValidationError({field: f"A {noun} cannot contain null characters."})
     if len(cleaned) > most:
         raise ValidationError({field: f"Enter {most} {noun}s or fewer."})
     if any(len(label) > 50 for label in cleaned):

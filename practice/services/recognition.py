@@ -211,7 +211,9 @@ def adoption_record(
 def adoption_withdraw(*, actor: User, adoption: Adoption) -> None:
     """The member who recorded it, another verified member of that council, or a site admin removes it."""
     story = _readable(actor, adoption.story)
-    adoption = Adoption.objects.select_for_update().get(pk=adoption.pk)
+    adoption = Adoption.objects.select_for_update().filter(pk=adoption.pk).first()
+    if adoption is None:  # a second click, or someone else removed it meanwhile
+        raise ValidationError("That record was already removed.")
     same_council = actor.has_verified_affiliation and actor.council_id == adoption.council_id
     if not (actor.is_staff or adoption.recorded_by_id == actor.pk or same_council):
         raise PermissionDenied("Only someone from the council that recorded it can remove it.")

@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -25,6 +25,7 @@ from practice.models import (
     RESERVED_SLUGS,
     SECTION_MAX_LENGTH,
     SUMMARY_MAX_LENGTH,
+    Endorsement,
     MeasuredOutcome,
     PracticeStory,
     ServiceArea,
@@ -92,6 +93,8 @@ def _clean_links(links: list[dict] | None) -> list[dict]:
         url, title = (link.get("url") or "").strip(), " ".join((link.get("title") or "").split())
         if not url:
             continue
+        if "\x00" in url + title:
+            raise ValidationError({"evidence_links": "Links cannot contain null characters."})
         try:
             _url(url)
         except ValidationError:
@@ -203,6 +206,11 @@ def _save_related(story: PracticeStory, *, tags, co_authors, measures, actor: Us
     before = set(story.co_authors.values_list("pk", flat=True))
     story.co_authors.set(co_authors)
     story.__dict__.pop("_co_author_ids", None)
+    added = [person.pk for person in co_authors if person.pk not in before]
+    if added:  # an author does not endorse their own story: a new co-author's endorsement goes
+        gone, _ = Endorsement.objects.filter(story=story, user_id__in=added).delete()
+        if gone:
+            PracticeStory.objects.filter(pk=story.pk).update(endorsement_count=F("endorsement_count") - gone)
     for person in co_authors:
         if person.pk not in before:
             notification_send(
@@ -370,15 +378,22 @@ def story_publish(*, actor: User, story: PracticeStory) -> PracticeStory:
             raise ValidationError(" ".join(error.messages)) from None
         story.discussion = thread
         story.save(update_fields=["discussion"])
-        # The home community's members, and co-authors who are not among them.
         members = User.objects.filter(
-            Q(memberships__community=story.community, memberships__state=Membership.State.ACTIVE)
-            | Q(co_authored_stories=story)
-        ).distinct()
+            memberships__community=story.community, memberships__state=Membership.State.ACTIVE
+        )
         notifications_send_many(
             recipients=members,
             kind="practice.published",
             text=f"{actor.public_name} published a story in {story.community.name}: “{story.title}”",
+            url=story_url(story),
+            actor=actor,
+            target=story,
+        )
+        # Co-authors outside the community hear of it too, without its name (it may be private to them).
+        notifications_send_many(
+            recipients=story.co_authors.exclude(pk__in=members.values("pk")),
+            kind="practice.published",
+            text=f"{actor.public_name} published “{story.title}”, which you wrote together",
             url=story_url(story),
             actor=actor,
             target=story,

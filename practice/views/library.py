@@ -21,8 +21,10 @@ def _page(request: HttpRequest, items):
 @login_not_required
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    form = LibraryFilterForm(request.GET, councils=selectors.library_councils(viewer=request.user))
-    filters = form.filters()
+    councils = selectors.library_councils(viewer=request.user)
+    filters = LibraryFilterForm(request.GET, councils=councils).filters()
+    # Shown unbound with the filters in force: a stale or typed value is dropped, not an error.
+    form = LibraryFilterForm(initial=filters, councils=councils)
     page = _page(request, selectors.library(viewer=request.user, **filters))
     filtered = any(value for key, value in filters.items() if key != "sort")
     return render(

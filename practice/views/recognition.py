@@ -137,7 +137,7 @@ def adoption_withdraw(request: HttpRequest, slug: str, adoption_id: int) -> Http
         raise Http404("No such record")
     try:
         services.adoption_withdraw(actor=request.user, adoption=adoption)
-    except PermissionDenied as error:
+    except (ValidationError, PermissionDenied) as error:
         messages.error(request, error_text(error))
     else:
         messages.success(request, "The record that your council repeated this story is removed.")

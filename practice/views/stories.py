@@ -30,7 +30,9 @@ def story_context(request: HttpRequest, story: PracticeStory) -> dict:
         (
             adoption
             for adoption in adoptions
-            if user.is_authenticated and adoption.council_id == user.council_id
+            if user.is_authenticated
+            and user.has_verified_affiliation
+            and adoption.council_id == user.council_id
         ),
         None,
     )
@@ -68,6 +70,15 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 # --- Writing -----------------------------------------------------------------------------------------------
+def _homes(request: HttpRequest, story: PracticeStory | None) -> list:
+    """The communities a draft may live in: the member's own, and the one it lives in now (its author may
+    have left it since; keeping it needs no membership, moving it to another does)."""
+    homes = list(selectors.home_communities(user=request.user))
+    if story is not None and all(community.pk != story.community_id for community in homes):
+        homes.insert(0, story.community)
+    return homes
+
+
 def _story_form(request: HttpRequest, story: PracticeStory | None = None) -> StoryForm:
     draft = story is None or story.is_draft
     data = request.POST if request.method == "POST" else None
@@ -75,7 +86,7 @@ def _story_form(request: HttpRequest, story: PracticeStory | None = None) -> Sto
     return StoryForm(
         data,
         initial=initial,
-        communities=selectors.home_communities(user=request.user) if draft else (),
+        communities=_homes(request, story) if draft else (),
         draft=draft,
         may_name_co_authors=story is None or story.author_id == request.user.pk,
         measures=story.measures.count() if story is not None else 0,
@@ -128,15 +139,9 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
     form = _story_form(request, story)
     if request.method == "POST" and form.is_valid():
         kwargs = form.service_kwargs()
-        if "community" in form.fields:
-            community = (
-                selectors.home_communities(user=request.user)
-                .filter(pk=form.cleaned_data["community"])
-                .first()
-            )
-            if community is None:
-                form.add_error("community", "Choose a community you are a member of")
-            kwargs["community"] = community
+        if "community" in form.fields:  # a choice the form offered: the service checks a move
+            chosen = form.cleaned_data["community"]
+            kwargs["community"] = next(c for c in _homes(request, story) if c.pk == chosen)
         if not form.errors:
             try:
                 story = services.story_update(actor=request.user, story=story, **kwargs)
@@ -200,7 +205,7 @@ def audience(request: HttpRequest, slug: str) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.story_audience_set(
+            story = services.story_audience_set(
                 actor=request.user,
                 story=story,
                 audience=form.cleaned_data["audience"],

@@ -101,6 +101,7 @@ def can_adopt(*, user, story: PracticeStory) -> bool:
         and story.is_published
         and user.has_verified_affiliation
         and user.council_id != story.council_id
+        and not is_author(user=user, story=story)  # a co-author from another council wrote it: not a repeat
         and can_read(user=user, story=story)
     )
 

@@ -166,6 +166,8 @@ def adoption_record(
         raise PermissionDenied(
             "Only members with a verified council affiliation can record that their council repeated a story."
         )
+    if permissions.is_author(user=user, story=story):
+        raise ValidationError("You wrote this story: another council's members record repeating it.")
     if user.council_id == story.council_id:
         raise ValidationError(
             "This is your own council's story: record adoptions of other councils' practice."

@@ -104,3 +104,12 @@ def test_a_stale_library_filter_is_dropped_without_an_error_message(client, quer
     html = client.get(reverse("practice:index") + query).content.decode()
     assert "govuk-error-message" not in html
     assert "1 story" in html
+
+
+def test_a_co_author_from_another_council_cannot_record_repeating_their_own_story():
+    place = CommunityFactory()
+    partner = VerifiedMemberFactory()  # a council of their own
+    story = published_story(community=place, co_authors=[partner.handle])
+    with pytest.raises(ValidationError, match="You wrote this story"):
+        adoption_record(user=partner, story=story, outcome="adopted", started_on=story.created_at.date())
+    assert not Adoption.objects.exists()

@@ -1,0 +1,755 @@
+"""The practice pages as members use them: writing a story (draft, preview, publish, archive, audience),
+endorsing, promoting and repeating it, the library with its filters, sorts and pages, a member's own
+stories; and the query counts that must not grow with the number of stories, endorsements, adoptions or
+replies.
+
+Who may open what is in test_authz.py; hostile input in test_xss.py.
+"""
+
+import datetime
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
+
+from communities.models import Community, Membership, ModerationLogEntry, Thread
+from communities.services import membership_leave
+from communities.services.conversations import post_reply
+from practice.models import Adoption, Endorsement, PracticeStory
+from practice.services.recognition import adoption_record, endorsement_create, story_promote
+from profiles.models import Notification
+from tests.factories import (
+    CommunityFactory,
+    CouncilFactory,
+    MembershipFactory,
+    UserFactory,
+    VerifiedMemberFactory,
+)
+from tests.practice.helpers import RECORD, author_in, draft_story, published_story
+
+pytestmark = pytest.mark.django_db
+
+A = PracticeStory.Audience
+ST = PracticeStory.Status
+L = ModerationLogEntry.Action
+
+
+# --- Builders ------------------------------------------------------------------------------------------
+def _url(name: str, story: PracticeStory | None = None) -> str:
+    return reverse(f"practice:{name}", args=[story.slug] if story else [])
+
+
+def _form(place: Community, **changes) -> dict:
+    """The story form as a browser posts it, filled in."""
+    data = {
+        "title": "Missed bins reported online",
+        "summary": "Residents report a missed bin in two clicks and crews see it the same day.",
+        "service_area": "environment",
+        "community": place.pk,
+        "audience": A.PUBLIC,
+        **RECORD,
+        "evidence_links": "https://www.example.gov.uk/report Evaluation report",
+        "measure_0_metric": "Days to reach crews",
+        "measure_0_before": "3",
+        "measure_0_after": "0.5",
+        "measure_0_unit": "days",
+        "tags": "waste, channel shift",
+        "co_authors": "",
+        "action": "save",
+    }
+    data.update(changes)
+    return data
+
+
+def _banners(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+def _titles(response) -> list[str]:
+    return [story.title for story in response.context["page_obj"]]
+
+
+def _fresh(story: PracticeStory) -> PracticeStory:
+    return PracticeStory.objects.get(pk=story.pk)
+
+
+def _reader(**fields):
+    """A verified member of a council of their own, who belongs to none of the stories' communities."""
+    return author_in(CommunityFactory(), **fields)
+
+
+# --- Writing -------------------------------------------------------------------------------------------
+def test_a_member_saves_a_draft_then_saves_and_previews_it(client):
+    place = CommunityFactory(name="Waste Officers")
+    author = author_in(place)
+    client.force_login(author)
+    page = client.get(_url("create"))
+    assert page.status_code == 200
+    assert "Waste Officers" in page.text
+    assert re.search(r'name="action"\s+value="save"', page.text)
+    assert re.search(r'name="action"\s+value="preview"', page.text)
+
+    saved = client.post(_url("create"), _form(place), follow=True)
+    story = PracticeStory.objects.get()
+    assert saved.redirect_chain == [(_url("edit", story), 302)]
+    assert _banners(saved) == ["Your draft is saved. Only you and your co-authors can see it."]
+    assert story.status == ST.DRAFT
+    assert story.author == author
+    assert story.community == place
+    assert story.evidence_links == [
+        {"url": "https://www.example.gov.uk/report", "title": "Evaluation report"}
+    ]
+    assert sorted(tag.name for tag in story.tags.all()) == ["channel shift", "waste"]
+    measure = story.measures.get()
+    assert (measure.metric, str(measure.before), str(measure.after), measure.unit) == (
+        "Days to reach crews",
+        "3.00",
+        "0.50",
+        "days",
+    )
+    assert "<strong>days</strong>" in story.challenge_html
+    assert escape(RECORD["what_we_did"]) in saved.text  # the edit form, filled in
+
+    previewed = client.post(_url("edit", story), _form(place, action="preview"), follow=True)
+    assert previewed.redirect_chain == [(_url("preview", story), 302)]
+    assert "This is how readers will see it." in previewed.text
+    assert f'action="{_url("publish", story)}"' in previewed.text
+    assert "<strong>days</strong>" in previewed.text
+    assert _fresh(story).status == ST.DRAFT
+
+
+MISTAKES = {
+    "empty title": ({"title": ""}, "Enter a title", ""),
+    "long summary": ({"summary": "s" * 281}, "The summary must be 280 characters or fewer", "s" * 281),
+    "bad link": (
+        {"evidence_links": "www.example.gov.uk/report The report"},
+        "Enter each link as a web address starting https://",
+        "www.example.gov.uk/report The report",
+    ),
+    "measure not a number": (
+        {"measure_0_before": "three"},
+        "Enter the value before for “Days to reach crews” as a number, like 12 or 3.5.",
+        'value="three"',
+    ),
+}
+
+
+@pytest.mark.parametrize("mistake", MISTAKES)
+def test_the_form_explains_each_mistake_and_keeps_what_was_typed(client, mistake):
+    place = CommunityFactory()
+    client.force_login(author_in(place))
+    changes, message, kept = MISTAKES[mistake]
+    response = client.post(_url("create"), _form(place, action="preview", **changes))
+    assert response.status_code == 200
+    assert response.text.count('class="govuk-error-summary"') == 1
+    assert message in response.text
+    assert "<title>Error: " in response.text
+    assert kept in response.text
+    assert escape(RECORD["challenge"]) in response.text  # the rest of the story is still there
+    assert "Days to reach crews" in response.text
+    assert not PracticeStory.objects.exists()
+
+
+def test_an_author_edits_a_draft_and_a_published_story(client):
+    place = CommunityFactory()
+    story = draft_story(community=place, title="First title")
+    client.force_login(story.author)
+    form = client.get(_url("edit", story))
+    assert 'value="First title"' in form.text
+    changed = client.post(
+        _url("edit", story), _form(place, title="Second title", challenge="Now *better*"), follow=True
+    )
+    assert _banners(changed) == ["Your draft is saved. Only you and your co-authors can see it."]
+    story = _fresh(story)
+    assert story.title == "Second title"
+    assert story.challenge_html == "<p>Now <em>better</em></p>\n"
+
+    published = published_story()
+    client.force_login(published.author)
+    form = client.get(_url("edit", published))
+    assert 'name="community"' not in form.text  # a published story keeps its home and audience here
+    assert 'name="audience"' not in form.text
+    data = _form(published.community, title="Renamed after publishing", action="save")
+    saved = client.post(_url("edit", published), data, follow=True)
+    assert saved.redirect_chain == [(_url("detail", published), 302)]
+    assert _banners(saved) == ["Your changes are saved."]
+    assert _fresh(published).title == "Renamed after publishing"
+    assert _fresh(published).audience == A.PUBLIC
+
+
+def test_a_co_author_who_is_a_member_of_the_home_community_edits_the_draft(client):
+    place = CommunityFactory()
+    co_author = author_in(place)
+    story = draft_story(community=place, co_authors=[co_author.handle])
+    client.force_login(co_author)
+    saved = client.post(_url("edit", story), _form(place, title="Improved together"), follow=True)
+    assert _banners(saved) == ["Your draft is saved. Only you and your co-authors can see it."]
+    assert _fresh(story).title == "Improved together"
+    assert 'name="co_authors"' not in saved.text  # only the author names co-authors
+
+
+def test_a_co_author_who_is_not_a_member_of_the_home_community_can_still_edit_the_draft(client):
+    place = CommunityFactory()
+    co_author = VerifiedMemberFactory()
+    story = draft_story(community=place, co_authors=[co_author.handle])
+    client.force_login(co_author)
+    form = client.get(_url("edit", story))
+    assert form.status_code == 200
+    assert 'name="community"' not in form.text  # the author chose the home, where they will publish
+    saved = client.post(_url("edit", story), _form(place, title="Improved together"))
+    assert "Choose a community you are a member of" not in saved.text
+    assert saved.status_code == 302
+    assert _fresh(story).title == "Improved together"
+
+
+def test_an_author_who_left_the_home_community_can_still_save_their_draft(client):
+    place = CommunityFactory(visibility="restricted")
+    story = draft_story(community=place, audience=A.COMMUNITY)
+    membership_leave(user=story.author, community=place)
+    client.force_login(story.author)
+    assert client.get(_url("detail", story)).status_code == 200  # their own story: they still read it
+    saved = client.post(_url("edit", story), _form(place, title="Kept in its community"))
+    assert "Choose a community you are a member of" not in saved.text
+    assert saved.status_code == 302
+    assert _fresh(story).title == "Kept in its community"
+
+
+def test_an_author_who_left_the_home_community_is_told_to_join_again_to_publish(client):
+    place = CommunityFactory(visibility="restricted")
+    story = draft_story(community=place, audience=A.COMMUNITY)
+    membership_leave(user=story.author, community=place)
+    client.force_login(story.author)
+    preview = client.get(_url("preview", story))
+    assert f"Join {place.name} again to publish it there." in preview.text
+    refused = client.post(_url("publish", story), follow=True)
+    assert _banners(refused) == ["Join the story's home community again to publish it there."]
+    assert _fresh(story).status == ST.DRAFT
+
+
+def test_the_preview_lists_what_is_missing_and_publishing_early_is_refused(client):
+    place = CommunityFactory()
+    author = author_in(place)
+    client.force_login(author)
+    client.post(_url("create"), {"title": "Just an idea", "community": place.pk, "audience": A.MEMBERS})
+    story = PracticeStory.objects.get()
+    preview = client.get(_url("preview", story))
+    assert "Before you can publish it:" in preview.text
+    for missing in (
+        "Write a summary",
+        "Choose a service area",
+        "Describe the challenge",
+        "Say what you did",
+        "Describe the outcomes",
+    ):
+        assert f"<li>{missing}</li>" in preview.text
+    assert f'action="{_url("publish", story)}"' not in preview.text
+    refused = client.post(_url("publish", story), follow=True)
+    assert refused.redirect_chain == [(_url("preview", story), 302)]
+    assert "Write a summary before you publish." in _banners(refused)[0]
+    assert _fresh(story).status == ST.DRAFT
+    assert not Thread.objects.exists()
+
+
+def test_publishing_tells_the_home_community_and_starts_the_discussion(client):
+    place = CommunityFactory(name="Waste Officers")
+    story = draft_story(community=place, title="Missed bins reported online")
+    colleague = MembershipFactory(community=place).user
+    requester = MembershipFactory(community=place, state=Membership.State.REQUESTED).user
+    client.force_login(story.author)
+    response = client.post(_url("publish", story), follow=True)
+    assert response.redirect_chain == [(_url("detail", story), 302)]
+    assert _banners(response) == [
+        "Your story is published. Its home community has been told, and its discussion has started."
+    ]
+    story = _fresh(story)
+    assert story.status == ST.PUBLISHED
+    assert story.council == story.author.council
+    thread = story.discussion
+    assert (thread.community, thread.title, thread.author) == (place, story.title, story.author)
+    assert _url("detail", story) in thread.opening_post.body
+    told = Notification.objects.filter(kind="practice.published")
+    assert {notification.recipient for notification in told} == {colleague, place.created_by}
+    assert {notification.url for notification in told} == {_url("detail", story)}
+    assert all("Missed bins reported online" in notification.text for notification in told)
+    assert not Notification.objects.filter(recipient=requester).exists()
+    thread_url = reverse("communities:thread", args=[place.slug, thread.pk])
+    assert f'href="{thread_url}"' in response.text
+    assert "Join the discussion" in response.text
+    client.logout()
+    assert _titles(client.get(_url("index"))) == ["Missed bins reported online"]
+
+
+def test_a_member_without_a_verified_council_may_write_a_draft_but_not_publish_it(client):
+    place = CommunityFactory()
+    member = MembershipFactory(community=place, user=UserFactory()).user
+    client.force_login(member)
+    client.post(_url("create"), _form(place))
+    story = PracticeStory.objects.get()
+    preview = client.get(_url("preview", story))
+    assert "Only members with a verified council affiliation can publish." in preview.text
+    assert f'action="{_url("publish", story)}"' not in preview.text
+    refused = client.post(_url("publish", story), follow=True)
+    assert refused.redirect_chain == [(_url("preview", story), 302)]
+    assert _banners(refused) == [
+        "Only members with a verified council affiliation can publish. Sign in with your council email "
+        "address, or ask a site admin to confirm your council."
+    ]
+    assert _fresh(story).status == ST.DRAFT
+    assert not Thread.objects.exists()
+
+
+def test_an_archived_story_leaves_the_library_and_publishing_it_again_brings_it_back(client):
+    story = published_story(title="Missed bins reported online")
+    first_published, thread = story.published_at, story.discussion
+    client.force_login(story.author)
+    archived = client.post(_url("archive", story), follow=True)
+    assert _banners(archived) == ["The story is archived: it has left the library. You can publish it again."]
+    assert 'govuk-tag--grey">Archived</strong>' in archived.text
+    assert "Publish again" in archived.text
+    assert _fresh(story).status == ST.ARCHIVED
+    assert _titles(client.get(_url("index"))) == []
+    client.logout()
+    assert client.get(_url("detail", story)).status_code == 200  # its page stays for its audience
+
+    client.force_login(story.author)
+    again = client.post(_url("publish", story), follow=True)
+    assert again.redirect_chain == [(_url("detail", story), 302)]
+    story = _fresh(story)
+    assert story.status == ST.PUBLISHED
+    assert story.published_at == first_published
+    assert story.discussion == thread
+    assert Thread.objects.count() == 1
+    assert _titles(client.get(_url("index"))) == ["Missed bins reported online"]
+
+
+def test_widening_the_audience_needs_confirmation_and_every_change_is_logged(client):
+    story = published_story(audience=A.COMMUNITY, title="Missed bins reported online")
+    place = story.community
+    client.force_login(story.author)
+    page = client.get(_url("audience", story))
+    assert page.status_code == 200
+    assert "Now: those who can read the home community." in page.text
+
+    unconfirmed = client.post(_url("audience", story), {"audience": A.PUBLIC})
+    assert unconfirmed.status_code == 200
+    assert "Confirm that you want more people to read this story." in unconfirmed.text
+    assert _fresh(story).audience == A.COMMUNITY
+    assert not ModerationLogEntry.objects.filter(action=L.STORY_AUDIENCE).exists()
+    client.logout()
+    assert _titles(client.get(_url("index"))) == []
+
+    client.force_login(story.author)
+    widened = client.post(_url("audience", story), {"audience": A.PUBLIC, "confirm": "on"}, follow=True)
+    assert widened.redirect_chain == [(_url("detail", story), 302)]
+    assert _banners(widened) == [  # the audience it has now
+        "Who can read it has changed: anyone, including people who are not signed in."
+    ]
+    assert _fresh(story).audience == A.PUBLIC
+    entry = ModerationLogEntry.objects.get(action=L.STORY_AUDIENCE)
+    assert entry.actor == story.author
+    client.force_login(place.created_by)  # the owner: a facilitator
+    log = client.get(reverse("communities:manage-log", args=[place.slug]))
+    assert "Changed who can read a story" in log.text
+    assert f'href="{_url("detail", story)}">Missed bins reported online</a>' in log.text
+    assert escape(entry.reason) in log.text
+    client.logout()
+    assert _titles(client.get(_url("index"))) == ["Missed bins reported online"]
+
+    client.force_login(story.author)
+    narrowed = client.post(_url("audience", story), {"audience": A.MEMBERS}, follow=True)  # no confirming
+    assert narrowed.redirect_chain == [(_url("detail", story), 302)]
+    assert ModerationLogEntry.objects.filter(action=L.STORY_AUDIENCE).count() == 2
+    client.logout()
+    assert _titles(client.get(_url("index"))) == []
+    assert client.get(_url("detail", story)).url.startswith("/accounts/login/")
+
+
+# --- Endorsing, promoting, repeating ---------------------------------------------------------------------
+def test_a_member_endorses_with_a_comment_once_and_can_withdraw(client):
+    story = published_story()
+    council = CouncilFactory(name="Leeds City Council")
+    reader = _reader(display_name="Priya Shah", council=council)
+    client.force_login(reader)
+    page = client.get(_url("detail", story))
+    assert "I'd recommend this" in page.text
+    assert "Nobody has endorsed it yet." in page.text
+
+    endorsed = client.post(
+        _url("endorse", story), {"comment": "We did the same\nand it worked."}, follow=True
+    )
+    assert endorsed.redirect_chain == [(_url("detail", story) + "#endorsements", 302)]
+    assert _banners(endorsed) == ["Thank you: you endorsed this story. Its authors have been told."]
+    assert "We did the same<br>and it worked." in endorsed.text
+    assert "<strong>Priya Shah</strong>, Leeds City Council" in endorsed.text
+    assert "1 member recommends this" in endorsed.text
+    assert "Withdraw my endorsement" in endorsed.text
+    assert Notification.objects.filter(recipient=story.author, kind="practice.endorsed").exists()
+
+    again = client.post(_url("endorse", story), {"comment": "Twice"}, follow=True)
+    assert _banners(again) == ["You have already endorsed this story."]
+    assert Endorsement.objects.count() == 1
+    assert _fresh(story).endorsement_count == 1
+
+    withdrawn = client.post(_url("endorse-withdraw", story), follow=True)
+    assert _banners(withdrawn) == ["You withdrew your endorsement."]
+    assert "Nobody has endorsed it yet." in withdrawn.text
+    assert _fresh(story).endorsement_count == 0
+
+
+def test_an_author_cannot_endorse_their_own_story(client):
+    story = published_story()
+    client.force_login(story.author)
+    assert "I'd recommend this" not in client.get(_url("detail", story)).text
+    refused = client.post(_url("endorse", story), {"comment": "Mine is great"}, follow=True)
+    assert _banners(refused) == ["You wrote this story, so you cannot endorse it."]
+    assert not Endorsement.objects.exists()
+
+
+def test_a_facilitator_promotes_a_story_and_withdrawing_the_promotion_needs_a_reason(client):
+    story = published_story(title="Missed bins reported online")
+    place = story.community
+    facilitator = MembershipFactory(
+        community=place, user=_reader(display_name="Sam Jones"), role=Membership.Role.FACILITATOR
+    ).user
+    client.force_login(facilitator)
+    promoted = client.post(_url("promote", story), follow=True)
+    assert promoted.redirect_chain == [(_url("detail", story) + "#promotion", 302)]
+    assert _banners(promoted) == [
+        "The story is promoted to Practice worth repeating. Its authors have been told."
+    ]
+    today = timezone.localdate()
+    assert "Promoted by Sam Jones, a facilitator of the home community" in promoted.text
+    assert f"{today.day} {today.strftime('%B %Y')}</time>" in promoted.text
+    assert 'govuk-tag--green">Practice worth repeating</strong>' in promoted.text
+    client.logout()
+    library = client.get(_url("index"))
+    assert 'govuk-tag--green">Practice worth repeating</strong>' in library.text
+    assert _titles(client.get(_url("index") + "?promoted=on")) == ["Missed bins reported online"]
+
+    client.force_login(facilitator)
+    form = client.get(_url("promote-withdraw", story))
+    assert form.status_code == 200
+    blank = client.post(_url("promote-withdraw", story), {"reason": "  "})
+    assert blank.status_code == 200
+    assert "Give a reason" in blank.text
+    assert _fresh(story).is_promoted
+    withdrawn = client.post(
+        _url("promote-withdraw", story), {"reason": "The figures were revised"}, follow=True
+    )
+    assert _banners(withdrawn) == ["The promotion is withdrawn. The authors have been told why."]
+    assert not _fresh(story).is_promoted
+    entry = ModerationLogEntry.objects.get(action=L.STORY_UNPROMOTED)
+    assert entry.reason == "The figures were revised"
+    log = client.get(reverse("communities:manage-log", args=[place.slug]))
+    assert escape("Withdrew a story's promotion") in log.text
+    assert "The figures were revised" in log.text
+    told = Notification.objects.get(recipient=story.author, kind="practice.unpromoted")
+    assert "The figures were revised" in told.text
+
+
+def _adoption_form(**changes) -> dict:
+    return {"outcome": "adapted", "month": "3", "year": "2024", "notes": "", "follow_up": "", **changes}
+
+
+ADOPTION_MISTAKES = {
+    "no outcome": ({"outcome": ""}, "Choose how it went"),
+    "month 13": ({"month": "13"}, "Enter the month as a number from 1 to 12"),
+    "month in words": ({"month": "March"}, "Enter the month as a number from 1 to 12"),
+    "no year": ({"year": ""}, "Enter the year you started"),
+    "two-digit year": ({"year": "24"}, "Enter a year from 1990 onwards"),
+    "year in words": ({"year": "twenty"}, "Enter the year as four digits, for example 2025"),
+}
+
+
+def test_a_council_records_that_it_repeated_a_story(client):
+    story = published_story(title="Missed bins reported online")
+    council = CouncilFactory(name="Leeds City Council")
+    home = CommunityFactory()
+    adopter = author_in(home, council=council, display_name="Priya Shah")
+    own = published_story(community=home, author=adopter, title="Our own bins story")
+    client.force_login(adopter)
+    page = client.get(_url("detail", story))
+    assert "We've repeated this</a>" in page.text
+    form = client.get(_url("adopt", story))
+    assert form.status_code == 200
+    assert f'<option value="{own.pk}">Our own bins story</option>' in form.text
+
+    for mistake, (changes, message) in ADOPTION_MISTAKES.items():
+        response = client.post(_url("adopt", story), _adoption_form(notes="Kept", **changes))
+        assert response.status_code == 200, mistake
+        assert message in response.text, mistake
+        assert "Kept" in response.text, mistake
+    next_month = timezone.localdate().replace(day=1) + datetime.timedelta(days=32)
+    future = client.post(
+        _url("adopt", story), _adoption_form(month=str(next_month.month), year=str(next_month.year))
+    )
+    assert future.status_code == 200
+    assert "Enter when you started: today or a date in the past." in future.text
+    assert not Adoption.objects.exists()
+
+    recorded = client.post(
+        _url("adopt", story),
+        _adoption_form(notes="We added a text reminder.", follow_up=str(own.pk)),
+        follow=True,
+    )
+    assert recorded.redirect_chain == [(_url("detail", story) + "#adoptions", 302)]
+    assert _banners(recorded) == [
+        "Recorded: Leeds City Council repeated this story. Its authors have been told."
+    ]
+    adoption = Adoption.objects.get()
+    assert (adoption.council, adoption.outcome, adoption.started_on) == (
+        council,
+        Adoption.Outcome.ADAPTED,
+        datetime.date(2024, 3, 1),
+    )
+    assert adoption.follow_up == own
+    assert "Repeated by 1 council</strong>" in recorded.text
+    assert "Leeds City Council</th>" in recorded.text
+    assert "March 2024" in recorded.text
+    assert "We added a text reminder." in recorded.text
+    assert f'href="{_url("detail", own)}">Their story: Our own bins story</a>' in recorded.text
+    assert "We've repeated this</a>" not in recorded.text  # once per council
+    client.logout()
+    library = client.get(_url("index"))
+    assert "Repeated by 1 council</strong>" in library.text
+
+    client.force_login(adopter)
+    twice = client.post(_url("adopt", story), _adoption_form())
+    assert twice.status_code == 200
+    assert "Leeds City Council has already recorded this, by Priya Shah." in twice.text
+    assert Adoption.objects.count() == 1
+
+
+def test_a_council_cannot_record_repeating_its_own_story(client):
+    story = published_story()
+    colleague = _reader(council=story.author.council)
+    client.force_login(colleague)
+    refused = client.get(_url("adopt", story), follow=True)
+    assert _banners(refused) == ["This is your own council's story."]
+    assert not Adoption.objects.exists()
+
+
+# --- The library -----------------------------------------------------------------------------------------
+def _library_stories() -> dict[str, PracticeStory]:
+    """Three published stories, oldest first, that each filter tells apart."""
+    place = CommunityFactory()
+    made = {}
+    for title, area, tag, council in (
+        ("Housing first", "housing", "homelessness", CouncilFactory(name="Camden Council", region="london")),
+        ("Bins online", "environment", "waste", CouncilFactory(name="Bristol Council", region="south_west")),
+        (
+            "Chatbot triage",
+            "digital",
+            "channel shift",
+            CouncilFactory(name="Durham Council", region="north_east"),
+        ),
+    ):
+        author = author_in(place, council=council)
+        made[title] = published_story(
+            community=place, author=author, title=title, service_area=area, tags=[tag]
+        )
+    return made
+
+
+def test_the_library_filters_by_service_area_tag_council_region_and_promotion(client):
+    stories = _library_stories()
+    story_promote(actor=stories["Housing first"].community.created_by, story=stories["Housing first"])
+    client.force_login(_reader())
+    for query, titles in (
+        ("", ["Chatbot triage", "Bins online", "Housing first"]),
+        ("?service_area=housing", ["Housing first"]),
+        ("?tag=WASTE", ["Bins online"]),
+        ("?council=durham-council", ["Chatbot triage"]),
+        ("?region=south_west", ["Bins online"]),
+        ("?promoted=on", ["Housing first"]),
+        ("?service_area=digital&region=north_east", ["Chatbot triage"]),
+    ):
+        response = client.get(_url("index") + query)
+        assert _titles(response) == titles, query
+        assert ("Clear filters" in response.text) == bool(query), query
+    councils = client.get(_url("index")).context["form"].fields["council"].choices
+    assert councils == [
+        ("", "All"),
+        ("bristol-council", "Bristol Council"),
+        ("camden-council", "Camden Council"),
+        ("durham-council", "Durham Council"),
+    ]
+
+
+def test_the_library_sorts_by_newest_most_endorsed_and_most_repeated(client):
+    stories = _library_stories()
+    for _ in range(2):
+        endorsement_create(user=_reader(), story=stories["Bins online"])
+    endorsement_create(user=_reader(), story=stories["Housing first"])
+    adoption_record(
+        user=_reader(),
+        story=stories["Chatbot triage"],
+        outcome="adopted",
+        started_on=datetime.date(2024, 1, 1),
+    )
+    client.logout()
+    for sort, titles in (
+        ("", ["Chatbot triage", "Bins online", "Housing first"]),
+        ("?sort=newest", ["Chatbot triage", "Bins online", "Housing first"]),
+        ("?sort=endorsed", ["Bins online", "Housing first", "Chatbot triage"]),
+        ("?sort=repeated", ["Chatbot triage", "Bins online", "Housing first"]),
+        ("?sort=nonsense", ["Chatbot triage", "Bins online", "Housing first"]),  # ignored, not an error
+    ):
+        assert _titles(client.get(_url("index") + sort)) == titles, sort
+    endorsed = client.get(_url("index") + "?sort=endorsed")
+    assert "2 endorsements" in endorsed.text
+    assert re.search(r"\b1 endorsement\s+</li>", endorsed.text)
+
+
+def test_the_library_says_when_there_is_nothing_to_show(client):
+    empty = client.get(_url("index"))
+    assert "0 stories" in empty.text
+    assert "No stories have been shared yet." in empty.text
+    assert "Share the first one" not in empty.text  # a visitor cannot
+    client.force_login(_reader())
+    assert "Share the first one" in client.get(_url("index")).text
+    published_story(service_area="housing")
+    nothing = client.get(_url("index") + "?service_area=planning")
+    assert "No stories match these filters." in nothing.text
+    assert f'href="{_url("index")}">see every story</a>' in nothing.text
+    assert _titles(nothing) == []
+
+
+def test_a_members_own_stories_list_their_drafts_first(client):
+    place = CommunityFactory()
+    author = author_in(place)
+    published_story(community=place, author=author, title="Published one")
+    draft_story(community=place, author=author, title="Still a draft")
+    colleague = author_in(place)
+    draft_story(community=place, author=colleague, title="Written together", co_authors=[author.handle])
+    draft_story(community=place, author=colleague, title="Someone else's")
+    client.force_login(author)
+    mine = client.get(_url("mine"))
+    assert _titles(mine)[-1] == "Published one"
+    assert set(_titles(mine)) == {"Still a draft", "Written together", "Published one"}
+    assert mine.text.count('govuk-tag--yellow">Draft</strong>') == 2
+    client.force_login(UserFactory())
+    assert "You have not written a story yet." in client.get(_url("mine")).text
+
+
+def test_the_header_links_to_the_practice_library(client):
+    home = client.get(reverse("home"), follow=True)
+    assert 'href="/practice/"' in home.text
+    library = client.get(_url("index"))
+    assert re.search(r'href="/practice/"\s+aria-current="page"', library.text)
+    assert '<strong class="govuk-service-navigation__active-fallback">Practice</strong>' in library.text
+    client.force_login(_reader())
+    story = published_story()
+    page = client.get(_url("detail", story))
+    assert 'aria-current="page"' in page.text
+    assert '<strong class="govuk-service-navigation__active-fallback">Practice</strong>' in page.text
+
+
+# --- Query counts: the same few queries whatever the size ------------------------------------------------
+def _count_queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+def _more_stories(place: Community, n: int, start: int) -> None:
+    """n published stories by authors of as many councils, each tagged, some endorsed, promoted and
+    repeated: every card shows all it can."""
+    reader = _reader()
+    for i in range(start, start + n):
+        author = author_in(place)
+        story = published_story(
+            community=place, author=author, title=f"Story {i}", tags=[f"tag {i}", "shared"]
+        )
+        if i % 2:
+            endorsement_create(user=reader, story=story, comment="Good")
+        if i % 3 == 0:
+            story_promote(actor=place.created_by, story=story)
+        if i % 5 == 0:
+            adoption_record(user=reader, story=story, outcome="adopted", started_on=datetime.date(2024, 1, 1))
+
+
+# Measured on PostgreSQL and SQLite alike, with 2 and with 30 stories: 4 queries for a visitor (the
+# council filter's choices, the count, the page of stories, their tags) and 7 for a member (also the
+# session, the user and the header's unread count).
+LIBRARY_QUERIES = {"visitor": 4, "member": 7}
+
+
+@pytest.mark.parametrize("viewer", ["visitor", "member"])
+def test_the_library_runs_the_same_queries_for_2_or_30_stories(client, django_assert_max_num_queries, viewer):
+    place = CommunityFactory()
+    if viewer == "member":
+        client.force_login(author_in(place))
+    url = _url("index")
+    _more_stories(place, 2, 0)
+    client.get(url)
+    small = _count_queries(client, url)
+    _more_stories(place, 28, 2)
+    assert _count_queries(client, url) == small
+    assert _count_queries(client, url + "?sort=endorsed&promoted=on&tag=shared") == small
+    assert _count_queries(client, url + "?page=2") == small
+    with django_assert_max_num_queries(LIBRARY_QUERIES[viewer]):
+        page = client.get(url)
+    assert len(page.context["page_obj"]) == 20
+    second = client.get(url + "?page=2")
+    assert _titles(second) == [f"Story {i}" for i in range(9, -1, -1)]
+    assert "Page 2 of 2" in second.text
+
+
+def _busy_story(n: int, *, title: str) -> PracticeStory:
+    """A story with n endorsements (each with a comment), n adoptions (one with a follow-up story) and n
+    replies in its discussion, by people from n councils."""
+    place = CommunityFactory()
+    story = published_story(community=place, title=title)
+    people = [author_in(place) for _ in range(n)]
+    follow_up = published_story(community=place, author=people[0], title=f"{title}: our version")
+    for i, person in enumerate(people):
+        endorsement_create(user=person, story=story, comment=f"Comment {i}")
+        adoption_record(
+            user=person,
+            story=story,
+            outcome="adopted",
+            started_on=datetime.date(2024, 1, 1),
+            notes=f"Notes {i}",
+            follow_up=follow_up if i == 0 else None,
+        )
+        post_reply(author=person, thread=story.discussion, body=f"Reply {i}")
+    return _fresh(story)
+
+
+# Measured on PostgreSQL and SQLite alike, with 1 and with 25 endorsements, adoptions and replies: 7
+# queries for a visitor (the story, its co-authors, tags and measures, the endorsements, the adoptions and
+# the follow-up stories they may read) and 14 for a member of its home community (also the session, the
+# user, whether they endorsed it, their membership, whether they may read the discussion, its latest
+# replies and the header's unread count).
+STORY_QUERIES = {"visitor": 7, "member": 14}
+
+
+@pytest.mark.parametrize("viewer", ["visitor", "member"])
+def test_a_storys_page_runs_the_same_queries_for_1_or_25_endorsements_adoptions_and_replies(
+    client, django_assert_max_num_queries, viewer
+):
+    small, big = _busy_story(1, title="Small"), _busy_story(25, title="Big")
+    if viewer == "member":
+        person = _reader()
+        for story in (small, big):
+            MembershipFactory(community=story.community, user=person)
+        client.force_login(person)
+    client.get(_url("detail", small))
+    first = _count_queries(client, _url("detail", small))
+    assert _count_queries(client, _url("detail", big)) == first
+    with django_assert_max_num_queries(STORY_QUERIES[viewer]):
+        page = client.get(_url("detail", big))
+    assert len(page.context["endorsements"]) == 20
+    assert len(page.context["adoptions"]) == 25
+    if viewer == "member":
+        assert len(page.context["discussion"]["replies"]) == 5
+    else:
+        assert page.context["discussion"] is None  # a visitor is asked to sign in to read it
+    assert "Repeated by 25 councils" in page.text
+    assert "Their story: Big: our version" in page.text

@@ -4,25 +4,52 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('communities', '0003_conversations'),
+        ("communities", "0003_conversations"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='moderationlogentry',
-            name='about_title',
+            model_name="moderationlogentry",
+            name="about_title",
             field=models.CharField(blank=True, max_length=200),
         ),
         migrations.AddField(
-            model_name='moderationlogentry',
-            name='about_url',
+            model_name="moderationlogentry",
+            name="about_url",
             field=models.CharField(blank=True, max_length=500),
         ),
         migrations.AlterField(
-            model_name='moderationlogentry',
-            name='action',
-            field=models.CharField(choices=[('created', 'Created the community'), ('settings_changed', 'Changed the settings'), ('request_approved', 'Approved a request to join'), ('request_declined', 'Declined a request to join'), ('invited', 'Invited a member'), ('invitation_cancelled', 'Cancelled an invitation'), ('promoted', 'Made a facilitator'), ('made_owner', 'Made an owner'), ('demoted', 'Changed a facilitator to member'), ('removed', 'Removed a member'), ('banned', 'Banned a member'), ('unbanned', 'Lifted a ban'), ('pinned', 'Pinned a conversation'), ('unpinned', 'Unpinned a conversation'), ('locked', 'Locked a conversation'), ('unlocked', 'Unlocked a conversation'), ('post_hidden', 'Hid a post'), ('post_unhidden', 'Restored a hidden post'), ('moved_out', 'Moved a conversation to another community'), ('moved_in', 'Moved a conversation here'), ('report_dismissed', 'Dismissed a report'), ('story_promoted', 'Promoted a story to Practice worth repeating'), ('story_unpromoted', "Withdrew a story's promotion"), ('story_audience', 'Changed who can read a story')], max_length=40),
+            model_name="moderationlogentry",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("created", "Created the community"),
+                    ("settings_changed", "Changed the settings"),
+                    ("request_approved", "Approved a request to join"),
+                    ("request_declined", "Declined a request to join"),
+                    ("invited", "Invited a member"),
+                    ("invitation_cancelled", "Cancelled an invitation"),
+                    ("promoted", "Made a facilitator"),
+                    ("made_owner", "Made an owner"),
+                    ("demoted", "Changed a facilitator to member"),
+                    ("removed", "Removed a member"),
+                    ("banned", "Banned a member"),
+                    ("unbanned", "Lifted a ban"),
+                    ("pinned", "Pinned a conversation"),
+                    ("unpinned", "Unpinned a conversation"),
+                    ("locked", "Locked a conversation"),
+                    ("unlocked", "Unlocked a conversation"),
+                    ("post_hidden", "Hid a post"),
+                    ("post_unhidden", "Restored a hidden post"),
+                    ("moved_out", "Moved a conversation to another community"),
+                    ("moved_in", "Moved a conversation here"),
+                    ("report_dismissed", "Dismissed a report"),
+                    ("story_promoted", "Promoted a story to Practice worth repeating"),
+                    ("story_unpromoted", "Withdrew a story's promotion"),
+                    ("story_audience", "Changed who can read a story"),
+                ],
+                max_length=40,
+            ),
         ),
     ]

@@ -119,9 +119,10 @@ class StoryForm(forms.Form):
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
+        self.communities = list(communities)  # the homes offered: the view takes the chosen one from here
         self.fields["community"].choices = [
             ("", "Choose a community"),
-            *((c.pk, c.name) for c in communities),
+            *((c.pk, c.name) for c in self.communities),
         ]
         if not draft:  # a published story keeps its home; its audience changes on its own confirmed page
             del self.fields["community"], self.fields["audience"]

@@ -147,6 +147,16 @@ def _locked_membership(*, community: Community, user: User) -> Membership | None
     return Membership.objects.select_for_update().filter(community=community, user=user).first()
 
 
+def clean_title(title: str, *, most: int) -> str:
+    """A thread's or a story's title: spaces collapsed, required, at most `most` characters."""
+    title = " ".join((title or "").split())
+    if not title:
+        raise ValidationError({"title": "Enter a title."})
+    if len(title) > most:
+        raise ValidationError({"title": f"The title must be {most} characters or fewer."})
+    return title
+
+
 def clean_labels(labels: list[str] | None, *, field: str, noun: str, most: int) -> list[str]:
     """Topic or tag names as typed: one per name whatever its case (the first spelling wins), since
     tags_resolve only reuses existing tags and "Housing" with "housing" would otherwise make two."""

@@ -33,7 +33,7 @@ from communities.models import (
     Thread,
     ThreadWatch,
 )
-from communities.services import clean_labels
+from communities.services import clean_labels, clean_title
 from profiles.markdown import markdown_render_with_mentions, mentioned_handles
 from profiles.models import User
 from profiles.services import notifications_send_many, tags_resolve
@@ -59,15 +59,6 @@ def _clean_body(body: str) -> str:
     if len(mentioned_handles(body)) > MAX_MENTIONS:  # each mention tells someone: no mass notices
         raise ValidationError({"body": f"You can mention up to {MAX_MENTIONS} people in one post."})
     return body
-
-
-def _clean_title(title: str) -> str:
-    title = " ".join((title or "").split())
-    if not title:
-        raise ValidationError({"title": "Enter a title."})
-    if len(title) > TITLE_MAX_LENGTH:
-        raise ValidationError({"title": f"The title must be {TITLE_MAX_LENGTH} characters or fewer."})
-    return title
 
 
 def _clean_tags(tags: list[str] | None) -> list[str]:
@@ -153,7 +144,7 @@ def thread_create(
     tags: list[str] | None = None,
 ) -> Thread:
     permissions.check_participate(user=author, community=community)
-    title, body, tags = _clean_title(title), _clean_body(body), _clean_tags(tags)
+    title, body, tags = clean_title(title, most=TITLE_MAX_LENGTH), _clean_body(body), _clean_tags(tags)
     if kind not in Thread.Kind.values:
         raise ValidationError({"kind": "Choose a discussion or a question."})
     _check_rate(author)

@@ -17,7 +17,7 @@ from django.utils.text import slugify
 
 from communities import permissions as community_permissions
 from communities.models import Community, Membership, ModerationLogEntry
-from communities.services import clean_labels, moderation_log_write
+from communities.services import clean_labels, clean_title, moderation_log_write
 from communities.services.conversations import thread_create
 from practice import permissions
 from practice.models import (
@@ -54,15 +54,6 @@ _url = URLValidator(schemes=["http", "https"])
 
 
 # --- Validation -----------------------------------------------------------------------------------------
-def _clean_title(title: str) -> str:
-    title = " ".join((title or "").split())
-    if not title:
-        raise ValidationError({"title": "Enter a title."})
-    if len(title) > TITLE_MAX_LENGTH:
-        raise ValidationError({"title": f"The title must be {TITLE_MAX_LENGTH} characters or fewer."})
-    return title
-
-
 def _clean_summary(summary: str) -> str:
     summary = " ".join((summary or "").split())
     if len(summary) > SUMMARY_MAX_LENGTH:
@@ -188,7 +179,7 @@ def _slug_for(title: str) -> str:
 
 
 def _apply(story: PracticeStory, *, title, summary, service_area, audience, sections, evidence_links) -> None:
-    story.title = _clean_title(title)
+    story.title = clean_title(title, most=TITLE_MAX_LENGTH)
     story.summary = _clean_summary(summary)
     if service_area and service_area not in ServiceArea.values:
         raise ValidationError({"service_area": "Choose a service area from the list."})

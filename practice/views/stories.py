@@ -79,6 +79,11 @@ def _homes(request: HttpRequest, story: PracticeStory | None) -> list:
     return homes
 
 
+def _chosen_home(form: StoryForm):
+    """The community the valid form chose: one it offered (the services check a move again)."""
+    return next(community for community in form.communities if community.pk == form.cleaned_data["community"])
+
+
 def _story_form(request: HttpRequest, story: PracticeStory | None = None) -> StoryForm:
     draft = story is None or story.is_draft
     data = request.POST if request.method == "POST" else None
@@ -111,24 +116,17 @@ def _after_save(request: HttpRequest, story: PracticeStory) -> HttpResponse:
 def create(request: HttpRequest) -> HttpResponse:
     form = _story_form(request)
     if request.method == "POST" and form.is_valid():
-        community = (
-            selectors.home_communities(user=request.user).filter(pk=form.cleaned_data["community"]).first()
-        )
-        if community is None:
-            form.add_error("community", "Choose a community you are a member of")
+        community = _chosen_home(form)
+        try:
+            story = services.story_create(author=request.user, community=community, **form.service_kwargs())
+        except ValidationError as error:
+            add_service_errors(form, error)
         else:
-            try:
-                story = services.story_create(
-                    author=request.user, community=community, **form.service_kwargs()
-                )
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                return _after_save(request, story)
+            return _after_save(request, story)
     return render(
         request,
         "practice/story/form.html",
-        {"form": form, "story": None, "has_communities": bool(form.fields["community"].choices[1:])},
+        {"form": form, "story": None, "has_communities": bool(form.communities)},
     )
 
 
@@ -139,16 +137,14 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
     form = _story_form(request, story)
     if request.method == "POST" and form.is_valid():
         kwargs = form.service_kwargs()
-        if "community" in form.fields:  # a choice the form offered: the service checks a move
-            chosen = form.cleaned_data["community"]
-            kwargs["community"] = next(c for c in _homes(request, story) if c.pk == chosen)
-        if not form.errors:
-            try:
-                story = services.story_update(actor=request.user, story=story, **kwargs)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                return _after_save(request, story)
+        if "community" in form.fields:
+            kwargs["community"] = _chosen_home(form)
+        try:
+            story = services.story_update(actor=request.user, story=story, **kwargs)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return _after_save(request, story)
     return render(
         request, "practice/story/form.html", {"form": form, "story": story, "has_communities": True}
     )

@@ -28,6 +28,7 @@ from profiles.extensions import (
     ProfileSection,
     register_contributions,
     register_erasure,
+    register_notice_check,
     register_personal_data,
     register_profile_section,
 )
@@ -257,3 +258,19 @@ def recount_when_activation_may_have_changed(sender, instance, created, update_f
     if created or (update_fields is not None and "is_active" not in update_fields):
         return
     services.communities_refresh_member_counts_of(user=instance)
+
+
+def _notice_still_visible(notification) -> bool:
+    """A conversation notice is emailed only while its post is visible and readable to the recipient, and
+    the recipient has not muted the conversation since."""
+    if notification.target_type is None or notification.target_type.model_class() is not Post:
+        return True
+    post = Post.objects.select_related("thread__community").filter(pk=notification.target_id).first()
+    if post is None or not post.is_visible:
+        return False
+    user = notification.recipient
+    muted = ThreadWatch.objects.filter(thread=post.thread, user=user, state=ThreadWatch.State.MUTED).exists()
+    return not muted and permissions.can_read(user=user, community=post.thread.community)
+
+
+register_notice_check("community.", _notice_still_visible)

@@ -97,6 +97,8 @@ class Membership(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     joined_at = models.DateTimeField(null=True, blank=True)
+    # The member's choice on /settings/notifications/: False mutes the community in their digest.
+    in_digest = models.BooleanField("include in my digest", default=True)
 
     class Meta:
         ordering = ["community", "user"]

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from khub import views
+from khub.settings_notifications import notification_settings
 
 admin.site.site_header = "Knowledge Hub administration"
 admin.site.site_title = "Knowledge Hub admin"
@@ -11,6 +12,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("favicon.ico", views.favicon),
+    path("settings/notifications/", notification_settings, name="notification-settings"),
+    path("digests/<int:delivery_id>/", views.digest, name="digest"),
     path("accounts/", include("allauth.urls")),
     path("", include("profiles.urls")),
     path("communities/", include("communities.urls")),

@@ -1,25 +1,71 @@
 import logging
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from kombu import Connection
 
+from khub import feed
+
 logger = logging.getLogger(__name__)
+SHOWN_DIGEST_STATES = ("ready", "sending", "sent", "failed", "gave_up")
 
 
 @login_not_required
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "khub/home/landing.html")
-    return render(request, "khub/home/index.html")
+    before = feed.parse_cursor(request.GET.get("before"))
+    items, older = feed.activity_feed(viewer=request.user, before=before)
+    context = {
+        "feed": items,
+        "older_url": f"?{urlencode({'before': older.isoformat()})}" if older else "",
+        "paged": before is not None,
+    }
+    return render(request, "khub/home/index.html", context)
+
+
+@require_GET
+def digest(request: HttpRequest, delivery_id: int) -> HttpResponse:
+    """A digest's "view in browser" page: its recipient only, and only what they may still read now."""
+    from communities.permissions import readable_community_ids
+    from khub.digests.emails import digest_context
+    from khub.models import DigestDelivery
+    from practice.permissions import listed_stories
+
+    delivery = get_object_or_404(
+        DigestDelivery, pk=delivery_id, user=request.user, state__in=SHOWN_DIGEST_STATES
+    )
+    items = [item for section in delivery.sections for item in section["items"]]
+    communities = {item["community"] for item in items if item.get("community")}
+    stories = {item["story"] for item in items if item.get("story")}
+    readable = set(
+        readable_community_ids(request.user).filter(pk__in=communities).values_list("pk", flat=True)
+    )
+    listed = set(listed_stories(request.user).filter(pk__in=stories).values_list("pk", flat=True))
+
+    def still_readable(item: dict) -> bool:
+        if item.get("story"):
+            return item["story"] in listed
+        return not item.get("community") or item["community"] in readable
+
+    sections = []
+    for section in delivery.sections:
+        kept = [item for item in section["items"] if still_readable(item)]
+        if kept:
+            sections.append({**section, "items": kept})
+    delivery.sections = sections
+    context = digest_context(delivery=delivery, absolute_links=False)
+    context["withheld"] = len(items) - sum(len(section["items"]) for section in sections)
+    return render(request, "khub/digests/detail.html", context)
 
 
 @login_not_required

@@ -55,6 +55,22 @@ _council_sections: list[CouncilSectionProvider] = []
 _exporters: dict[str, PersonalDataExporter] = {}
 _erasure_handlers: list[ErasureHandler] = []
 _contributions: list[ContributionsProvider] = []
+# notification -> whether its recipient may still see what it is about (an email goes out later than the
+# inbox line: the post may be hidden since, or the member gone from the community). Keyed by kind prefix.
+NoticeCheck = Callable[[Any], bool]
+_notice_checks: dict[str, NoticeCheck] = {}
+
+
+def register_notice_check(kind_prefix: str, check: NoticeCheck) -> None:
+    _notice_checks[kind_prefix] = check
+
+
+def notice_still_visible(notification) -> bool:
+    """The registered check of the app that sent it; kinds no app registered are always visible."""
+    for prefix, check in _notice_checks.items():
+        if notification.kind.startswith(prefix):
+            return check(notification)
+    return True
 
 
 def register_contributions(provider: ContributionsProvider) -> ContributionsProvider:

@@ -118,6 +118,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         EMAIL = "email", "Verified email address"
         ADMIN = "admin", "Set by a site admin"
 
+    class Digest(models.TextChoices):
+        OFF = "off", "Off: no digest emails"
+        DAILY = "daily", "Daily, at 7am"
+        WEEKLY = "weekly", "Weekly, on Monday at 7am"
+
     # Stored lower-cased; a functional unique index makes the address unique whatever its case.
     email = models.EmailField("email address", max_length=254, unique=True)
     display_name = models.CharField(max_length=150)
@@ -139,6 +144,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         "Show my email address to other members",
         default=False,
         help_text="Site admins can always see it.",
+    )
+    digest_frequency = models.CharField(
+        "Activity digest", max_length=6, choices=Digest.choices, default=Digest.WEEKLY
+    )
+    email_immediately = models.BooleanField(
+        "Email me at once when someone mentions me or replies to me", default=True
     )
     # Set when the member erased their account: the row stays so what they wrote keeps an author.
     erased_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -210,6 +221,15 @@ class Follow(models.Model):
         return f"{self.follower} follows {self.followed}"
 
 
+class EmailState(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    SENDING = "sending", "Being sent"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed: will be retried"
+    GAVE_UP = "gave_up", "Failed: not retried"
+    SKIPPED = "skipped", "Not sent: no longer wanted or no longer visible to them"
+
+
 class Notification(models.Model):
     """One line in a member's inbox. Other apps write them through profiles.services.notification_send.
 
@@ -229,10 +249,23 @@ class Notification(models.Model):
     url = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Mentions and direct replies are also emailed at once to members who want that. The row is written
+    # in the same transaction as the notice; profiles.emails sends it, claiming it first (SENDING), so a
+    # rerun or the sweep never sends a second copy; a failure is recorded and retried with backoff.
+    email_state = models.CharField(max_length=8, choices=EmailState.choices, blank=True, default="")
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_retry_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    email_error = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [
+            models.Index(
+                fields=["email_state", "email_retry_at"],
+                condition=models.Q(email_state__in=["pending", "failed"]),
+                name="profiles_notif_email_due",
+            ),
             # The inbox page (newest first) and the header's unread count.
             models.Index(fields=["recipient", "-created_at"], name="profiles_notif_inbox"),
             models.Index(

@@ -18,7 +18,7 @@ from taggit.models import Tag
 
 from profiles.extensions import erasure_handlers, personal_data_exporters
 from profiles.markdown import markdown_render
-from profiles.models import Council, Follow, Notification, User
+from profiles.models import Council, EmailState, Follow, Notification, User
 from profiles.selectors import council_for_email
 
 logger = logging.getLogger(__name__)
@@ -150,11 +150,14 @@ def notifications_send_many(
     url: str = "",
     actor: User | None = None,
     target: models.Model | None = None,
+    email: bool = False,
 ) -> int:
     """notification_send for many people at once (a thread's watchers): one INSERT, whatever their number.
 
     The same rules: nobody hears of their own action, deactivated and erased members get nothing. The
-    caller filters `recipients` to those who may see the target. Returns how many were told.
+    caller filters `recipients` to those who may see the target. Returns how many were told. With `email`
+    (mentions, direct replies), those who want it are also emailed: the email is a state on the same row,
+    written in the caller's transaction, so it is sent later even if Redis is down now.
     """
     people = recipients.filter(is_active=True, erased_at__isnull=True)
     if actor is not None:
@@ -163,9 +166,35 @@ def notifications_send_many(
     common = {"kind": kind, "actor": actor, "text": Truncator(text).chars(limit), "url": url}
     if target is not None:
         common.update(target_type=ContentType.objects.get_for_model(target), target_id=target.pk)
-    rows = [Notification(recipient_id=pk, **common) for pk in people.values_list("pk", flat=True)]
+    rows = [
+        Notification(recipient_id=pk, email_state=EmailState.PENDING if email and wants else "", **common)
+        for pk, wants in people.values_list("pk", "email_immediately")
+    ]
     Notification.objects.bulk_create(rows, batch_size=500)
+    if any(row.email_state for row in rows):
+        from profiles.emails import notification_emails_queue
+
+        notification_emails_queue()
     return len(rows)
+
+
+@transaction.atomic
+def notification_settings_set(*, user: User, digest_frequency: str, email_immediately: bool) -> None:
+    """How a member hears from the hub by email (the inbox is always on)."""
+    user.digest_frequency = digest_frequency
+    user.email_immediately = email_immediately
+    user.full_clean(validate_unique=False, validate_constraints=False)
+    user.save(update_fields=["digest_frequency", "email_immediately"])
+
+
+def unsubscribe_apply(*, user: User, kind: str) -> bool:
+    """A one-click unsubscribe (signed link in an email): True when it changed something."""
+    from profiles.emails import Unsubscribe
+
+    field, off = (
+        ("digest_frequency", User.Digest.OFF) if kind == Unsubscribe.DIGEST else ("email_immediately", False)
+    )
+    return bool(User.objects.filter(pk=user.pk).exclude(**{field: off}).update(**{field: off}))
 
 
 def notifications_mark_read(*, user: User, notification_ids: list[int] | None = None) -> int:

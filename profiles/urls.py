@@ -1,6 +1,6 @@
 from django.urls import path
 
-from profiles.views import account, inbox, people
+from profiles.views import account, inbox, people, unsubscribe
 
 app_name = "profiles"
 
@@ -18,6 +18,7 @@ urlpatterns = [
     path("notifications/", inbox.index, name="notifications"),
     path("notifications/read/", inbox.mark_all_read, name="notifications-read-all"),
     path("notifications/<int:notification_id>/read/", inbox.mark_read, name="notification-read"),
+    path("unsubscribe/<str:token>/", unsubscribe.unsubscribe, name="unsubscribe"),
     path("settings/account/", account.index, name="settings-account"),
     path("settings/account/export/", account.export, name="settings-account-export"),
     path("settings/account/delete/", account.delete, name="settings-account-delete"),

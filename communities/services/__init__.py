@@ -670,3 +670,16 @@ def membership_unban(*, actor: User, community: Community, user: User, reason: s
         # A private community does not exist for them once banned: say nothing.
         notify=community.visibility in permissions.LISTED,
     )
+
+
+@transaction.atomic
+def memberships_digest_set(*, user: User, included_ids: set[int]) -> int:
+    """Which of the member's communities go in their digest (the rest are muted); returns how many changed.
+
+    Only their active memberships are touched: an id of any other community is ignored.
+    """
+    mine = Membership.objects.filter(user=user, state=Membership.State.ACTIVE)
+    changed = mine.filter(community_id__in=included_ids, in_digest=False).update(in_digest=True)
+    return changed + mine.exclude(community_id__in=included_ids).filter(in_digest=True).update(
+        in_digest=False
+    )

@@ -392,10 +392,18 @@ def _not_muted(people: QuerySet[User], thread: Thread) -> QuerySet[User]:
     return people.exclude(Exists(muted))
 
 
-def _notify_one(*, recipient: User, kind: str, text: str, post: Post, actor: User) -> None:
+def _notify_one(
+    *, recipient: User, kind: str, text: str, post: Post, actor: User, email: bool = False
+) -> None:
     people = _not_muted(_readers(User.objects.filter(pk=recipient.pk), post.thread.community), post.thread)
     notifications_send_many(
-        recipients=people, kind=f"community.{kind}", text=text, url=post_url(post), actor=actor, target=post
+        recipients=people,
+        kind=f"community.{kind}",
+        text=text,
+        url=post_url(post),
+        actor=actor,
+        target=post,
+        email=email,
     )
 
 
@@ -410,6 +418,7 @@ def _notify_mentions(post: Post, handles: set[str]) -> set[int]:
         url=post_url(post),
         actor=post.author,
         target=post,
+        email=True,  # mentions are emailed at once to those who want it
     )
     return ids
 
@@ -436,6 +445,7 @@ def post_notify(*, post_id: int) -> bool:
             text=f"{name} replied to your {yours} “{thread.title}”",
             post=post,
             actor=post.author,
+            email=True,  # a direct reply: emailed at once to those who want it
         )
         told.add(post.parent.author_id)
     watchers = User.objects.filter(thread_watches__thread=thread, thread_watches__state=W.WATCHING).exclude(

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -145,6 +146,26 @@ CELERY_BEAT_SCHEDULE = {
     # Notices for posts saved while Redis or the workers were down (each post is told about once).
     "notify-unsent-posts": {
         "task": "communities.notify_unsent_posts",
+        "schedule": 5 * 60,
+    },
+    # Emails for mentions and replies that were not sent at once (broker down, a failed send's retry).
+    "send-notification-emails": {
+        "task": "profiles.send_notification_emails",
+        "schedule": 5 * 60,
+    },
+    # Digests at 07:00 UK time (CELERY_TIMEZONE): daily every day, weekly on Mondays.
+    "send-daily-digests": {
+        "task": "khub.send_digests",
+        "schedule": crontab(hour=7, minute=0),
+        "args": ("daily",),
+    },
+    "send-weekly-digests": {
+        "task": "khub.send_digests",
+        "schedule": crontab(hour=7, minute=0, day_of_week="mon"),
+        "args": ("weekly",),
+    },
+    "digests-sweep": {
+        "task": "khub.digests_sweep",
         "schedule": 5 * 60,
     },
 }

@@ -1,0 +1,177 @@
+"""Sending digests exactly once: a delivery row per member and period, claimed before it is built and
+claimed again before it is sent.
+
+    PENDING --claim--> BUILDING --build--> EMPTY (nothing new: no email)
+                                     \\--> READY --claim--> SENDING --> SENT
+                                                                   \\--> FAILED --(backoff)--> SENDING ...
+                                                                   \\--> GAVE_UP (after MAX_ATTEMPTS)
+
+A rerun, or a second worker given the same chunk, finds the rows already claimed and leaves them. A worker
+killed while building leaves BUILDING rows that the sweep returns to PENDING; one killed while sending
+leaves a SENDING row that may or may not have gone out: the sweep records it as GAVE_UP rather than risk
+a second copy.
+"""
+
+import logging
+import uuid
+from collections import Counter
+from datetime import date, datetime, timedelta
+
+from allauth.account.models import EmailAddress
+from django.core.mail import get_connection
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
+from django.utils import timezone
+
+from khub.digests.content import digests_build
+from khub.digests.emails import digest_message
+from khub.models import DigestDelivery
+from profiles.models import User
+
+logger = logging.getLogger(__name__)
+
+D = DigestDelivery.State
+MAX_ATTEMPTS = 5
+FIRST_RETRY = timedelta(minutes=5)  # then 10, 20, 40 minutes
+STALE = timedelta(minutes=15)  # longer than a task may run (CELERY_TASK_TIME_LIMIT)
+CHUNK_SIZE = 500
+
+
+def period_for(*, frequency: str, moment: datetime | None = None) -> date:
+    """The day (Europe/London) of a daily digest; the Monday of a weekly one."""
+    day = timezone.localdate(moment or timezone.now())
+    return day - timedelta(days=day.weekday()) if frequency == DigestDelivery.Frequency.WEEKLY else day
+
+
+def recipients(*, frequency: str) -> QuerySet[User]:
+    """Members who asked for this digest and can receive it: active, not erased, a confirmed address."""
+    confirmed = EmailAddress.objects.filter(
+        user=OuterRef("pk"), email__iexact=OuterRef("email"), verified=True
+    )
+    return User.objects.filter(
+        Exists(confirmed), digest_frequency=frequency, is_active=True, erased_at__isnull=True
+    ).order_by("pk")
+
+
+def with_history(users: QuerySet[User]) -> QuerySet[User]:
+    """Each member's last digest: where it ended (the next starts there) and what it listed (not again)."""
+    done = DigestDelivery.objects.filter(user=OuterRef("pk"), state__in=(D.SENT, D.EMPTY)).order_by(
+        "-covered_to"
+    )
+    sent = DigestDelivery.objects.filter(user=OuterRef("pk"), state=D.SENT).order_by("-covered_to")
+    return users.annotate(
+        last_until=Subquery(done.values("covered_to")[:1]),
+        previous_keys=Subquery(sent.values("item_keys")[:1]),
+    )
+
+
+def deliveries_create(*, frequency: str, period: date, user_ids: list[int]) -> None:
+    """The rows first: whatever happens to the tasks afterwards, the sweep finds what is still owed."""
+    DigestDelivery.objects.bulk_create(
+        [DigestDelivery(user_id=pk, frequency=frequency, period=period) for pk in user_ids],
+        batch_size=1000,
+        ignore_conflicts=True,
+    )
+
+
+def _backoff(attempts: int) -> timedelta:
+    return FIRST_RETRY * 2 ** (attempts - 1)
+
+
+def delivery_send(
+    *, delivery: DigestDelivery, user: User, connection=None, now: datetime | None = None
+) -> str:
+    """Claim a built digest and send it: "sent", "failed", or "skipped" when someone else has it."""
+    now = now or timezone.now()
+    claimed = DigestDelivery.objects.filter(pk=delivery.pk, state__in=(D.READY, D.FAILED)).update(
+        state=D.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return "skipped"
+    attempts = delivery.attempts + 1
+    try:
+        digest_message(delivery=delivery, user=user, connection=connection).send()
+    except Exception as error:  # the mail server refused or was unreachable: recorded, retried later
+        logger.warning("Digest %s for member %s not sent: %s", delivery.pk, user.pk, error)
+        state = D.FAILED if attempts < MAX_ATTEMPTS else D.GAVE_UP
+        DigestDelivery.objects.filter(pk=delivery.pk).update(
+            state=state, retry_at=now + _backoff(attempts), error=str(error)[:300]
+        )
+        return "failed"
+    DigestDelivery.objects.filter(pk=delivery.pk).update(state=D.SENT, sent_at=now, error="")
+    return "sent"
+
+
+def deliver_chunk(
+    *, frequency: str, period: date, user_ids: list[int], now: datetime | None = None
+) -> Counter:
+    """Build and send the digests of these members for this period; returns what happened, counted."""
+    now = now or timezone.now()
+    deliveries_create(frequency=frequency, period=period, user_ids=user_ids)
+    claim = uuid.uuid4().hex
+    DigestDelivery.objects.filter(
+        frequency=frequency, period=period, user_id__in=user_ids, state=D.PENDING
+    ).update(state=D.BUILDING, claim=claim, claimed_at=now)
+    deliveries = {d.user_id: d for d in DigestDelivery.objects.filter(claim=claim, state=D.BUILDING)}
+    result = Counter(skipped=len(user_ids) - len(deliveries))
+    if not deliveries:
+        return result
+    users = list(with_history(recipients(frequency=frequency)).filter(pk__in=list(deliveries)))
+    digests = digests_build(users=users, frequency=frequency, until=now)
+    ready = []
+    for user_id, delivery in deliveries.items():
+        digest = digests.get(user_id)
+        if digest is None:  # no longer wants it (or can no longer receive it) since the run began
+            delivery.state, delivery.covered_to = D.EMPTY, now
+            continue
+        delivery.covered_from, delivery.covered_to = digest.since, digest.until
+        if digest.is_empty:
+            delivery.state = D.EMPTY
+            continue
+        delivery.state = D.READY
+        delivery.subject = digest.subject(frequency)
+        delivery.sections = digest.sections
+        delivery.item_keys = digest.item_keys
+        ready.append((delivery, digest.user))
+    DigestDelivery.objects.bulk_update(
+        list(deliveries.values()),
+        ["state", "covered_from", "covered_to", "subject", "sections", "item_keys"],
+        batch_size=500,
+    )
+    result["empty"] = len(deliveries) - len(ready)
+    if ready:
+        with get_connection() as connection:  # one connection to the mail server for the chunk
+            for delivery, user in ready:
+                result[delivery_send(delivery=delivery, user=user, connection=connection, now=now)] += 1
+    return result
+
+
+def digests_sweep(*, now: datetime | None = None) -> Counter:
+    """Every few minutes: finish what was interrupted and retry what failed. Returns what it did."""
+    now = now or timezone.now()
+    stale = now - STALE
+    result = Counter()
+    # A worker died while building: build again (nothing was sent).
+    result["rebuilt"] = DigestDelivery.objects.filter(state=D.BUILDING, claimed_at__lt=stale).update(
+        state=D.PENDING, claim=""
+    )
+    # A worker died while sending: it may have gone out; a second copy is worse than a missing one.
+    result["gave_up"] = DigestDelivery.objects.filter(state=D.SENDING, claimed_at__lt=stale).update(
+        state=D.GAVE_UP, error="Interrupted while sending; not sent again in case it arrived."
+    )
+    # Rows whose chunk task never ran (the broker lost it, or Redis was down at the time).
+    pending = DigestDelivery.objects.filter(state=D.PENDING, created_at__lt=stale)
+    groups: dict[tuple[str, date], list[int]] = {}
+    for frequency, period, user_id in pending.values_list("frequency", "period", "user_id")[:5000]:
+        groups.setdefault((frequency, period), []).append(user_id)
+    for (frequency, period), user_ids in groups.items():
+        for start in range(0, len(user_ids), CHUNK_SIZE):
+            result.update(
+                deliver_chunk(
+                    frequency=frequency, period=period, user_ids=user_ids[start : start + CHUNK_SIZE]
+                )
+            )
+    # Failed sends whose backoff has passed.
+    due = DigestDelivery.objects.filter(state=D.FAILED, retry_at__lte=now).select_related("user")[:500]
+    for delivery in due:
+        result[delivery_send(delivery=delivery, user=delivery.user, now=now)] += 1
+    return result

@@ -1,0 +1,44 @@
+"""A digest as an email and as a page: one context for both, from the sections stored on the delivery."""
+
+from datetime import datetime
+
+from django.urls import reverse
+
+from khub.models import DigestDelivery
+from profiles.emails import Unsubscribe, absolute, member_email, message_id
+from profiles.models import User
+
+
+def digest_context(*, delivery: DigestDelivery, absolute_links: bool) -> dict:
+    """Sections with their items' links (absolute in email) and times as datetimes."""
+    link = absolute if absolute_links else (lambda path: path)
+    sections = []
+    for section in delivery.sections:
+        items = [
+            {
+                **item,
+                "url": link(item["path"]),
+                "where_url": link(item["where_path"]) if item.get("where_path") else "",
+                "when": datetime.fromisoformat(item["when"]),
+            }
+            for item in section["items"]
+        ]
+        sections.append({**section, "items": items})
+    return {
+        "delivery": delivery,
+        "sections": sections,
+        "view_url": link(reverse("digest", kwargs={"delivery_id": delivery.pk})),
+        "frequency": delivery.get_frequency_display().lower(),
+    }
+
+
+def digest_message(*, delivery: DigestDelivery, user: User, connection=None):
+    return member_email(
+        user=user,
+        template="digest",
+        context=digest_context(delivery=delivery, absolute_links=True),
+        kind=Unsubscribe.DIGEST,
+        subject=delivery.subject,
+        connection=connection,
+        message_id=message_id("digest", delivery.pk),
+    )

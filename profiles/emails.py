@@ -1,0 +1,190 @@
+"""Email the hub sends members on its own (immediate notices here, digests in khub.digests).
+
+Every message has a plain-text and an HTML part, says in its subject what is inside, links to the
+member's notification settings and carries a one-click unsubscribe (RFC 8058: `List-Unsubscribe` with a
+signed URL, and `List-Unsubscribe-Post`). The signed token names the member and what they leave; it works
+signed out and a changed token is refused.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from profiles.extensions import notice_still_visible
+from profiles.models import EmailState, Notification, User
+
+logger = logging.getLogger(__name__)
+
+SALT = "profiles.unsubscribe"
+MAX_ATTEMPTS = 5
+FIRST_RETRY = timedelta(minutes=5)
+STALE = timedelta(minutes=15)
+
+
+class Unsubscribe(models.TextChoices):
+    DIGEST = "digest", "activity digests"
+    IMMEDIATE = "immediate", "emails when someone mentions you or replies to you"
+
+
+def absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def unsubscribe_token(*, user: User, kind: str) -> str:
+    return signing.dumps({"u": user.pk, "k": kind}, salt=SALT)
+
+
+def unsubscribe_url(*, user: User, kind: str) -> str:
+    return absolute(
+        reverse("profiles:unsubscribe", kwargs={"token": unsubscribe_token(user=user, kind=kind)})
+    )
+
+
+def unsubscribe_read(token: str) -> tuple[User, str] | None:
+    """The member and what they unsubscribe from, or None for a changed, foreign or stale token."""
+    try:
+        data = signing.loads(token, salt=SALT)
+        user = User.objects.get(pk=int(data["u"]), is_active=True, erased_at__isnull=True)
+        kind = Unsubscribe(data["k"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError, User.DoesNotExist):
+        return None
+    return user, kind
+
+
+def member_email(
+    *,
+    user: User,
+    template: str,
+    context: dict,
+    kind: str,
+    subject: str,
+    connection=None,
+    message_id: str = "",
+) -> EmailMultiAlternatives:
+    """`emails/<template>.txt` and `.html`, rendered with the links every message carries."""
+    leave = unsubscribe_url(user=user, kind=kind)
+    context = {
+        **context,
+        "user": user,
+        "subject": subject,
+        "site_url": settings.SITE_URL,
+        "settings_url": absolute(reverse("notification-settings")),
+        "unsubscribe_url": leave,
+        "unsubscribe_what": Unsubscribe(kind).label,
+    }
+    headers = {
+        "List-Unsubscribe": f"<{leave}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "Auto-Submitted": "auto-generated",  # RFC 3834: out-of-office replies are not sent back
+    }
+    if message_id:
+        headers["Message-ID"] = message_id  # the same on a retry: mail systems treat it as one message
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"emails/{template}.txt", context),
+        to=[user.email],
+        headers=headers,
+        connection=connection,
+    )
+    message.attach_alternative(render_to_string(f"emails/{template}.html", context), "text/html")
+    return message
+
+
+def message_id(kind: str, pk: int) -> str:
+    domain = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "khub"
+    return f"<{kind}-{pk}@{domain}>"
+
+
+# --- Immediate notices -----------------------------------------------------------------------------
+def notification_emails_queue() -> None:
+    """After the transaction that wrote the notices: ask a worker to send them now. With Redis down the
+    rows wait (email_state pending) for the sweep."""
+
+    def enqueue() -> None:
+        from profiles.tasks import send_notification_emails
+
+        try:
+            send_notification_emails.delay()
+        except Exception:  # the broker is down: the notices are rows, the sweep sends them
+            logger.warning("Could not queue notice emails; the sweep will send them.")
+
+    transaction.on_commit(enqueue)
+
+
+def _wanted(notification: Notification) -> bool:
+    user = notification.recipient
+    return (
+        user.email_immediately
+        and user.is_active
+        and user.erased_at is None
+        and EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
+        and notice_still_visible(notification)
+    )
+
+
+def notification_email_send(*, notification: Notification, now: datetime | None = None) -> str:
+    """Claim one notice's email and send it: "sent", "failed", "skipped" (no longer wanted or visible),
+    or "taken" when another worker has it."""
+    now = now or timezone.now()
+    claimed = Notification.objects.filter(
+        pk=notification.pk, email_state__in=(EmailState.PENDING, EmailState.FAILED)
+    ).update(email_state=EmailState.SENDING, email_retry_at=now, email_attempts=F("email_attempts") + 1)
+    if not claimed:
+        return "taken"
+    mine = Notification.objects.filter(pk=notification.pk)
+    if not _wanted(notification):
+        mine.update(email_state=EmailState.SKIPPED)
+        return "skipped"
+    attempts = notification.email_attempts + 1
+    try:
+        member_email(
+            user=notification.recipient,
+            template="notification",
+            context={
+                "notification": notification,
+                "url": absolute(notification.url or reverse("profiles:notifications")),
+                "inbox_url": absolute(reverse("profiles:notifications")),
+            },
+            kind=Unsubscribe.IMMEDIATE,
+            subject=notification.text,
+            message_id=message_id("notice", notification.pk),
+        ).send()
+    except Exception as error:  # recorded on the row and retried with backoff
+        logger.warning("Notice %s not emailed: %s", notification.pk, error)
+        mine.update(
+            email_state=EmailState.FAILED if attempts < MAX_ATTEMPTS else EmailState.GAVE_UP,
+            email_retry_at=now + FIRST_RETRY * 2 ** (attempts - 1),
+            email_error=str(error)[:300],
+        )
+        return "failed"
+    mine.update(email_state=EmailState.SENT, emailed_at=now, email_error="")
+    return "sent"
+
+
+def notification_emails_send_due(*, now: datetime | None = None, limit: int = 500) -> dict[str, int]:
+    """Send every notice email that is due: new ones, and failed ones whose backoff has passed."""
+    now = now or timezone.now()
+    counts: dict[str, int] = {}
+    counts["gave_up"] = Notification.objects.filter(
+        email_state=EmailState.SENDING, email_retry_at__lt=now - STALE
+    ).update(email_state=EmailState.GAVE_UP, email_error="Interrupted while sending; not sent again.")
+    due = (
+        Notification.objects.filter(
+            Q(email_state=EmailState.PENDING) | Q(email_state=EmailState.FAILED, email_retry_at__lte=now)
+        )
+        .select_related("recipient", "actor")
+        .order_by("pk")[:limit]
+    )
+    for notification in due:
+        outcome = notification_email_send(notification=notification, now=now)
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts

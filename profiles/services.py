@@ -335,6 +335,8 @@ def user_personal_data(*, user: User) -> dict[str, Any]:
             "interests": sorted(user.interests.names()),
             "avatar": user.avatar.name or None,
             "show_email": user.show_email,
+            "digest_frequency": user.digest_frequency,
+            "email_immediately": user.email_immediately,
             "is_active": user.is_active,
             "is_staff": user.is_staff,
             "date_joined": _iso(user.date_joined),
@@ -365,6 +367,7 @@ def user_personal_data(*, user: User) -> dict[str, Any]:
                 "actor": n.actor.handle if n.actor else None,
                 "created_at": _iso(n.created_at),
                 "read_at": _iso(n.read_at),
+                "emailed_at": _iso(n.emailed_at),
             }
             for n in Notification.objects.filter(recipient=user).select_related("actor")
         ],

@@ -6,7 +6,7 @@ Later features add their own content here, each as a function called from seed()
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
@@ -164,6 +164,10 @@ DEMO_ACCOUNTS = [
     DemoAccount("outsider@demo.khub.test", "Owen Outsider", "Senior Planning Officer", "cornwall-council"),
 ]
 PEOPLE_COUNT = 40
+# When the demo people joined the hub, in days before the first seed: before any demo community existed
+# (the oldest is 500 days old). A digest's first window starts no earlier than its member joined.
+LOGINS_JOINED_DAYS_AGO = 800
+COLLEAGUES_JOINED_DAYS_AGO = (560, 755)
 
 
 @dataclass
@@ -193,9 +197,11 @@ def _upsert_person(
     job_title: str,
     council: Council | None,
     password_hash: str,
+    joined: datetime,
     is_staff: bool = False,
 ) -> User:
-    user = User.objects.filter(email__iexact=email).first() or User(email=email)
+    # `joined` dates a new person only: a rerun leaves the date alone.
+    user = User.objects.filter(email__iexact=email).first() or User(email=email, date_joined=joined)
     user.display_name = display_name
     user.job_title = job_title
     user.council = council
@@ -414,6 +420,13 @@ def _seed_practice() -> None:
     seed_practice()
 
 
+def _seed_recent() -> None:
+    # The hours before the seed, and digest preferences, so that tomorrow's daily digest has news: last.
+    from khub.demo_recent import seed_recent
+
+    seed_recent()
+
+
 def _colleague_name(i: int) -> tuple[str, str]:
     """The i-th demo colleague's (first, last) name, all different for the PEOPLE_COUNT colleagues.
 
@@ -430,6 +443,7 @@ def seed(*, password: str) -> SeedReport:
     councils = _seed_councils()
     council_list = list(councils.values())
     login_hash = make_password(password)
+    now = timezone.now()
     for account in DEMO_ACCOUNTS:
         _upsert_person(
             email=account.email,
@@ -437,10 +451,12 @@ def seed(*, password: str) -> SeedReport:
             job_title=account.job_title,
             council=councils.get(account.council_slug) if account.council_slug else None,
             password_hash=login_hash,
+            joined=now - timedelta(days=LOGINS_JOINED_DAYS_AGO),
             is_staff=account.is_staff,
         )
-    # Demo colleagues cannot sign in: they only populate the hub.
+    # Demo colleagues cannot sign in: they only populate the hub. They joined one after another.
     no_login = make_password(None)
+    earliest, latest = COLLEAGUES_JOINED_DAYS_AGO
     for i in range(PEOPLE_COUNT):
         first, last = _colleague_name(i)
         _upsert_person(
@@ -449,12 +465,14 @@ def seed(*, password: str) -> SeedReport:
             job_title=JOB_TITLES[(i * 3) % len(JOB_TITLES)],
             council=council_list[i % len(council_list)],
             password_hash=no_login,
+            joined=now - timedelta(days=latest - (latest - earliest) * i / PEOPLE_COUNT),
         )
     _seed_inbox()
     _seed_profiles()
     communities = _seed_communities()
     _seed_conversations()
     _seed_practice()
+    _seed_recent()
     return SeedReport(
         councils=len(councils),
         people=PEOPLE_COUNT + len(DEMO_ACCOUNTS),

@@ -1619,12 +1619,13 @@ class _Seeding:
 
 
 @transaction.atomic
-def seed_conversations() -> int:
-    """Create the demo conversations that do not exist yet; returns how many of them there are."""
+def seed_conversations(*, threads_by_community: dict[str, list[DemoThread]] | None = None) -> int:
+    """Create the demo conversations (THREADS unless others are given, as khub.demo_recent does) that do not
+    exist yet; returns how many of them there are."""
     logins, colleagues = _people()
     seeding = _Seeding(now=timezone.now(), logins=logins, colleagues=colleagues)
     titles = []
-    for name, threads in THREADS.items():
+    for name, threads in (THREADS if threads_by_community is None else threads_by_community).items():
         titles += [spec.title for spec in threads]
         community = Community.objects.filter(slug=slugify(name)).first()
         if community is None:

@@ -4,7 +4,8 @@ them, the facilitators who promoted them and the councils that repeated them.
 
 Everything is made through practice.services as the site makes it (each publication starts its discussion in
 the home community and tells the members; endorsing, promoting and repeating tell the authors), then moved
-back in time over the last year or so: the stories, their discussions, endorsements, adoptions, and the
+back in time over the last year or so (three events into the day before the seed, as news for the daily
+digest, like khub.demo_recent's): the stories, their discussions, endorsements, adoptions, and the
 notices and moderation log lines each step wrote. Notices older than a fortnight are marked read, as their
 recipients would have. The discussions' posts are old news: they get notified_at, as in demo_conversations.
 
@@ -854,6 +855,68 @@ STORIES = [
         tags=("Temporary accommodation", "Private sector leasing"),
         endorsements=(Nod("member", "Brilliant to see it working in Leeds. Let's compare notes.", 12),),
     ),
+    # Published the morning before the seed: news for tomorrow's daily digest (see khub.demo_recent).
+    DemoStory(
+        "Discretionary housing payments aimed at tenancies about to fail",
+        community="Housing and Homelessness",
+        author=26,
+        service_area=SA.HOUSING,
+        audience=A.MEMBERS,
+        days_ago=0.45,
+        summary="We stopped paying discretionary housing payments first come, first served and aimed them "
+        "at households our housing options team said were weeks from eviction. 212 tenancies kept in six "
+        "months, and fewer families in temporary accommodation.",
+        challenge="Our discretionary housing payment fund was spent by October every year, mostly on "
+        "renewals for households who were not at risk of losing their home. Meanwhile families arrived at "
+        "housing options with a section 21 notice and rent arrears that a few hundred pounds would have "
+        "cleared.\n\nWith the **cost of living** squeezing private renters, nightly-paid temporary "
+        "accommodation had become our fastest growing cost.",
+        what_we_did="We rewrote the policy with the housing options team, so that the fund follows risk "
+        "rather than the order in which applications arrive:\n\n"
+        "- a fast track for households referred by a housing options officer, decided in two working days\n"
+        "- one-off payments to clear arrears where the landlord agrees in writing to keep the tenancy\n"
+        "- top-ups for up to six months while the household moves somewhere cheaper or takes on more hours\n"
+        "- a monthly review of every payment over £1,000, with housing and benefits officers together\n\n"
+        "We also used our council tax support records to write to 1,400 private renters in arrears, "
+        "inviting them to apply before a notice arrived.",
+        outcomes="In the first six months 212 tenancies at risk were kept going, with an average payment of "
+        "£940. Families placed in temporary accommodation after losing a private tenancy fell from 38 a "
+        "month to 24. The fund lasted until March for the first time in five years.",
+        evidence="Housing options case records matched to payments, and our temporary accommodation "
+        "placements report. Our finance team checked the cost comparison.",
+        links=(
+            (
+                "https://www.gov.uk/government/publications/discretionary-housing-payments-guidance-manual",
+                "Discretionary housing payments guidance manual",
+            ),
+        ),
+        cost_and_resources="No new money: the same government contribution, spent differently. Half a "
+        "benefits officer runs the fast track, and a housing options manager gives a day a month to the "
+        "reviews.",
+        lessons_learned="- Let housing officers refer: they know who is weeks from eviction.\n"
+        "- Get the landlord's agreement in writing before paying.\n"
+        "- Tell households what the payment is for and when it ends.",
+        do_differently="We would have written to private renters in arrears from the start: the letters "
+        "reached the households we most wanted to help.",
+        measures=(
+            (
+                "Families in temporary accommodation after losing a private tenancy",
+                38,
+                24,
+                "families a month",
+            ),
+        ),
+        tags=(
+            "Temporary accommodation",
+            "Cost of living",
+            "Homelessness prevention",
+            "Discretionary housing payments",
+        ),
+        endorsements=(
+            Nod("member", "The fast track is what we need in Camden. Sharing it with our benefits team."),
+            Nod(22),
+        ),
+    ),
     DemoStory(
         "Closing dormant housing register applications",
         community="Housing and Homelessness",
@@ -1133,6 +1196,7 @@ STORIES = [
         do_differently="We would have included the health visiting team's system from the start.",
         measures=(("Days to connect a family to a service", 9, 2, "days"),),
         tags=("Family hubs", "Early help", "Start for Life"),
+        promoted=(19, 0.35),  # the night before the seed: news for tomorrow's daily digest
         endorsements=(Nod(3), Nod(9, "A person, not a portal. Yes."), Nod(23)),
     ),
     DemoStory(
@@ -1455,6 +1519,47 @@ STORIES = [
         measures=(("Staff who trust senior leadership", 41, 55, "%"),),
         tags=("Staff engagement", "Leadership"),
         endorsements=(Nod(20), Nod(30, "Answering the difficult questions first is the lesson.")),
+    ),
+    # Published the evening before the seed, for the network's members only, though its tags are some
+    # outsiders' interests: the daily digest must keep it from them.
+    DemoStory(
+        "A joint officer board with our neighbours before reorganisation was decided",
+        community="Chief Executives' Network",
+        author=10,
+        service_area=SA.DEMOCRACY,
+        audience=A.COMMUNITY,
+        days_ago=0.3,
+        summary="Six councils in our area set up a joint board of chief officers a year before any "
+        "reorganisation proposal was agreed. We had one evidence base for the proposal, and staff heard the "
+        "same story from every council.",
+        challenge="When the invitation to submit reorganisation proposals arrived, each council in our area "
+        "started its own analysis with its own consultants. We were heading for six sets of figures, and "
+        "staff in every council were hearing different rumours.",
+        what_we_did="The chief executives agreed to do the work together before the politics settled:\n\n"
+        "1. a joint board of chief officers meeting fortnightly, with a shared programme manager\n"
+        "2. one data pack on finances, demand and services, signed off by all six section 151 officers\n"
+        "3. staff briefings given by every chief executive on the same day, from the same script\n"
+        "4. one options appraisal, commissioned jointly, its cost shared by population",
+        outcomes="Every council used the same evidence, whichever option its members preferred. We spent "
+        "£180,000 between us on external support, against an estimate of more than £600,000 had each "
+        "council commissioned its own. Staff who said they felt informed held steady through the year.",
+        evidence="Programme budget reports and two pulse surveys of staff across the six councils.",
+        links=(
+            (
+                "https://www.gov.uk/government/publications/english-devolution-white-paper-power-and-"
+                "partnership-foundations-for-growth",
+                "English Devolution White Paper",
+            ),
+        ),
+        cost_and_resources="A programme manager and an analyst shared by the six councils, and about two "
+        "days a month of each chief executive's time.",
+        lessons_learned="- Agree the data before anyone argues about the options.\n"
+        "- Brief staff on the same day everywhere: rumours travel faster than emails.\n"
+        "- Keep the leaders informed, and keep the officer work led by officers.",
+        do_differently="We would have brought the trade unions into the first staff briefing, not the third.",
+        measures=(("Separate options appraisals commissioned", 6, 1, "appraisals"),),
+        tags=("Local government reorganisation", "Devolution", "Partnership working"),
+        endorsements=(Nod(30, "The single data pack is the part I would copy first."),),
     ),
 ]
 

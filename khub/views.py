@@ -36,35 +36,16 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def digest(request: HttpRequest, delivery_id: int) -> HttpResponse:
     """A digest's "view in browser" page: its recipient only, and only what they may still read now."""
-    from communities.permissions import readable_community_ids
+    from khub.digests.content import sections_still_readable
     from khub.digests.emails import digest_context
     from khub.models import DigestDelivery
-    from practice.permissions import listed_stories
 
     delivery = get_object_or_404(
         DigestDelivery, pk=delivery_id, user=request.user, state__in=SHOWN_DIGEST_STATES
     )
-    items = [item for section in delivery.sections for item in section["items"]]
-    communities = {item["community"] for item in items if item.get("community")}
-    stories = {item["story"] for item in items if item.get("story")}
-    readable = set(
-        readable_community_ids(request.user).filter(pk__in=communities).values_list("pk", flat=True)
-    )
-    listed = set(listed_stories(request.user).filter(pk__in=stories).values_list("pk", flat=True))
-
-    def still_readable(item: dict) -> bool:
-        if item.get("story"):
-            return item["story"] in listed
-        return not item.get("community") or item["community"] in readable
-
-    sections = []
-    for section in delivery.sections:
-        kept = [item for item in section["items"] if still_readable(item)]
-        if kept:
-            sections.append({**section, "items": kept})
-    delivery.sections = sections
+    delivery.sections, withheld = sections_still_readable(user=request.user, sections=delivery.sections)
     context = digest_context(delivery=delivery, absolute_links=False)
-    context["withheld"] = len(items) - sum(len(section["items"]) for section in sections)
+    context["withheld"] = withheld
     return render(request, "khub/digests/detail.html", context)
 
 

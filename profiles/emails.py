@@ -72,6 +72,8 @@ def member_email(
 ) -> EmailMultiAlternatives:
     """`emails/<template>.txt` and `.html`, rendered with the links every message carries."""
     leave = unsubscribe_url(user=user, kind=kind)
+    # One line whatever a member put in their name: a line break in a header would stop the email.
+    subject = " ".join(subject.split())
     context = {
         **context,
         "user": user,
@@ -99,9 +101,11 @@ def member_email(
     return message
 
 
-def message_id(kind: str, pk: int) -> str:
+def message_id(kind: str, pk: int, created_at: datetime) -> str:
+    """The same for every attempt at one message (a retry is not a second message); the creation time
+    keeps ids apart after a database is reset and its primary keys start again."""
     domain = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "khub"
-    return f"<{kind}-{pk}@{domain}>"
+    return f"<{kind}-{pk}.{created_at.timestamp():.6f}@{domain}>"
 
 
 # --- Immediate notices -----------------------------------------------------------------------------
@@ -137,7 +141,12 @@ def notification_email_send(*, notification: Notification, now: datetime | None 
     now = now or timezone.now()
     claimed = Notification.objects.filter(
         pk=notification.pk, email_state__in=(EmailState.PENDING, EmailState.FAILED)
-    ).update(email_state=EmailState.SENDING, email_retry_at=now, email_attempts=F("email_attempts") + 1)
+    ).update(
+        # The claim's own time (not the sweep's start): a concurrent sweep judges staleness by it.
+        email_state=EmailState.SENDING,
+        email_retry_at=timezone.now(),
+        email_attempts=F("email_attempts") + 1,
+    )
     if not claimed:
         return "taken"
     mine = Notification.objects.filter(pk=notification.pk)
@@ -156,7 +165,7 @@ def notification_email_send(*, notification: Notification, now: datetime | None 
             },
             kind=Unsubscribe.IMMEDIATE,
             subject=notification.text,
-            message_id=message_id("notice", notification.pk),
+            message_id=message_id("notice", notification.pk, notification.created_at),
         ).send()
     except Exception as error:  # recorded on the row and retried with backoff
         logger.warning("Notice %s not emailed: %s", notification.pk, error)

@@ -63,7 +63,9 @@ def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def _item(*, key, title, path, when, where="", where_path="", detail="", community=None, story=None) -> dict:
+def _item(
+    *, key, title, path, when, where="", where_path="", detail="", community=None, story=None, manage=False
+) -> dict:
     return {
         "key": key,
         "title": Truncator(title).chars(200),
@@ -74,7 +76,36 @@ def _item(*, key, title, path, when, where="", where_path="", detail="", communi
         "detail": detail,
         "community": community,
         "story": story,
+        "manage": manage,  # for those who manage the community (requests, reports): re-checked as such
     }
+
+
+def sections_still_readable(*, user: User, sections: list[dict]) -> tuple[list[dict], int]:
+    """A built digest's sections, keeping only what the member may read now (three queries), and how many
+    items were withheld: for a retried send and for the "view in browser" page."""
+    items = [item for section in sections for item in section["items"]]
+    communities = {item["community"] for item in items if item.get("community")}
+    stories = {item["story"] for item in items if item.get("story")}
+    readable = community_permissions.readable_communities(user).filter(pk__in=communities)
+    readable = set(readable.values_list("pk", flat=True))
+    managed = community_permissions.managed_communities(user).filter(pk__in=communities)
+    managed = set(managed.values_list("pk", flat=True))
+    listed = practice_permissions.listed_stories(user).filter(pk__in=stories)
+    listed = set(listed.values_list("pk", flat=True))
+
+    def still_readable(item: dict) -> bool:
+        if item.get("story"):
+            return item["story"] in listed
+        if item.get("manage"):
+            return item["community"] in managed
+        return not item.get("community") or item["community"] in readable
+
+    kept = []
+    for section in sections:
+        shown = [item for item in section["items"] if still_readable(item)]
+        if shown:
+            kept.append({**section, "items": shown})
+    return kept, len(items) - sum(len(section["items"]) for section in kept)
 
 
 def window_start(
@@ -160,6 +191,7 @@ def digests_build(*, users: list[User], frequency: str, until: datetime) -> dict
         Thread.objects.filter(
             community_id__in=all_included, opening_post__state=Post.State.VISIBLE, **in_window
         )
+        .filter(story__isnull=True)  # a story's discussion: the story itself is listed under Practice
         .select_related("community", "author")
         .order_by("-created_at")[:MOST_THREADS]
     )
@@ -368,6 +400,7 @@ def _pick(digest, chunk, started, activity, busy, stories, adoptions, story_tags
                     where=community.name,
                     where_path=_where(community)[1],
                     community=community.pk,
+                    manage=True,
                 )
             )
     for report in reports:
@@ -388,6 +421,7 @@ def _pick(digest, chunk, started, activity, busy, stories, adoptions, story_tags
                     where=community.name,
                     where_path=_where(community)[1],
                     community=community.pk,
+                    manage=True,
                 )
             )
 

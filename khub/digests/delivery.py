@@ -22,7 +22,7 @@ from django.core.mail import get_connection
 from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from khub.digests.content import digests_build
+from khub.digests.content import digests_build, sections_still_readable
 from khub.digests.emails import digest_message
 from khub.models import DigestDelivery
 from profiles.models import User
@@ -88,6 +88,15 @@ def delivery_send(
     if not claimed:
         return "skipped"
     attempts = delivery.attempts + 1
+    if delivery.state == D.FAILED:  # a retry, minutes or hours later: is it still wanted, still theirs?
+        still = recipients(frequency=delivery.frequency).filter(pk=user.pk).exists()
+        sections = sections_still_readable(user=user, sections=delivery.sections)[0] if still else []
+        if not sections:
+            DigestDelivery.objects.filter(pk=delivery.pk).update(
+                state=D.EMPTY, error="Not sent on retry: no longer wanted, or nothing in it still readable."
+            )
+            return "empty"
+        delivery.sections = sections
     try:
         digest_message(delivery=delivery, user=user, connection=connection).send()
     except Exception as error:  # the mail server refused or was unreachable: recorded, retried later

@@ -40,5 +40,5 @@ def digest_message(*, delivery: DigestDelivery, user: User, connection=None):
         kind=Unsubscribe.DIGEST,
         subject=delivery.subject,
         connection=connection,
-        message_id=message_id("digest", delivery.pk),
+        message_id=message_id("digest", delivery.pk, delivery.created_at),
     )

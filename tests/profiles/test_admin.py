@@ -22,6 +22,8 @@ NO_ADD_PAGE = {
     ("practice", "practicestory"),
     ("practice", "endorsement"),
     ("practice", "adoption"),
+    # Digest deliveries are the record that nobody gets a second copy: read only (tests/khub/test_digest*).
+    ("khub", "digestdelivery"),
 }
 REGISTERED = sorted(
     (model._meta.app_label, model._meta.model_name)

@@ -52,7 +52,12 @@ class Digest:
         return not self.sections
 
     def subject(self, frequency: str) -> str:
-        return f"Your {frequency} digest: " + _join([section["summary"] for section in self.sections])
+        return subject_for(frequency=frequency, sections=self.sections)
+
+
+def subject_for(*, frequency: str, sections: list[dict]) -> str:
+    """What is inside, counted: "Your daily digest: 3 new conversations and 1 practice update"."""
+    return f"Your {frequency} digest: " + _join([section["summary"] for section in sections])
 
 
 def _join(parts: list[str]) -> str:
@@ -103,8 +108,11 @@ def sections_still_readable(*, user: User, sections: list[dict]) -> tuple[list[d
     kept = []
     for section in sections:
         shown = [item for item in section["items"] if still_readable(item)]
-        if shown:
-            kept.append({**section, "items": shown})
+        if len(shown) == len(section["items"]):
+            kept.append(section)
+        elif shown:  # counted again: what it holds now, not what it held when built
+            summary = _count(len(shown), section.get("one", "item"), section.get("many", "items"))
+            kept.append({**section, "items": shown, "summary": summary, "more": 0})
     return kept, len(items) - sum(len(section["items"]) for section in kept)
 
 
@@ -210,6 +218,12 @@ def digests_build(*, users: list[User], frequency: str, until: datetime) -> dict
             pk__in=[row["thread_id"] for row in activity], opening_post__state=Post.State.VISIBLE
         ).select_related("community", "author")
     }
+    # The candidates' reply times, so each member's count covers their own window, not the chunk's.
+    reply_times = defaultdict(list)
+    for thread_id, created_at in Post.objects.filter(
+        thread_id__in=list(busy), state=Post.State.VISIBLE, depth__gt=0, **in_window
+    ).values_list("thread_id", "created_at"):
+        reply_times[thread_id].append(created_at)
     about_here = Q(community_id__in=all_included) | Q(
         pk__in=StoryTag.objects.filter(tag_id__in=all_interests).values("content_object_id")
     )
@@ -266,17 +280,23 @@ def digests_build(*, users: list[User], frequency: str, until: datetime) -> dict
         report.post.thread.community = chunk.community(report.post.thread.community)
 
     for digest in digests.values():
-        _pick(digest, chunk, started, activity, busy, stories, adoptions, story_tags, requests, reports)
+        _pick(digest, chunk, started, reply_times, busy, stories, adoptions, story_tags, requests, reports)
     return digests
 
 
-def _pick(digest, chunk, started, activity, busy, stories, adoptions, story_tags, requests, reports) -> None:
+def _pick(
+    digest, chunk, started, reply_times, busy, stories, adoptions, story_tags, requests, reports
+) -> None:
     user, since, until = digest.user, digest.since, digest.until
     previous = set(user.previous_keys or ())
     included, muted = chunk.included[user.pk], chunk.muted[user.pk]
     interests = chunk.interests[user.pk]
 
     def fresh(key: str) -> bool:
+        # A conversation is one item whether it was listed as new or as busy last time.
+        kind, _, rest = key.partition(":")
+        if kind in ("thread", "busy"):
+            return f"thread:{rest}" not in previous and f"busy:{rest}" not in previous
         return key not in previous
 
     def thread_readable(thread: Thread) -> bool:
@@ -308,10 +328,10 @@ def _pick(digest, chunk, started, activity, busy, stories, adoptions, story_tags
             )
     listed = {item["key"] for item in new_threads}
     busy_threads = []
-    for row in activity:
-        thread = busy.get(row["thread_id"])
-        key = f"busy:{row['thread_id']}"
-        if thread is None or f"thread:{thread.pk}" in listed or not fresh(key) or row["latest"] <= since:
+    for thread_id, thread in busy.items():
+        key = f"busy:{thread_id}"
+        new_replies = [moment for moment in reply_times[thread_id] if since < moment <= until]
+        if len(new_replies) < BUSY_REPLIES or f"thread:{thread_id}" in listed or not fresh(key):
             continue
         if thread_readable(thread):
             where, where_path = _where(thread.community)
@@ -320,13 +340,14 @@ def _pick(digest, chunk, started, activity, busy, stories, adoptions, story_tags
                     key=key,
                     title=thread.title,
                     path=_thread_path(thread),
-                    when=row["latest"],
+                    when=max(new_replies),
                     where=where,
                     where_path=where_path,
-                    detail=f"{row['replies']} new replies",
+                    detail=f"{len(new_replies)} new replies",
                     community=thread.community_id,
                 )
             )
+    busy_threads.sort(key=lambda item: int(item["detail"].split()[0]), reverse=True)
 
     def story_item(story: PracticeStory, *, key: str, when, detail: str) -> dict | None:
         if story.community_id in muted or not fresh(key):
@@ -438,6 +459,8 @@ def _pick(digest, chunk, started, activity, busy, stories, adoptions, story_tags
                     "name": name,
                     "heading": heading,
                     "summary": _count(len(items), one, many),
+                    "one": one,
+                    "many": many,
                     "items": items[:PER_SECTION],
                     "more": max(len(items) - PER_SECTION, 0),
                 }

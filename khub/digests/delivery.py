@@ -19,10 +19,10 @@ from datetime import date, datetime, timedelta
 
 from allauth.account.models import EmailAddress
 from django.core.mail import get_connection
-from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from khub.digests.content import digests_build, sections_still_readable
+from khub.digests.content import digests_build, sections_still_readable, subject_for
 from khub.digests.emails import digest_message
 from khub.models import DigestDelivery
 from profiles.models import User
@@ -78,17 +78,27 @@ def _backoff(attempts: int) -> timedelta:
 
 
 def delivery_send(
-    *, delivery: DigestDelivery, user: User, connection=None, now: datetime | None = None
+    *,
+    delivery: DigestDelivery,
+    user: User,
+    connection=None,
+    now: datetime | None = None,
+    recheck: bool = False,
 ) -> str:
-    """Claim a built digest and send it: "sent", "failed", or "skipped" when someone else has it."""
+    """Claim a built digest and send it: "sent", "failed", "empty", or "skipped" when someone else has it.
+
+    With `recheck` (a retry or a late send, not the one straight after building), the member must still
+    want the digest and each item is checked again against what they may read now."""
     now = now or timezone.now()
     claimed = DigestDelivery.objects.filter(pk=delivery.pk, state__in=(D.READY, D.FAILED)).update(
-        state=D.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        state=D.SENDING,
+        claimed_at=timezone.now(),
+        attempts=F("attempts") + 1,  # the claim's own time
     )
     if not claimed:
         return "skipped"
     attempts = delivery.attempts + 1
-    if delivery.state == D.FAILED:  # a retry, minutes or hours later: is it still wanted, still theirs?
+    if recheck:  # minutes or hours after it was built: is it still wanted, still theirs to read?
         still = recipients(frequency=delivery.frequency).filter(pk=user.pk).exists()
         sections = sections_still_readable(user=user, sections=delivery.sections)[0] if still else []
         if not sections:
@@ -97,6 +107,8 @@ def delivery_send(
             )
             return "empty"
         delivery.sections = sections
+        delivery.subject = subject_for(frequency=delivery.frequency, sections=sections)
+        DigestDelivery.objects.filter(pk=delivery.pk).update(sections=sections, subject=delivery.subject)
     try:
         digest_message(delivery=delivery, user=user, connection=connection).send()
     except Exception as error:  # the mail server refused or was unreachable: recorded, retried later
@@ -179,8 +191,11 @@ def digests_sweep(*, now: datetime | None = None) -> Counter:
                     frequency=frequency, period=period, user_ids=user_ids[start : start + CHUNK_SIZE]
                 )
             )
-    # Failed sends whose backoff has passed.
-    due = DigestDelivery.objects.filter(state=D.FAILED, retry_at__lte=now).select_related("user")[:500]
+    # Failed sends whose backoff has passed, and built digests a chunk never sent (the mail server could
+    # not be reached, or the task hit its time limit after building).
+    due = DigestDelivery.objects.filter(
+        Q(state=D.FAILED, retry_at__lte=now) | Q(state=D.READY, claimed_at__lt=stale)
+    ).select_related("user")[:500]
     for delivery in due:
-        result[delivery_send(delivery=delivery, user=delivery.user, now=now)] += 1
+        result[delivery_send(delivery=delivery, user=delivery.user, now=now, recheck=True)] += 1
     return result

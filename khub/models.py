@@ -22,6 +22,7 @@ class DigestDelivery(models.Model):
         SENDING = "sending", "Being sent"
         SENT = "sent", "Sent"
         EMPTY = "empty", "Nothing new: no email"
+        SKIPPED = "skipped", "Not sent: the member no longer takes this digest"
         FAILED = "failed", "Failed: will be retried"
         GAVE_UP = "gave_up", "Failed: not retried"
 

@@ -10,6 +10,7 @@ import logging
 from datetime import datetime, timedelta
 
 from allauth.account.models import EmailAddress
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
@@ -167,6 +168,8 @@ def notification_email_send(*, notification: Notification, now: datetime | None 
             subject=notification.text,
             message_id=message_id("notice", notification.pk, notification.created_at),
         ).send()
+    except SoftTimeLimitExceeded:
+        raise  # the task is out of time, not the mail server
     except Exception as error:  # recorded on the row and retried with backoff
         logger.warning("Notice %s not emailed: %s", notification.pk, error)
         mine.update(

@@ -69,7 +69,18 @@ def _count(n: int, one: str, many: str) -> str:
 
 
 def _item(
-    *, key, title, path, when, where="", where_path="", detail="", community=None, story=None, manage=False
+    *,
+    key,
+    title,
+    path,
+    when,
+    where="",
+    where_path="",
+    detail="",
+    community=None,
+    story=None,
+    manage=False,
+    thread=None,
 ) -> dict:
     return {
         "key": key,
@@ -81,7 +92,8 @@ def _item(
         "detail": detail,
         "community": community,
         "story": story,
-        "manage": manage,  # for those who manage the community (requests, reports): re-checked as such
+        "manage": manage,
+        "thread": thread,  # for those who manage the community (requests, reports): re-checked as such
     }
 
 
@@ -91,8 +103,14 @@ def sections_still_readable(*, user: User, sections: list[dict]) -> tuple[list[d
     items = [item for section in sections for item in section["items"]]
     communities = {item["community"] for item in items if item.get("community")}
     stories = {item["story"] for item in items if item.get("story")}
-    readable = community_permissions.readable_communities(user).filter(pk__in=communities)
-    readable = set(readable.values_list("pk", flat=True))
+    # Where each conversation is now (it may have moved), its opening post still visible, and the
+    # community still readable and not muted since.
+    muted = Membership.objects.filter(user=user, in_digest=False).values("community_id")
+    threads = {item["thread"] for item in items if item.get("thread")}
+    readable = community_permissions.readable_threads(user).filter(
+        pk__in=threads, opening_post__state=Post.State.VISIBLE
+    )
+    readable = set(readable.exclude(community_id__in=muted).values_list("pk", flat=True))
     managed = community_permissions.managed_communities(user).filter(pk__in=communities)
     managed = set(managed.values_list("pk", flat=True))
     listed = practice_permissions.listed_stories(user).filter(pk__in=stories)
@@ -103,7 +121,7 @@ def sections_still_readable(*, user: User, sections: list[dict]) -> tuple[list[d
             return item["story"] in listed
         if item.get("manage"):
             return item["community"] in managed
-        return not item.get("community") or item["community"] in readable
+        return item.get("thread") in readable
 
     kept = []
     for section in sections:
@@ -324,6 +342,7 @@ def _pick(
                     where_path=where_path,
                     detail=f"Started by {thread.author.public_name}",
                     community=thread.community_id,
+                    thread=thread.pk,
                 )
             )
     listed = {item["key"] for item in new_threads}
@@ -345,6 +364,7 @@ def _pick(
                     where_path=where_path,
                     detail=f"{len(new_replies)} new replies",
                     community=thread.community_id,
+                    thread=thread.pk,
                 )
             )
     busy_threads.sort(key=lambda item: int(item["detail"].split()[0]), reverse=True)

@@ -18,7 +18,10 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 
 from allauth.account.models import EmailAddress
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.core.mail import get_connection
+from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
@@ -101,9 +104,12 @@ def delivery_send(
     if recheck:  # minutes or hours after it was built: is it still wanted, still theirs to read?
         still = recipients(frequency=delivery.frequency).filter(pk=user.pk).exists()
         sections = sections_still_readable(user=user, sections=delivery.sections)[0] if still else []
-        if not sections:
+        if not still or not sections:
             DigestDelivery.objects.filter(pk=delivery.pk).update(
-                state=D.EMPTY, error="Not sent on retry: no longer wanted, or nothing in it still readable."
+                # Not wanted: their window stays put. Nothing readable left: it is covered, and empty.
+                state=D.SKIPPED if not still else D.EMPTY,
+                error="Not sent on retry: "
+                + ("no longer wanted." if not still else "nothing in it still readable."),
             )
             return "empty"
         delivery.sections = sections
@@ -111,6 +117,8 @@ def delivery_send(
         DigestDelivery.objects.filter(pk=delivery.pk).update(sections=sections, subject=delivery.subject)
     try:
         digest_message(delivery=delivery, user=user, connection=connection).send()
+    except SoftTimeLimitExceeded:
+        raise  # the task is out of time, not the mail server: the sweep finishes the chunk
     except Exception as error:  # the mail server refused or was unreachable: recorded, retried later
         logger.warning("Digest %s for member %s not sent: %s", delivery.pk, user.pk, error)
         state = D.FAILED if attempts < MAX_ATTEMPTS else D.GAVE_UP
@@ -137,12 +145,14 @@ def deliver_chunk(
     if not deliveries:
         return result
     users = list(with_history(recipients(frequency=frequency)).filter(pk__in=list(deliveries)))
-    digests = digests_build(users=users, frequency=frequency, until=now)
+    # Content saved just before `now` may not be committed yet: stop short, the next digest starts here.
+    until = now - timedelta(seconds=settings.DIGEST_SETTLE_SECONDS)
+    digests = digests_build(users=users, frequency=frequency, until=until)
     ready = []
     for user_id, delivery in deliveries.items():
         digest = digests.get(user_id)
-        if digest is None:  # no longer wants it (or can no longer receive it) since the run began
-            delivery.state, delivery.covered_to = D.EMPTY, now
+        if digest is None:  # no longer wants it (or cannot receive it) since the run began: their window
+            delivery.state = D.SKIPPED  # stays where it was, so nothing is lost if they come back
             continue
         delivery.covered_from, delivery.covered_to = digest.since, digest.until
         if digest.is_empty:
@@ -153,12 +163,21 @@ def deliver_chunk(
         delivery.sections = digest.sections
         delivery.item_keys = digest.item_keys
         ready.append((delivery, digest.user))
-    DigestDelivery.objects.bulk_update(
-        list(deliveries.values()),
-        ["state", "covered_from", "covered_to", "subject", "sections", "item_keys"],
-        batch_size=500,
-    )
-    result["empty"] = len(deliveries) - len(ready)
+    with transaction.atomic():
+        # Only rows still ours: a sweep may have taken back a build that ran past STALE and sent it.
+        ours = set(
+            DigestDelivery.objects.select_for_update()
+            .filter(claim=claim, state=D.BUILDING)
+            .values_list("pk", flat=True)
+        )
+        DigestDelivery.objects.bulk_update(
+            [delivery for delivery in deliveries.values() if delivery.pk in ours],
+            ["state", "covered_from", "covered_to", "subject", "sections", "item_keys"],
+            batch_size=500,
+        )
+    ready = [(delivery, user) for delivery, user in ready if delivery.pk in ours]
+    result["empty"] = sum(1 for d in deliveries.values() if d.pk in ours and d.state == D.EMPTY)
+    result["not_wanted"] = sum(1 for d in deliveries.values() if d.pk in ours and d.state == D.SKIPPED)
     if ready:
         with get_connection() as connection:  # one connection to the mail server for the chunk
             for delivery, user in ready:

@@ -41,6 +41,7 @@ class Migration(migrations.Migration):
                             ("sending", "Being sent"),
                             ("sent", "Sent"),
                             ("empty", "Nothing new: no email"),
+                            ("skipped", "Not sent: the member no longer takes this digest"),
                             ("failed", "Failed: will be retried"),
                             ("gave_up", "Failed: not retried"),
                         ],

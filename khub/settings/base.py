@@ -138,6 +138,9 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1, "max_retries": 1}
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
+# A digest covers activity up to this many seconds before it is built: a post saved just before 07:00
+# may commit just after, and must fall in the next digest rather than between the two.
+DIGEST_SETTLE_SECONDS = 120
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "khub.clear_expired_sessions",

@@ -195,8 +195,10 @@ def test_a_member_who_turned_digests_off_after_the_rows_were_written_gets_no_ema
 
     result = _chunk([person])
 
-    assert result["empty"] == 1
-    assert _row(person).state == D.EMPTY
+    # Skipped, not "empty": their window stays where it was, so nothing is lost if they turn it back on.
+    assert result["not_wanted"] == 1
+    assert _row(person).state == D.SKIPPED
+    assert _row(person).covered_to is None
     assert mail.outbox == []
 
 
@@ -396,7 +398,8 @@ def test_a_retried_digest_with_nothing_still_readable_or_no_longer_wanted_is_not
     assert result["empty"] == 2
     assert result["sent"] == 0
     assert mail.outbox == []
-    assert _row(removed).state == _row(turned_off).state == D.EMPTY
+    assert _row(removed).state == D.EMPTY  # covered: nothing in it was still theirs to read
+    assert _row(turned_off).state == D.SKIPPED  # not covered: their window stays put
 
 
 # --- manage.py send_digests -------------------------------------------------------------------------------

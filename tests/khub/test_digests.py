@@ -48,8 +48,9 @@ DAILY = DigestDelivery.Frequency.DAILY
 # co-authors, story tags, join requests, reports: one query each, however many members and rows.
 BUILD_QUERIES = 12
 # deliver_chunk: insert the rows, claim them, read the claimed rows, the members with their history, the
-# build (BUILD_QUERIES) and the bulk update of what was built; then per email sent: claim it, mark it sent.
-DELIVER_QUERIES = 5 + BUILD_QUERIES
+# build (BUILD_QUERIES), then in a transaction (savepoint, lock the rows still claimed, bulk update,
+# release) what was built; then per email sent: claim it, mark it sent.
+DELIVER_QUERIES = 8 + BUILD_QUERIES
 PER_EMAIL = 2
 # Session, member, the delivery, readable and managed communities, listed stories, the header's unread
 # count.

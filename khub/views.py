@@ -14,9 +14,13 @@ from django.views.decorators.http import require_GET
 from kombu import Connection
 
 from khub import feed
+from khub.digests.content import sections_still_readable
+from khub.digests.emails import digest_context
+from khub.models import DigestDelivery
 
 logger = logging.getLogger(__name__)
-SHOWN_DIGEST_STATES = ("ready", "sending", "sent", "failed", "gave_up")
+D = DigestDelivery.State
+SHOWN_DIGEST_STATES = (D.READY, D.SENDING, D.SENT, D.FAILED, D.GAVE_UP)  # built: it has content
 
 
 @login_not_required
@@ -36,10 +40,6 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def digest(request: HttpRequest, delivery_id: int) -> HttpResponse:
     """A digest's "view in browser" page: its recipient only, and only what they may still read now."""
-    from khub.digests.content import sections_still_readable
-    from khub.digests.emails import digest_context
-    from khub.models import DigestDelivery
-
     delivery = get_object_or_404(
         DigestDelivery, pk=delivery_id, user=request.user, state__in=SHOWN_DIGEST_STATES
     )

@@ -16,8 +16,10 @@ from django.utils.text import Truncator
 
 from communities import permissions as community_permissions
 from communities.models import Community, Membership, Post, PostReport, Thread
+from communities.services.conversations import thread_url
 from practice import permissions as practice_permissions
 from practice.models import Adoption, PracticeStory, StoryTag
+from practice.services import story_url
 from profiles.models import InterestTag, User
 
 PERIOD = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
@@ -187,10 +189,6 @@ def _where(community: Community) -> tuple[str, str]:
     return community.name, reverse("communities:detail", kwargs={"slug": community.slug})
 
 
-def _thread_path(thread: Thread) -> str:
-    return reverse("communities:thread", kwargs={"slug": thread.community.slug, "thread_id": thread.pk})
-
-
 def digests_build(*, users: list[User], frequency: str, until: datetime) -> dict[int, Digest]:
     """Each member's digest (possibly empty). `users` carry `last_until` and `previous_keys` (see
     delivery.recipients_with_history); the number of queries does not depend on how many there are."""
@@ -336,7 +334,7 @@ def _pick(
                 _item(
                     key=key,
                     title=thread.title,
-                    path=_thread_path(thread),
+                    path=thread_url(thread),
                     when=thread.created_at,
                     where=where,
                     where_path=where_path,
@@ -355,19 +353,22 @@ def _pick(
         if thread_readable(thread):
             where, where_path = _where(thread.community)
             busy_threads.append(
-                _item(
-                    key=key,
-                    title=thread.title,
-                    path=_thread_path(thread),
-                    when=max(new_replies),
-                    where=where,
-                    where_path=where_path,
-                    detail=f"{len(new_replies)} new replies",
-                    community=thread.community_id,
-                    thread=thread.pk,
+                (
+                    len(new_replies),
+                    _item(
+                        key=key,
+                        title=thread.title,
+                        path=thread_url(thread),
+                        when=max(new_replies),
+                        where=where,
+                        where_path=where_path,
+                        detail=f"{len(new_replies)} new replies",
+                        community=thread.community_id,
+                        thread=thread.pk,
+                    ),
                 )
             )
-    busy_threads.sort(key=lambda item: int(item["detail"].split()[0]), reverse=True)
+    busy_threads = [item for _, item in sorted(busy_threads, key=lambda pair: pair[0], reverse=True)]
 
     def story_item(story: PracticeStory, *, key: str, when, detail: str) -> dict | None:
         if story.community_id in muted or not fresh(key):
@@ -381,7 +382,7 @@ def _pick(
         return _item(
             key=key,
             title=story.title,
-            path=reverse("practice:detail", kwargs={"slug": story.slug}),
+            path=story_url(story),
             when=when,
             where=where,
             where_path=reverse("profiles:council", kwargs={"slug": story.council.slug}) if where else "",
@@ -423,42 +424,38 @@ def _pick(
 
     waiting = []
     managed = chunk.managed[user.pk]
-    for membership in requests:
-        community = membership.community
-        key = f"request:{membership.pk}:{membership.updated_at.timestamp():.0f}"
+    asks = [
+        (
+            f"request:{membership.pk}:{membership.updated_at.timestamp():.0f}",
+            membership.community,
+            membership.updated_at,
+            f"{membership.user.public_name} asked to join {membership.community.name}",
+            "communities:manage",
+        )
+        for membership in requests
+    ] + [
+        (
+            f"report:{report.pk}",
+            report.post.thread.community,
+            report.created_at,
+            f"A post in “{report.post.thread.title}” was reported",
+            "communities:manage-reports",
+        )
+        for report in reports
+    ]
+    for key, community, when, title, page in asks:
         if (
             community.pk in managed
-            and since < membership.updated_at <= until
+            and since < when <= until
             and fresh(key)
             and community_permissions.can_manage(user=user, community=community)
         ):
             waiting.append(
                 _item(
                     key=key,
-                    title=f"{membership.user.public_name} asked to join {community.name}",
-                    path=reverse("communities:manage", kwargs={"slug": community.slug}),
-                    when=membership.updated_at,
-                    where=community.name,
-                    where_path=_where(community)[1],
-                    community=community.pk,
-                    manage=True,
-                )
-            )
-    for report in reports:
-        community = report.post.thread.community
-        key = f"report:{report.pk}"
-        if (
-            community.pk in managed
-            and since < report.created_at <= until
-            and fresh(key)
-            and community_permissions.can_manage(user=user, community=community)
-        ):
-            waiting.append(
-                _item(
-                    key=key,
-                    title=f"A post in “{report.post.thread.title}” was reported",
-                    path=reverse("communities:manage-reports", kwargs={"slug": community.slug}),
-                    when=report.created_at,
+                    title=title,
+                    path=reverse(page, kwargs={"slug": community.slug}),
+                    when=when,
                     where=community.name,
                     where_path=_where(community)[1],
                     community=community.pk,

@@ -6,6 +6,8 @@ from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
+from profiles.search import SearchDocumentManager, search_document
+
 RESERVED_SLUGS = frozenset({"new", "mine", "search"})
 
 
@@ -35,6 +37,10 @@ class Community(models.Model):
     # Kept by the services: the directory sorts and shows these without a join or a count per card.
     member_count = models.PositiveIntegerField(default=0, editable=False)
     last_activity_at = models.DateTimeField(default=timezone.now)
+    # Search: the name above the short description above the about text (GIN index: migration 0006).
+    search_vector = search_document(("name", "A"), ("description", "B"), ("about", "C"))
+
+    objects = SearchDocumentManager()
 
     class Meta:
         ordering = ["name"]
@@ -256,6 +262,10 @@ class Thread(models.Model):
     answer = models.ForeignKey(
         "Post", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
     )
+    # Search: the title; its opening post's words are in that post's own document (GIN: migration 0006).
+    search_vector = search_document(("title", "A"))
+
+    objects = SearchDocumentManager()
 
     class Meta:
         ordering = ["-pinned", "-last_activity_at", "-pk"]
@@ -265,6 +275,8 @@ class Thread(models.Model):
                 fields=["community", "-pinned", "-last_activity_at"], name="communities_thread_list"
             ),
             models.Index(fields=["author", "-created_at"], name="communities_thread_author"),
+            # Search takes the newest matching titles first.
+            models.Index(fields=["-created_at"], name="communities_thread_newest"),
         ]
 
     def __str__(self) -> str:
@@ -310,6 +322,10 @@ class Post(models.Model):
     # Set once the watchers and mentioned members were told; a periodic sweep retries the rest (a worker or
     # Redis down when the post was saved loses no notice).
     notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Search: the text as written (GIN index: migration 0006).
+    search_vector = search_document(("body", "C"))
+
+    objects = SearchDocumentManager()
 
     class Meta:
         ordering = ["thread", "path"]
@@ -319,6 +335,8 @@ class Post(models.Model):
         indexes = [
             # The rate limit and a member's contributions: their newest posts.
             models.Index(fields=["author", "-created_at"], name="communities_post_author"),
+            # Search walks the newest posts first for a common word and stops at its cap.
+            models.Index(fields=["-created_at"], name="communities_post_newest"),
             models.Index(
                 fields=["created_at"],
                 condition=models.Q(notified_at__isnull=True),

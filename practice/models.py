@@ -11,6 +11,8 @@ from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
+from profiles.search import SearchDocumentManager, search_document
+
 RESERVED_SLUGS = frozenset({"new", "mine"})
 SUMMARY_MAX_LENGTH = 280
 SECTION_MAX_LENGTH = 10_000  # characters of Markdown in each part of the record
@@ -123,6 +125,12 @@ class PracticeStory(models.Model):
     # Kept by the services under the story's row lock: the library sorts and shows them without a count.
     endorsement_count = models.PositiveIntegerField(default=0, editable=False)
     adoption_count = models.PositiveIntegerField(default=0, editable=False)
+    # Search: the title above the summary above the record (GIN index: migration 0002).
+    search_vector = search_document(
+        ("title", "A"), ("summary", "B"), *((name, "C") for name, _heading in RECORD_SECTIONS)
+    )
+
+    objects = SearchDocumentManager()
 
     class Meta:
         ordering = ["-published_at", "-pk"]

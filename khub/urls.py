@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from khub import views
+from khub.search.views import search
 from khub.settings_notifications import notification_settings
 
 admin.site.site_header = "Knowledge Hub administration"
@@ -14,6 +15,7 @@ urlpatterns = [
     path("favicon.ico", views.favicon),
     path("settings/notifications/", notification_settings, name="notification-settings"),
     path("digests/<int:delivery_id>/", views.digest, name="digest"),
+    path("search/", search, name="search"),
     path("accounts/", include("allauth.urls")),
     path("", include("profiles.urls")),
     path("communities/", include("communities.urls")),

@@ -29,7 +29,9 @@ class SearchDocument(Expression):
         self.weighted_fields = weighted_fields
 
     def _postgres(self):
-        vectors = [SearchVector(name, weight=weight, config=SEARCH_CONFIG) for name, weight in self.weighted_fields]
+        vectors = [
+            SearchVector(name, weight=weight, config=SEARCH_CONFIG) for name, weight in self.weighted_fields
+        ]
         document = vectors[0]
         for vector in vectors[1:]:
             document = document + vector
@@ -38,11 +40,20 @@ class SearchDocument(Expression):
     def _plain(self):
         # One flat "a || ' ' || b" (Concat nests a pair per field, which overflows SQLite's parser).
         fields = [Coalesce(name, Value("")) for name, _weight in self.weighted_fields]
-        return Lower(Func(*fields, template="(%(expressions)s)", arg_joiner=" || ' ' || ", output_field=models.TextField()))
+        return Lower(
+            Func(
+                *fields,
+                template="(%(expressions)s)",
+                arg_joiner=" || ' ' || ",
+                output_field=models.TextField(),
+            )
+        )
 
     def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False):
         resolved = self.copy()
-        resolved.postgres = self._postgres().resolve_expression(query, allow_joins, reuse, summarize, for_save)
+        resolved.postgres = self._postgres().resolve_expression(
+            query, allow_joins, reuse, summarize, for_save
+        )
         resolved.plain = self._plain().resolve_expression(query, allow_joins, reuse, summarize, for_save)
         return resolved
 
@@ -75,7 +86,9 @@ def gin_index(table: str, name: str) -> migrations.RunPython:
 
     def create(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" USING gin ("search_vector")')
+            schema_editor.execute(
+                f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" USING gin ("search_vector")'
+            )
 
     def drop(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":

@@ -1,0 +1,1 @@
+"""Permission-aware search across practice, conversations, communities and people (/search/)."""

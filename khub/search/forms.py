@@ -1,0 +1,64 @@
+from django import forms
+
+from khub.search.engine import KIND_LABELS, Filters
+from khub.search.query import MAX_QUERY_LENGTH, clean
+from practice.models import ServiceArea
+from profiles.models import Council
+
+DATE_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d %m %Y", "%d %B %Y", "%d %b %Y"]
+SORTS = {"relevance": "Relevance", "newest": "Newest"}
+
+
+class QueryField(forms.CharField):
+    """Control characters (NUL among them) are dropped before validation: a pasted query still searches."""
+
+    def to_python(self, value):
+        return clean(super().to_python(value))
+
+
+class SearchForm(forms.Form):
+    q = QueryField(label="Search the hub", required=False)
+    type = forms.ChoiceField(label="Type", required=False, choices=[("all", "All"), *KIND_LABELS.items()])
+    community = forms.SlugField(label="Community", required=False, max_length=100)
+    council = forms.SlugField(label="Council", required=False, max_length=200)
+    region = forms.ChoiceField(label="Region", required=False, choices=[("", "Any"), *Council.Region.choices])
+    service_area = forms.ChoiceField(
+        label="Service area", required=False, choices=[("", "Any"), *ServiceArea.choices]
+    )
+    tag = forms.SlugField(label="Tag", required=False, max_length=100, allow_unicode=True)
+    since = forms.DateField(
+        label="From", required=False, input_formats=DATE_FORMATS, help_text="For example, 1/4/2026"
+    )
+    until = forms.DateField(
+        label="To", required=False, input_formats=DATE_FORMATS, help_text="For example, 31/3/2027"
+    )
+    sort = forms.ChoiceField(label="Sort by", required=False, choices=list(SORTS.items()))
+
+    def clean_q(self) -> str:
+        text = self.cleaned_data.get("q") or ""
+        if len(text) > MAX_QUERY_LENGTH:
+            raise forms.ValidationError(
+                f"Search for {MAX_QUERY_LENGTH} characters or fewer (you entered {len(text):,})."
+            )
+        return text
+
+    def clean(self):
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            self.add_error(
+                "until", "The date to search to must be the same as or after the date to search from."
+            )
+        return data
+
+    def filters(self) -> Filters:
+        data = self.cleaned_data
+        return Filters(
+            community=data.get("community") or "",
+            council=data.get("council") or "",
+            region=data.get("region") or "",
+            service_area=data.get("service_area") or "",
+            tag=data.get("tag") or "",
+            since=data.get("since"),
+            until=data.get("until"),
+        )

@@ -1,0 +1,98 @@
+"""What a member typed, made safe to search with, and the highlighted snippets shown back to them."""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.contrib.postgres.search import SearchQuery
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from profiles.search import SEARCH_CONFIG
+
+MAX_QUERY_LENGTH = 200  # characters; longer text is refused with a message
+# ts_headline's markers: control characters that cleaning removes from every query and that the snippet
+# code turns into <mark> after escaping the text, so no markup from the content ever reaches the page.
+START, STOP = "\x02", "\x03"
+_WORDS = re.compile(r'-?"[^"]*"?|\S+')
+_MARKDOWN_NOISE = re.compile(r"[*_#>`~|]+|!?\[([^\]]*)\]\([^)]*\)")
+
+
+def clean(text: str) -> str:
+    """Control characters (NUL included: PostgreSQL refuses it in text) become spaces; spaces collapse."""
+    text = "".join(" " if unicodedata.category(char) in ("Cc", "Cs") else char for char in text)
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class Terms:
+    """A cleaned query. PostgreSQL reads it with websearch_to_tsquery (quoted phrases, `or`, `-word`),
+    which accepts any text without error. SQLite gets the same syntax, simplified: each word or quoted
+    phrase must appear, `-word` must not, `or` is ignored."""
+
+    text: str
+
+    def __bool__(self) -> bool:
+        return bool(self.text)
+
+    @cached_property
+    def postgres(self) -> SearchQuery:
+        return SearchQuery(self.text, search_type="websearch", config=SEARCH_CONFIG)
+
+    @cached_property
+    def _parsed(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        wanted, unwanted = [], []
+        for token in _WORDS.findall(self.text.lower()):
+            negative = token.startswith("-")
+            word = token.lstrip("-").strip('"').strip()
+            if not word or word == "or":
+                continue
+            (unwanted if negative else wanted).append(word)
+        return tuple(wanted), tuple(unwanted)
+
+    @property
+    def wanted(self) -> tuple[str, ...]:
+        return self._parsed[0]
+
+    @property
+    def unwanted(self) -> tuple[str, ...]:
+        return self._parsed[1]
+
+    @property
+    def plain(self) -> str:
+        """The words without operators, for name matching (people, community names)."""
+        return " ".join(self.wanted)
+
+
+def marked(headline: str) -> SafeString:
+    """ts_headline's output as safe HTML: the text escaped, each marked match a <mark>."""
+    headline = _MARKDOWN_NOISE.sub(lambda match: match.group(1) or " ", headline)
+    html = escape(" ".join(headline.split()))
+    html = html.replace(START, "<mark>").replace(STOP, "</mark>")
+    # A marker the text cut in half (a fragment boundary) must not leave an open element.
+    if html.count("<mark>") != html.count("</mark>"):
+        html = html.replace("<mark>", "").replace("</mark>", "")
+    return mark_safe(html)  # noqa: S308 -- escaped above; only our own <mark> added
+
+
+def excerpt(text: str, words: tuple[str, ...], length: int = 220) -> SafeString:
+    """SQLite's snippet: the text around the first match, with every match marked."""
+    text = " ".join(_MARKDOWN_NOISE.sub(lambda match: match.group(1) or " ", text).split())
+    lowered = text.lower()
+    positions = [lowered.find(word) for word in words if word and lowered.find(word) >= 0]
+    start = max(0, min(positions) - length // 3) if positions else 0
+    piece = text[start : start + length]
+    prefix = "… " if start else ""
+    suffix = " …" if start + length < len(text) else ""
+    wanted = sorted({word for word in words if word}, key=len, reverse=True)
+    if not wanted:
+        return mark_safe(f"{prefix}{escape(piece)}{suffix}")  # noqa: S308 -- escaped
+    pattern = re.compile("|".join(re.escape(word) for word in wanted), re.IGNORECASE)
+    parts, last = [], 0
+    for match in pattern.finditer(piece):
+        parts.extend([escape(piece[last : match.start()]), f"<mark>{escape(match.group())}</mark>"])
+        last = match.end()
+    parts.append(escape(piece[last:]))
+    html = "".join(parts)
+    return mark_safe(f"{prefix}{html}{suffix}")  # noqa: S308 -- escaped above; only our own <mark> added

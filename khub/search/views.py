@@ -1,0 +1,61 @@
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from khub.search import engine
+from khub.search.forms import SearchForm
+from khub.search.query import Terms
+
+FACET_FIELDS = ("community", "council", "region", "service_area", "tag")
+
+
+@login_not_required
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    """/search/?q=…: open to visitors (the public practice library only) as to members."""
+    form = SearchForm(request.GET if request.GET else None)
+    kinds = engine.kinds_for(request.user)
+    context = {"form": form, "kinds": kinds, "results": None, "query": ""}
+    if form.is_bound and form.is_valid() and form.cleaned_data["q"]:
+        data = form.cleaned_data
+        kind = data["type"] if data["type"] in kinds else "all"
+        filters = form.filters()
+        results = engine.search(
+            viewer=request.user,
+            terms=Terms(data["q"]),
+            filters=filters,
+            kind=kind,
+            sort=data["sort"] or "relevance",
+            page=request.GET.get("page"),
+        )
+        context.update(
+            results=results,
+            query=data["q"],
+            kind=kind,
+            filters=filters,
+            chosen=[
+                (name, getattr(filters, name), _label(results, name, getattr(filters, name)))
+                for name in FACET_FIELDS
+                if getattr(filters, name)
+            ],
+            facet_fields=[
+                (form[name], results.facets[name], getattr(filters, name))
+                for name in FACET_FIELDS
+                if _offered(name, kind, kinds) and (results.facets[name] or getattr(filters, name))
+            ],
+        )
+    return render(request, "khub/search/index.html", context)
+
+
+def _offered(name: str, kind: str, kinds) -> bool:
+    """A filter is offered when a kind on the tab has it."""
+    shown = kinds if kind == "all" else (kind,)
+    return any(name in engine.FILTERS_BY_KIND[shown_kind] for shown_kind in shown)
+
+
+def _label(results, name: str, value: str) -> str:
+    for facet_value in results.facets[name]:
+        if facet_value.value == value:
+            return facet_value.label
+    return value

@@ -5,6 +5,7 @@ from khub.search.query import MAX_QUERY_LENGTH, clean
 from practice.models import ServiceArea
 from profiles.models import Council
 
+DATE_ERRORS = {"invalid": "Enter a real date as day/month/year, for example 27/3/2026."}
 DATE_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d %m %Y", "%d %B %Y", "%d %b %Y"]
 SORTS = {"relevance": "Relevance", "newest": "Newest"}
 
@@ -16,23 +17,52 @@ class QueryField(forms.CharField):
         return clean(super().to_python(value))
 
 
+class Lenient:
+    """A value none of the page's links or selects produce (an old or hand-edited address) is ignored, not
+    an error: the search still runs without it."""
+
+    def clean(self, value):
+        try:
+            return super().clean(value)
+        except forms.ValidationError:
+            return ""
+
+
+class LenientChoiceField(Lenient, forms.ChoiceField):
+    pass
+
+
+class LenientSlugField(Lenient, forms.SlugField):
+    pass
+
+
 class SearchForm(forms.Form):
     q = QueryField(label="Search the hub", required=False)
-    type = forms.ChoiceField(label="Type", required=False, choices=[("all", "All"), *KIND_LABELS.items()])
-    community = forms.SlugField(label="Community", required=False, max_length=100)
-    council = forms.SlugField(label="Council", required=False, max_length=200)
-    region = forms.ChoiceField(label="Region", required=False, choices=[("", "Any"), *Council.Region.choices])
-    service_area = forms.ChoiceField(
+    type = LenientChoiceField(label="Type", required=False, choices=[("all", "All"), *KIND_LABELS.items()])
+    community = LenientSlugField(label="Community", required=False, max_length=100)
+    council = LenientSlugField(label="Council", required=False, max_length=200)
+    region = LenientChoiceField(
+        label="Region", required=False, choices=[("", "Any"), *Council.Region.choices]
+    )
+    service_area = LenientChoiceField(
         label="Service area", required=False, choices=[("", "Any"), *ServiceArea.choices]
     )
-    tag = forms.SlugField(label="Tag", required=False, max_length=100, allow_unicode=True)
+    tag = LenientSlugField(label="Tag", required=False, max_length=100, allow_unicode=True)
     since = forms.DateField(
-        label="From", required=False, input_formats=DATE_FORMATS, help_text="For example, 1/4/2026"
+        label="From",
+        required=False,
+        input_formats=DATE_FORMATS,
+        help_text="For example, 1/4/2026",
+        error_messages=DATE_ERRORS,
     )
     until = forms.DateField(
-        label="To", required=False, input_formats=DATE_FORMATS, help_text="For example, 31/3/2027"
+        label="To",
+        required=False,
+        input_formats=DATE_FORMATS,
+        help_text="For example, 31/3/2027",
+        error_messages=DATE_ERRORS,
     )
-    sort = forms.ChoiceField(label="Sort by", required=False, choices=list(SORTS.items()))
+    sort = LenientChoiceField(label="Sort by", required=False, choices=list(SORTS.items()))
 
     def clean_q(self) -> str:
         text = self.cleaned_data.get("q") or ""

@@ -17,9 +17,15 @@ def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET if request.GET else None)
     kinds = engine.kinds_for(request.user)
     context = {"form": form, "kinds": kinds, "results": None, "query": ""}
-    if form.is_bound and form.is_valid() and form.cleaned_data["q"]:
-        data = form.cleaned_data
+    if form.is_bound:
+        # cleaned_data keeps the valid fields: a date that cannot be read is reported beside its field
+        # and left out, and the search still runs.
+        form.is_valid()
+    data = getattr(form, "cleaned_data", {})
+    if data.get("q"):
         kind = data["type"] if data["type"] in kinds else "all"
+        if len(kinds) == 1:
+            kind = kinds[0]
         filters = form.filters()
         results = engine.search(
             viewer=request.user,

@@ -221,7 +221,12 @@ def _conversations(viewer, terms: Terms, filters: Filters) -> list[Candidate]:
     """Visible posts whose text matches, and opening posts whose thread's title matches: one candidate per
     post, its two ranks added. Two single-table queries, so each uses its own GIN index."""
     readable = readable_community_ids(viewer)
-    posts = Post.objects.filter(state=Post.State.VISIBLE, thread__community__in=readable)
+    # As in the feed and digests: a thread whose opening post was hidden or deleted is found by nothing.
+    posts = Post.objects.filter(
+        state=Post.State.VISIBLE,
+        thread__opening_post__state=Post.State.VISIBLE,
+        thread__community__in=readable,
+    )
     threads = Thread.objects.filter(community__in=readable, opening_post__state=Post.State.VISIBLE)
     if filters.community:
         posts = posts.filter(thread__community__slug=filters.community)
@@ -443,7 +448,10 @@ def _hits_practice(viewer, ids, terms):
 
 def _hits_conversations(viewer, ids, terms):
     posts = Post.objects.filter(
-        pk__in=ids, state=Post.State.VISIBLE, thread__community__in=readable_community_ids(viewer)
+        pk__in=ids,
+        state=Post.State.VISIBLE,
+        thread__opening_post__state=Post.State.VISIBLE,
+        thread__community__in=readable_community_ids(viewer),
     ).select_related("thread__community", "author__council")
     if _postgres():
         posts = posts.annotate(

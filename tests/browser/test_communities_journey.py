@@ -141,7 +141,7 @@ def test_facilitator_bans_a_member_with_a_reason_without_javascript(new_visitor)
     # Invite someone found by name, with a message.
     visitor.follow(page.get_by_role("link", name="Invite people"))
     page.get_by_label("Name", exact=True).fill("okaf")
-    visitor.submit(page.get_by_role("button", name="Search"))
+    visitor.submit(page.get_by_role("main").get_by_role("button", name="Search"))  # not the header's
     expect(page.get_by_role("heading", name="1 person matching ‘okaf’")).to_be_visible()
     expect(page.get_by_role("row", name=re.compile("Aisha Okafor"))).to_be_visible()
     visitor.follow(page.get_by_role("link", name="Invite Aisha Okafor"))

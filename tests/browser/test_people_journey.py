@@ -27,7 +27,7 @@ def test_member_finds_a_peer_follows_them_and_fills_in_their_own_profile(visitor
     visitor.follow(page.get_by_role("link", name="People", exact=True))
     expect(page.get_by_role("heading", level=1)).to_have_text("People")
     page.get_by_label("Name").fill("priya")
-    visitor.submit(page.get_by_role("button", name="Search"))
+    visitor.submit(page.get_by_role("main").get_by_role("button", name="Search"))  # not the header's
     expect(page.get_by_role("heading", name="1 person")).to_be_visible()
 
     visitor.follow(page.get_by_role("link", name="Priya Shah"))

@@ -24,6 +24,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FloatField,
+    Func,
     OuterRef,
     Q,
     TextField,
@@ -34,7 +35,7 @@ from django.utils import timezone
 
 from communities.models import Post, Thread, ThreadTag, TopicTag
 from communities.permissions import readable_community_ids, visible_communities
-from khub.search.query import START, STOP, Terms, excerpt, marked
+from khub.search.query import MARKDOWN_LINK, MARKDOWN_MARKS, START, STOP, Terms, excerpt, marked
 from practice.models import ServiceArea, StoryTag
 from practice.permissions import listed_stories
 from profiles.models import Council, ExpertiseTag
@@ -412,18 +413,38 @@ def facets(results: list[KindResults], filters: Filters) -> dict[str, list[Facet
     return shown
 
 
+# The text a snippet is cut from (a title is shown whole).
+STORY_SNIPPET_FIELDS = ("summary", "what_we_did", "outcomes", "challenge")
+COMMUNITY_SNIPPET_FIELDS = ("description", "about")
+
+
+def _joined(names):
+    """Fields with a space between each, for Concat."""
+    parts = []
+    for name in names:
+        parts.extend([name, Value(" ")])
+    return parts[:-1]
+
+
 # --- The page of hits: re-fetched through the same permission filters, with highlighted snippets ---------
-def _headline(source, terms: Terms, words: int = 30):
+def _plain_text(source):
+    """Markdown's links and emphasis marks taken out before ts_headline cuts the text, so that a snippet
+    never shows half a link (query.marked does the same to what comes back)."""
+    unlinked = Func(source, Value(MARKDOWN_LINK), Value("\\1"), Value("g"), function="regexp_replace")
+    return Func(unlinked, Value(MARKDOWN_MARKS), Value(" "), Value("g"), function="regexp_replace")
+
+
+def _headline(source, terms: Terms, *, whole: bool = False):
+    """A snippet of up to two fragments of about 30 words; `whole` for a title, highlighted in full."""
+    options = {"highlight_all": True} if whole else {"max_words": 30, "min_words": 15, "max_fragments": 2}
     return SearchHeadline(
-        source,
+        _plain_text(source) if not whole else source,
         terms.postgres,
         config=SEARCH_CONFIG,
         start_sel=START,
         stop_sel=STOP,
-        max_words=words,
-        min_words=max(words // 2, 5),
-        max_fragments=2,
         fragment_delimiter=" … ",
+        **options,
     )
 
 
@@ -435,12 +456,9 @@ def _hits_practice(viewer, ids, terms):
         .annotate(community_shown=_community_shown(viewer))
     )
     if _postgres():
-        text = Concat(
-            "summary", Value(" "), "what_we_did", Value(" "), "outcomes", Value(" "), "challenge",
-            output_field=TextField(),
-        )  # fmt: skip
+        text = Concat(*_joined(STORY_SNIPPET_FIELDS), output_field=TextField())
         stories = stories.annotate(
-            headline=_headline(text, terms), title_marked=_headline("title", terms, 40)
+            headline=_headline(text, terms), title_marked=_headline("title", terms, whole=True)
         )
     by_pk = {story.pk: story for story in stories}
     return [by_pk[pk] for pk in ids if pk in by_pk]
@@ -455,7 +473,7 @@ def _hits_conversations(viewer, ids, terms):
     ).select_related("thread__community", "author__council")
     if _postgres():
         posts = posts.annotate(
-            headline=_headline("body", terms), title_marked=_headline("thread__title", terms, 40)
+            headline=_headline("body", terms), title_marked=_headline("thread__title", terms, whole=True)
         )
     by_pk = {post.pk: post for post in posts}
     return [by_pk[pk] for pk in ids if pk in by_pk]
@@ -464,9 +482,9 @@ def _hits_conversations(viewer, ids, terms):
 def _hits_communities(viewer, ids, terms):
     communities = visible_communities(viewer).filter(pk__in=ids)
     if _postgres():
-        text = Concat("description", Value(" "), "about", output_field=TextField())
+        text = Concat(*_joined(COMMUNITY_SNIPPET_FIELDS), output_field=TextField())
         communities = communities.annotate(
-            headline=_headline(text, terms), title_marked=_headline("name", terms, 40)
+            headline=_headline(text, terms), title_marked=_headline("name", terms, whole=True)
         )
     by_pk = {community.pk: community for community in communities}
     return [by_pk[pk] for pk in ids if pk in by_pk]
@@ -485,9 +503,9 @@ HITS = {
     PEOPLE: _hits_people,
 }
 SNIPPET_SOURCE = {
-    PRACTICE: lambda story: " ".join([story.summary, story.what_we_did, story.outcomes, story.challenge]),
+    PRACTICE: lambda story: " ".join(getattr(story, name) for name in STORY_SNIPPET_FIELDS),
     CONVERSATIONS: lambda post: post.body,
-    COMMUNITIES: lambda community: f"{community.description} {community.about}",
+    COMMUNITIES: lambda community: " ".join(getattr(community, name) for name in COMMUNITY_SNIPPET_FIELDS),
     PEOPLE: lambda person: person.job_title,
 }
 TITLE_SOURCE = {
@@ -502,7 +520,7 @@ def _decorate(kind: str, hits: list, terms: Terms) -> None:
     """Each hit's highlighted title and snippet, as safe HTML."""
     for hit in hits:
         if _postgres() and kind != PEOPLE:
-            hit.snippet = marked(hit.headline)
+            hit.snippet = marked(hit.headline, source=SNIPPET_SOURCE[kind](hit))
             hit.title_html = marked(hit.title_marked)
         else:
             hit.snippet = excerpt(SNIPPET_SOURCE[kind](hit), terms.wanted)

@@ -16,7 +16,11 @@ MAX_QUERY_LENGTH = 200  # characters; longer text is refused with a message
 # code turns into <mark> after escaping the text, so no markup from the content ever reaches the page.
 START, STOP = "\x02", "\x03"
 _WORDS = re.compile(r'-?"[^"]*"?|\S+')
-_MARKDOWN_NOISE = re.compile(r"[*_#>`~|]+|!?\[([^\]]*)\]\([^)]*\)")
+# Markdown's links ("[text](url)" becomes "text") and emphasis marks, left out of snippets. The same
+# patterns run in PostgreSQL (POSIX regular expressions) before ts_headline cuts the text.
+MARKDOWN_LINK = r"!?\[([^]]*)\]\([^)]*\)"
+MARKDOWN_MARKS = r"[*_#>`~|]+"
+_MARKDOWN_NOISE = re.compile(f"{MARKDOWN_MARKS}|{MARKDOWN_LINK}")
 
 
 def clean(text: str) -> str:
@@ -65,20 +69,31 @@ class Terms:
         return " ".join(self.wanted)
 
 
-def marked(headline: str) -> SafeString:
-    """ts_headline's output as safe HTML: the text escaped, each marked match a <mark>."""
-    headline = _MARKDOWN_NOISE.sub(lambda match: match.group(1) or " ", headline)
-    html = escape(" ".join(headline.split()))
+def _plain(text: str) -> str:
+    return " ".join(_MARKDOWN_NOISE.sub(lambda match: match.group(1) or " ", text).split())
+
+
+def marked(headline: str, source: str | None = None) -> SafeString:
+    """ts_headline's output as safe HTML: the text escaped, each marked match a <mark>, and "…" where the
+    snippet starts after the beginning of its `source` or stops before its end."""
+    headline = _plain(headline)
+    html = escape(headline)
     html = html.replace(START, "<mark>").replace(STOP, "</mark>")
     # A marker the text cut in half (a fragment boundary) must not leave an open element.
     if html.count("<mark>") != html.count("</mark>"):
         html = html.replace("<mark>", "").replace("</mark>", "")
+    if source is not None and html:
+        words = headline.replace(START, "").replace(STOP, "")
+        text = _plain(source)
+        html = (
+            f"{'' if text.startswith(words[:40]) else '… '}{html}{'' if text.endswith(words[-40:]) else ' …'}"
+        )
     return mark_safe(html)  # noqa: S308 -- escaped above; only our own <mark> added
 
 
 def excerpt(text: str, words: tuple[str, ...], length: int = 220) -> SafeString:
     """SQLite's snippet: the text around the first match, with every match marked."""
-    text = " ".join(_MARKDOWN_NOISE.sub(lambda match: match.group(1) or " ", text).split())
+    text = _plain(text)
     lowered = text.lower()
     positions = [lowered.find(word) for word in words if word and lowered.find(word) >= 0]
     start = max(0, min(positions) - length // 3) if positions else 0

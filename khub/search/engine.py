@@ -94,7 +94,9 @@ class Filters:
         (a plain range on the column, so its index serves it)."""
         zone = timezone.get_current_timezone()
         start = datetime.combine(self.since, time.min, zone) if self.since else None
-        end = datetime.combine(self.until + timedelta(days=1), time.min, zone) if self.until else None
+        end = None  # the last day of the calendar has no day after it: no upper bound
+        if self.until and self.until < date.max:
+            end = datetime.combine(self.until + timedelta(days=1), time.min, zone)
         return start, end
 
 
@@ -147,11 +149,20 @@ def _match(queryset, terms: Terms):
     if _postgres():
         query = terms.postgres
         return queryset.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
+    if not terms.wanted:
+        queryset = queryset.none()  # only operators or quotes: nothing to look for, as on PostgreSQL
     for word in terms.wanted:
-        queryset = queryset.filter(search_vector__contains=word)
+        queryset = queryset.filter(_contains_any(terms.sqlite_forms(word)))
     for word in terms.unwanted:
-        queryset = queryset.exclude(search_vector__contains=word)
+        queryset = queryset.exclude(_contains_any(terms.sqlite_forms(word)))
     return queryset.annotate(rank=Value(0.0, output_field=FloatField()))
+
+
+def _contains_any(forms) -> Q:
+    condition = Q()
+    for form in forms:
+        condition |= Q(search_vector__contains=form)
+    return condition
 
 
 def _in_range(queryset, column: str, filters: Filters):
@@ -427,10 +438,18 @@ def _joined(names):
 
 
 # --- The page of hits: re-fetched through the same permission filters, with highlighted snippets ---------
+def _unmarked(source):
+    """The text with any highlight marker characters it holds itself turned into spaces: only ts_headline's
+    own markers may become <mark>."""
+    return Func(source, Value(START + STOP), Value("  "), function="translate")
+
+
 def _plain_text(source):
     """Markdown's links and emphasis marks taken out before ts_headline cuts the text, so that a snippet
     never shows half a link (query.marked does the same to what comes back)."""
-    unlinked = Func(source, Value(MARKDOWN_LINK), Value("\\1"), Value("g"), function="regexp_replace")
+    unlinked = Func(
+        _unmarked(source), Value(MARKDOWN_LINK), Value("\\1"), Value("g"), function="regexp_replace"
+    )
     return Func(unlinked, Value(MARKDOWN_MARKS), Value(" "), Value("g"), function="regexp_replace")
 
 
@@ -438,7 +457,7 @@ def _headline(source, terms: Terms, *, whole: bool = False):
     """A snippet of up to two fragments of about 30 words; `whole` for a title, highlighted in full."""
     options = {"highlight_all": True} if whole else {"max_words": 30, "min_words": 15, "max_fragments": 2}
     return SearchHeadline(
-        _plain_text(source) if not whole else source,
+        _unmarked(source) if whole else _plain_text(source),
         terms.postgres,
         config=SEARCH_CONFIG,
         start_sel=START,

@@ -16,11 +16,19 @@ MAX_QUERY_LENGTH = 200  # characters; longer text is refused with a message
 # code turns into <mark> after escaping the text, so no markup from the content ever reaches the page.
 START, STOP = "\x02", "\x03"
 _WORDS = re.compile(r'-?"[^"]*"?|\S+')
-# Markdown's links ("[text](url)" becomes "text") and emphasis marks, left out of snippets. The same
+# Markdown's links ("[text](url)" becomes "text"), emphasis marks and line-start heading and quote marks,
+# left out of snippets. The same
 # patterns run in PostgreSQL (POSIX regular expressions) before ts_headline cuts the text.
 MARKDOWN_LINK = r"!?\[([^]]*)\]\([^)]*\)"
-MARKDOWN_MARKS = r"[*_#>`~|]+"
+MARKDOWN_MARKS = r"[*`~]+|(?:^|\n)[ \t]*(?:#+|>)[ \t]"  # emphasis, code; headings and quotes
 _MARKDOWN_NOISE = re.compile(f"{MARKDOWN_MARKS}|{MARKDOWN_LINK}")
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _ascii_lower(text: str) -> str:
+    return text.translate(_ASCII_LOWER)
 
 
 def clean(text: str) -> str:
@@ -62,6 +70,11 @@ class Terms:
     @property
     def unwanted(self) -> tuple[str, ...]:
         return self._parsed[1]
+
+    def sqlite_forms(self, word: str) -> set[str]:
+        """What `word` may look like in SQLite's stored text, whose LOWER() lower-cases ASCII letters only:
+        "École" is stored as "École", "école" as "école"; either is found however it is typed."""
+        return {_ascii_lower(word.lower()), _ascii_lower(word.upper())}
 
     @property
     def plain(self) -> str:

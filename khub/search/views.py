@@ -16,7 +16,7 @@ def search(request: HttpRequest) -> HttpResponse:
     """/search/?q=…: open to visitors (the public practice library only) as to members."""
     form = SearchForm(request.GET if request.GET else None)
     kinds = engine.kinds_for(request.user)
-    context = {"form": form, "kinds": kinds, "results": None, "query": ""}
+    context = {"form": form, "kinds": kinds, "results": None, "query": "", "cap": engine.CAP}
     if form.is_bound:
         # cleaned_data keeps the valid fields: a date that cannot be read is reported beside its field
         # and left out, and the search still runs.

@@ -43,6 +43,7 @@ class Community(models.Model):
     objects = SearchDocumentManager()
 
     class Meta:
+        base_manager_name = "objects"  # search_vector left out of related lookups too
         ordering = ["name"]
         verbose_name_plural = "communities"
         constraints = [
@@ -268,6 +269,7 @@ class Thread(models.Model):
     objects = SearchDocumentManager()
 
     class Meta:
+        base_manager_name = "objects"  # search_vector left out of related lookups too
         ordering = ["-pinned", "-last_activity_at", "-pk"]
         indexes = [
             # The community's conversation list: pinned first, then latest activity.
@@ -328,6 +330,7 @@ class Post(models.Model):
     objects = SearchDocumentManager()
 
     class Meta:
+        base_manager_name = "objects"  # search_vector left out of related lookups too
         ordering = ["thread", "path"]
         constraints = [
             models.UniqueConstraint(fields=["thread", "path"], name="communities_post_path_unique"),

@@ -133,6 +133,7 @@ class PracticeStory(models.Model):
     objects = SearchDocumentManager()
 
     class Meta:
+        base_manager_name = "objects"  # search_vector left out of related lookups too
         ordering = ["-published_at", "-pk"]
         verbose_name = "practice story"
         verbose_name_plural = "practice stories"

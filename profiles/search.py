@@ -6,6 +6,9 @@ generated column, so PostgreSQL keeps it current on every insert and update, who
 stemming finds "housing" for "houses". A GIN index on the column (`gin_index`, PostgreSQL only) serves the
 `@@` match.
 
+PostgreSQL refuses to change the type of a column a generated column reads: a migration that alters one
+of the fields named here must remove `search_vector` first and add it back after.
+
 On SQLite, the embedded default, the same column holds the fields lower-cased in one text for a plain
 substring match: simpler, but the page works and the migrations apply on both.
 """
@@ -18,11 +21,19 @@ from django.db.models.functions import Coalesce, Lower
 SEARCH_CONFIG = "english"  # stemming and stop words: the hub writes British English
 
 
+class SearchDocumentField(SearchVectorField):
+    """tsvector on PostgreSQL; TEXT on SQLite, whose NUMERIC affinity for any other type name would store a
+    document that looks like a number ("007") as the number."""
+
+    def db_type(self, connection):
+        return super().db_type(connection) if connection.vendor == "postgresql" else "text"
+
+
 class SearchDocument(Expression):
     """The expression behind the generated column: a weighted tsvector on PostgreSQL, lower-cased text
     elsewhere. Both forms are resolved, and the connection's vendor picks one when it is compiled."""
 
-    output_field = SearchVectorField()
+    output_field = SearchDocumentField()
 
     def __init__(self, *weighted_fields: tuple[str, str]):
         super().__init__()
@@ -69,12 +80,14 @@ class SearchDocument(Expression):
 
 def search_document(*weighted_fields: tuple[str, str]) -> models.GeneratedField:
     return models.GeneratedField(
-        expression=SearchDocument(*weighted_fields), output_field=SearchVectorField(), db_persist=True
+        expression=SearchDocument(*weighted_fields), output_field=SearchDocumentField(), db_persist=True
     )
 
 
 class SearchDocumentManager(models.Manager):
-    """Leaves the document out of every ordinary read: pages never need it, and it is as long as the text."""
+    """Leaves the document out of every ordinary read: pages never need it, and it is as long as the text.
+    Searchable models make it their base manager too (Meta.base_manager_name), so that following a relation
+    (post.thread) leaves it out as well."""
 
     def get_queryset(self):
         return super().get_queryset().defer("search_vector")

@@ -1,7 +1,7 @@
 from django import forms
 
-from khub.search.engine import KIND_LABELS, Filters
-from khub.search.query import MAX_QUERY_LENGTH, clean
+from khub.search.kinds import KIND_LABELS, Filters
+from khub.search.query import MAX_QUERY_LENGTH, Terms, clean
 from practice.models import ServiceArea
 from profiles.models import Council
 
@@ -66,6 +66,11 @@ class SearchForm(forms.Form):
 
     def clean_q(self) -> str:
         text = self.cleaned_data.get("q") or ""
+        if text and not Terms(text).wanted:
+            raise forms.ValidationError(
+                "Enter a word to search for. Quotes, the word or, and a minus sign before a word only "
+                "change how the words you enter are matched."
+            )
         if len(text) > MAX_QUERY_LENGTH:
             raise forms.ValidationError(
                 f"Search for {MAX_QUERY_LENGTH} characters or fewer (you entered {len(text):,})."

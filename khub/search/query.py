@@ -86,10 +86,11 @@ def _plain(text: str) -> str:
     return " ".join(_MARKDOWN_NOISE.sub(lambda match: match.group(1) or " ", text).split())
 
 
-def marked(headline: str, source: str | None = None) -> SafeString:
+def marked(headline: str, source: str | None = None, *, markdown: bool = True) -> SafeString:
     """ts_headline's output as safe HTML: the text escaped, each marked match a <mark>, and "…" where the
-    snippet starts after the beginning of its `source` or stops before its end."""
-    headline = _plain(headline)
+    snippet starts after the beginning of its `source` or stops before its end. `markdown=False` for plain
+    text (titles, names), which keeps every character."""
+    headline = _plain(headline) if markdown else " ".join(headline.split())
     html = escape(headline)
     html = html.replace(START, "<mark>").replace(STOP, "</mark>")
     # A marker the text cut in half (a fragment boundary) must not leave an open element.
@@ -104,9 +105,9 @@ def marked(headline: str, source: str | None = None) -> SafeString:
     return mark_safe(html)  # noqa: S308 -- escaped above; only our own <mark> added
 
 
-def excerpt(text: str, words: tuple[str, ...], length: int = 220) -> SafeString:
+def excerpt(text: str, words: tuple[str, ...], length: int = 220, *, markdown: bool = True) -> SafeString:
     """SQLite's snippet: the text around the first match, with every match marked."""
-    text = _plain(text)
+    text = _plain(text) if markdown else " ".join(text.split())
     lowered = text.lower()
     positions = [lowered.find(word) for word in words if word and lowered.find(word) >= 0]
     start = max(0, min(positions) - length // 3) if positions else 0

@@ -7,8 +7,6 @@ from khub.search import engine
 from khub.search.forms import SearchForm
 from khub.search.query import Terms
 
-FACET_FIELDS = ("community", "council", "region", "service_area", "tag")
-
 
 @login_not_required
 @require_GET
@@ -41,13 +39,13 @@ def search(request: HttpRequest) -> HttpResponse:
             kind=kind,
             filters=filters,
             chosen=[
-                (name, getattr(filters, name), _label(results, name, getattr(filters, name)))
-                for name in FACET_FIELDS
+                (name, getattr(filters, name), results.label(name, getattr(filters, name)))
+                for name in engine.FACETS
                 if getattr(filters, name)
             ],
             facet_fields=[
                 (form[name], results.facets[name], getattr(filters, name))
-                for name in FACET_FIELDS
+                for name in engine.FACETS
                 if _offered(name, kind, kinds) and (results.facets[name] or getattr(filters, name))
             ],
         )
@@ -58,10 +56,3 @@ def _offered(name: str, kind: str, kinds) -> bool:
     """A filter is offered when a kind on the tab has it."""
     shown = kinds if kind == "all" else (kind,)
     return any(name in engine.FILTERS_BY_KIND[shown_kind] for shown_kind in shown)
-
-
-def _label(results, name: str, value: str) -> str:
-    for facet_value in results.facets[name]:
-        if facet_value.value == value:
-            return facet_value.label
-    return value

@@ -356,17 +356,27 @@ def test_a_word_with_an_accented_capital_is_found_however_it_is_typed(client, me
 
 
 @pytest.mark.parametrize("query", ['"', '""', "-", "or", '- "'])
-def test_a_query_of_only_quotes_or_operators_finds_nothing(client, member, query):
+def test_a_query_of_only_quotes_or_operators_asks_for_a_word_and_finds_nothing(client, member, query):
     place = community("open", description="Officers who plan gritting.")
     _story("Gritting plan", community=place)
 
     response = _search(client, member, q=query)
 
-    assert {kind: _count(response, kind) for kind in ("practice", "conversations", "communities")} == {
-        "practice": 0,
-        "conversations": 0,
-        "communities": 0,
-    }
+    assert response.context["results"] is None
+    assert "Enter a word to search for." in response.text
+    assert "Gritting plan" not in response.text
+
+
+@pytest.mark.parametrize("query", ["-gritting", 'or -"gritting plan"'])
+def test_a_query_of_only_exclusions_asks_for_a_word_rather_than_listing_the_rest(client, member, query):
+    _story("Gritting plan")
+    _story("Pothole plan")
+
+    response = _search(client, member, q=query)
+
+    assert response.context["results"] is None
+    assert "Enter a word to search for." in response.text
+    assert "Pothole plan" not in response.text
 
 
 def test_percent_signs_and_underscores_are_not_wildcards(client, member):
@@ -745,3 +755,85 @@ def test_the_query_count_of_every_tab_does_not_grow_with_the_matches(
     client.logout()
     with django_assert_max_num_queries(VISITOR_QUERIES):
         assert len(_story_titles(client.get(_urls()["all"]))) == engine.PAGE_SIZE
+
+
+# --- Found in review -----------------------------------------------------------------------------------
+def test_a_reply_counts_under_its_own_authors_council_as_its_result_line_says(client, member):
+    leeds, camden = CouncilFactory(name="Leeds City Council"), CouncilFactory(name="Camden Council")
+    place = community("open")
+    starter = UserFactory(council=camden)
+    replier = UserFactory(council=leeds)
+    for person in (starter, replier):
+        person.memberships.create(community=place, state="active")
+    thread = thread_create(author=starter, community=place, title="Winter rota", body="Who covers nights?")
+    reply = post_reply(author=replier, thread=thread, body="Our quibbleworth gritting crews do.")
+
+    response = _search(client, member, q="quibbleworth", type="conversations")
+
+    assert _post_ids(response) == [reply.pk]
+    assert [(label, count) for _value, label, count, _chosen in _select(response.text, "council")] == [
+        ("Leeds City Council", 1)
+    ]
+    narrowed = _search(client, member, q="quibbleworth", type="conversations", council=leeds.slug)
+    assert _post_ids(narrowed) == [reply.pk]
+    assert (
+        _post_ids(_search(client, member, q="quibbleworth", type="conversations", council=camden.slug)) == []
+    )
+
+
+def test_a_minus_leaves_out_communities_and_people_matched_by_name(client, member, postgres_only):
+    community("open", name="Housing and Homelessness", description="Officers who house people.")
+    community("open", name="Housing Repairs", description="Officers who mend homes.")
+    _person("Asha Housing", "Homelessness prevention")
+    _person("Ben Housing", "Repairs")
+
+    response = _search(client, member, q="housing -homelessness")
+
+    assert [hit.name for hit in _hits(response, "communities")] == ["Housing Repairs"]
+    assert [hit.display_name for hit in _hits(response, "people")] == ["Ben Housing"]
+
+
+def test_titles_and_names_keep_every_character(client, member):
+    place = community("open")
+    _thread(place, "~30% fewer missed *bins* with C# `grep`", body="Quibbleworth rota.")
+
+    (hit,) = _hits(_search(client, member, q="quibbleworth", type="conversations"), "conversations")
+
+    assert unescape(re.sub(r"</?mark>", "", hit.title_html)) == "~30% fewer missed *bins* with C# `grep`"
+
+
+@pytest.mark.parametrize("kind", ["people", "communities", "practice"])
+def test_a_bad_date_is_shown_beside_its_field_on_every_tab(client, member, kind):
+    _story("Gritting plan")
+
+    response = _search(client, member, q="gritting", since="32/13/2026", type=kind)
+
+    assert 'href="#id_since"' in response.text
+    assert 'id="id_since"' in response.text
+    assert DATE_ERRORS["invalid"] in response.text
+
+
+def test_a_name_with_an_accented_capital_is_found_as_typed(client, member):
+    _person("Élodie Brennan")
+
+    for query in ("Élodie", "élodie", "Brennan"):
+        response = _search(client, member, q=query, type="people")
+        assert [hit.display_name for hit in _hits(response, "people")] == ["Élodie Brennan"], query
+
+
+def test_a_chosen_region_with_no_results_keeps_its_name(client, member):
+    response = _search(client, member, q="quibbleworth", region="yorkshire")
+
+    assert 'Remove <span class="govuk-visually-hidden">filter</span> region: Yorkshire and the Humber' in (
+        response.text
+    )
+
+
+def test_the_results_have_their_own_heading_after_the_filters(client, member):
+    _story("Gritting plan")
+
+    html = _search(client, member, q="gritting").text
+
+    headings = re.findall(r"<h([1-4])[^>]*>\s*([^<]*)", html)
+    filter_at = next(i for i, (_level, text) in enumerate(headings) if text.strip() == "Filter")
+    assert ("2", "Results") in headings[filter_at:]

@@ -6,48 +6,65 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('communities', '0005_membership_in_digest'),
-        ('taggit', '0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx'),
+        ("communities", "0005_membership_in_digest"),
+        ("taggit", "0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='community',
-            options={'base_manager_name': 'objects', 'ordering': ['name'], 'verbose_name_plural': 'communities'},
+            name="community",
+            options={
+                "base_manager_name": "objects",
+                "ordering": ["name"],
+                "verbose_name_plural": "communities",
+            },
         ),
         migrations.AlterModelOptions(
-            name='post',
-            options={'base_manager_name': 'objects', 'ordering': ['thread', 'path']},
+            name="post",
+            options={"base_manager_name": "objects", "ordering": ["thread", "path"]},
         ),
         migrations.AlterModelOptions(
-            name='thread',
-            options={'base_manager_name': 'objects', 'ordering': ['-pinned', '-last_activity_at', '-pk']},
+            name="thread",
+            options={"base_manager_name": "objects", "ordering": ["-pinned", "-last_activity_at", "-pk"]},
         ),
         migrations.AddField(
-            model_name='community',
-            name='search_vector',
-            field=models.GeneratedField(db_persist=True, expression=profiles.search.SearchDocument(('name', 'A'), ('description', 'B'), ('about', 'C')), output_field=profiles.search.SearchDocumentField()),
+            model_name="community",
+            name="search_vector",
+            field=models.GeneratedField(
+                db_persist=True,
+                expression=profiles.search.SearchDocument(
+                    ("name", "A"), ("description", "B"), ("about", "C")
+                ),
+                output_field=profiles.search.SearchDocumentField(),
+            ),
         ),
         migrations.AddField(
-            model_name='post',
-            name='search_vector',
-            field=models.GeneratedField(db_persist=True, expression=profiles.search.SearchDocument(('body', 'C')), output_field=profiles.search.SearchDocumentField()),
+            model_name="post",
+            name="search_vector",
+            field=models.GeneratedField(
+                db_persist=True,
+                expression=profiles.search.SearchDocument(("body", "C")),
+                output_field=profiles.search.SearchDocumentField(),
+            ),
         ),
         migrations.AddField(
-            model_name='thread',
-            name='search_vector',
-            field=models.GeneratedField(db_persist=True, expression=profiles.search.SearchDocument(('title', 'A')), output_field=profiles.search.SearchDocumentField()),
+            model_name="thread",
+            name="search_vector",
+            field=models.GeneratedField(
+                db_persist=True,
+                expression=profiles.search.SearchDocument(("title", "A")),
+                output_field=profiles.search.SearchDocumentField(),
+            ),
         ),
         migrations.AddIndex(
-            model_name='post',
-            index=models.Index(fields=['-created_at'], name='communities_post_newest'),
+            model_name="post",
+            index=models.Index(fields=["-created_at"], name="communities_post_newest"),
         ),
         migrations.AddIndex(
-            model_name='thread',
-            index=models.Index(fields=['-created_at'], name='communities_thread_newest'),
+            model_name="thread",
+            index=models.Index(fields=["-created_at"], name="communities_thread_newest"),
         ),
         profiles.search.gin_index("communities_community", "communities_community_search"),
         profiles.search.gin_index("communities_thread", "communities_thread_search"),

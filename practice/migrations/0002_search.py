@@ -5,20 +5,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('practice', '0001_initial'),
+        ("practice", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='practicestory',
-            options={'base_manager_name': 'objects', 'ordering': ['-published_at', '-pk'], 'verbose_name': 'practice story', 'verbose_name_plural': 'practice stories'},
+            name="practicestory",
+            options={
+                "base_manager_name": "objects",
+                "ordering": ["-published_at", "-pk"],
+                "verbose_name": "practice story",
+                "verbose_name_plural": "practice stories",
+            },
         ),
         migrations.AddField(
-            model_name='practicestory',
-            name='search_vector',
-            field=models.GeneratedField(db_persist=True, expression=profiles.search.SearchDocument(('title', 'A'), ('summary', 'B'), ('challenge', 'C'), ('what_we_did', 'C'), ('outcomes', 'C'), ('evidence', 'C'), ('cost_and_resources', 'C'), ('lessons_learned', 'C'), ('do_differently', 'C')), output_field=profiles.search.SearchDocumentField()),
+            model_name="practicestory",
+            name="search_vector",
+            field=models.GeneratedField(
+                db_persist=True,
+                expression=profiles.search.SearchDocument(
+                    ("title", "A"),
+                    ("summary", "B"),
+                    ("challenge", "C"),
+                    ("what_we_did", "C"),
+                    ("outcomes", "C"),
+                    ("evidence", "C"),
+                    ("cost_and_resources", "C"),
+                    ("lessons_learned", "C"),
+                    ("do_differently", "C"),
+                ),
+                output_field=profiles.search.SearchDocumentField(),
+            ),
         ),
         profiles.search.gin_index("practice_practicestory", "practice_story_search"),
     ]

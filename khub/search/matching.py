@@ -8,7 +8,10 @@ PostgreSQL stop early for a common word (the newest-first indexes), and the limi
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.db import connection
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, FloatField, OuterRef, Q, Value
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, FloatField, Func, OuterRef, Q, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Upper
+from django.db.models.lookups import Contains
 
 from communities.models import Post, Thread, ThreadTag, TopicTag
 from communities.permissions import readable_community_ids, visible_communities
@@ -66,6 +69,12 @@ def _in_range(queryset, column: str, filters: Filters):
     if end:
         queryset = queryset.filter(**{f"{column}__lt": end})
     return queryset
+
+
+def _any(ids):
+    """`pk__in=_any(ids)`: on PostgreSQL the ids as one array parameter rather than a thousand (each of which
+    Django and psycopg would otherwise compile and quote on every request)."""
+    return RawSQL("SELECT unnest(%s::bigint[])", [list(ids)]) if postgres() else list(ids)
 
 
 def _pair(slug, name) -> tuple[str, str] | None:
@@ -150,56 +159,37 @@ def _conversations(viewer, terms: Terms, filters: Filters, limit: int) -> list[C
         threads = threads.filter(_tagged(ThreadTag, filters.tag))
     posts = _in_range(posts, "created_at", filters)
     threads = _in_range(threads, "opening_post__created_at", filters)
-    council = ("author__council__slug", "author__council__name", "author__council__region")
-    post_rows = (
-        _match(posts, terms)
-        .order_by("-created_at", "-pk")
-        .values(
-            "pk",
-            "rank",
-            "created_at",
-            "thread_id",
-            "thread__community__slug",
-            "thread__community__name",
-            *council,
-        )[:limit]
-    )
+    # Only what orders and ranks the matches; their facets' labels come after, for the few kept. Fewer
+    # joins leave PostgreSQL free to start from the rarest condition (a tag's threads, a rare word).
+    post_rows = _match(posts, terms).order_by("-created_at", "-pk").values_list("pk", "rank", "created_at")
     title_rows = (
         _match(threads, terms)
         .order_by("-created_at", "-pk")
-        .values(
-            "opening_post_id",
-            "rank",
-            "opening_post__created_at",
-            "pk",
-            "community__slug",
-            "community__name",
-            *council,
-        )[:limit]
+        .values_list("opening_post_id", "rank", "opening_post__created_at")
     )
     found: dict[int, Candidate] = {}
-    for row in post_rows:
-        found[row["pk"]] = _conversation(row, row["pk"], row["created_at"], row["thread_id"], "thread__")
-    for row in title_rows:
-        post_id = row["opening_post_id"]
-        if post_id in found:
-            found[post_id].rank += row["rank"]
+    for pk, rank, when in post_rows[:limit]:
+        found[pk] = Candidate(pk=pk, rank=rank, when=when)
+    for pk, rank, when in title_rows[:limit]:
+        if pk in found:
+            found[pk].rank += rank
         else:
-            found[post_id] = _conversation(row, post_id, row["opening_post__created_at"], row["pk"], "")
+            found[pk] = Candidate(pk=pk, rank=rank, when=when)
     newest = sorted(found.values(), key=lambda candidate: (candidate.when, candidate.pk), reverse=True)
-    return newest[:limit]
-
-
-def _conversation(row, pk, when, thread_id, community_prefix) -> Candidate:
-    return Candidate(
-        pk=pk,
-        rank=row["rank"],
-        when=when,
-        community=_pair(row[f"{community_prefix}community__slug"], row[f"{community_prefix}community__name"]),
-        council=_pair(row["author__council__slug"], row["author__council__name"]),
-        region=row["author__council__region"] or "",
-        tag_key=thread_id,
-    )
+    newest = newest[:limit]
+    # A post counts under its own author's council, as its result line says.
+    labels = Post.objects.filter(pk__in=_any(c.pk for c in newest)).values_list(
+        "pk", "thread_id", "thread__community__slug", "thread__community__name", "author__council__slug",
+        "author__council__name", "author__council__region",
+    )  # fmt: skip
+    by_pk = {row[0]: row[1:] for row in labels}
+    for candidate in newest:
+        thread_id, community_slug, community_name, council_slug, council_name, region = by_pk[candidate.pk]
+        candidate.tag_key = thread_id
+        candidate.community = _pair(community_slug, community_name)
+        candidate.council = _pair(council_slug, council_name)
+        candidate.region = region or ""
+    return newest
 
 
 def _communities(viewer, terms: Terms, filters: Filters, limit: int) -> list[Candidate]:
@@ -227,6 +217,22 @@ def _communities(viewer, terms: Terms, filters: Filters, limit: int) -> list[Can
     ]
 
 
+class WordSimilar(Func):
+    """`a %> b`: b is like a word of a (pg_trgm's word similarity), which a trigram index serves."""
+
+    template = "%(expressions)s"
+    arg_joiner = " %%> "
+    output_field = BooleanField()
+
+
+class InArray(Func):
+    """`a = ANY(ARRAY(subquery))`: unlike IN (subquery), an index condition, so it can join a BitmapOr."""
+
+    template = "%(expressions)s)"
+    arg_joiner = " = ANY(ARRAY"
+    output_field = BooleanField()
+
+
 def _people(viewer, terms: Terms, filters: Filters, limit: int) -> list[Candidate]:
     """By name (trigram similarity on PostgreSQL, so "Priay" finds Priya) or by an expertise tag; a `-word`
     leaves out those whose name or expertise holds it."""
@@ -242,15 +248,25 @@ def _people(viewer, terms: Terms, filters: Filters, limit: int) -> list[Candidat
     for word in terms.wanted:
         if len(word) >= 4:
             tag_words |= _name_contains("tag__name", word, terms)
-    expert = Exists(ExpertiseTag.objects.filter(tag_words, content_object=OuterRef("pk")))
-    people = people.annotate(expert=ExpressionWrapper(expert, output_field=BooleanField()))
-    by_name = _name_contains("display_name", text, terms)
+    experts = ExpertiseTag.objects.filter(tag_words)
     if postgres():
-        people = people.annotate(similarity=TrigramWordSimilarity(text, "display_name"))
-        by_name |= Q(similarity__gte=NAME_SIMILARITY)
+        # Each alternative an index condition, so PostgreSQL ORs three small bitmaps rather than scoring
+        # every member: the name's trigram index (profiles 0004) answers `%>` (word similarity of at least
+        # pg_trgm.word_similarity_threshold, which the settings set to NAME_SIMILARITY) and the substring
+        # test; the experts are a few ids.
+        name = Upper("display_name")
+        people = people.annotate(
+            similarity=TrigramWordSimilarity(text, "display_name"),
+            expert=InArray(F("pk"), experts.values("content_object_id")),
+        ).filter(
+            Q(WordSimilar(name, Upper(Value(text)))) | Q(Contains(name, Upper(Value(text)))) | Q(expert=True)
+        )
     else:
-        people = people.annotate(similarity=Value(0.0, output_field=FloatField()))
-    people = people.filter(by_name | Q(expert=True))
+        expert = Exists(experts.filter(content_object=OuterRef("pk")))
+        people = people.annotate(
+            expert=ExpressionWrapper(expert, output_field=BooleanField()),
+            similarity=Value(0.0, output_field=FloatField()),
+        ).filter(_name_contains("display_name", text, terms) | Q(expert=True))
     for word in terms.unwanted:
         unwanted_tag = ExpertiseTag.objects.filter(
             _name_contains("tag__name", word, terms), content_object=OuterRef("pk")
@@ -291,7 +307,7 @@ def attach_tags(kind: str, matches: list[Candidate]) -> None:
     tags: dict[int, list[tuple[str, str]]] = {}
     rows = (
         TAGS[kind]
-        .objects.filter(content_object__in=keys)
+        .objects.filter(content_object__in=_any(keys))
         .values_list("content_object", "tag__slug", "tag__name")
     )
     for key, slug, name in rows:

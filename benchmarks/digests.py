@@ -49,7 +49,6 @@ import argparse
 import cProfile
 import io
 import itertools
-import json
 import os
 import pstats
 import random
@@ -64,13 +63,12 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
-import psycopg
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import scratch_database as scratch  # noqa: E402 -- after the path is set
+
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/khub_bench_digests"
-POSTGRES_SCHEMES = ("postgres", "postgresql", "pgsql")
 NULL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
 FREQUENCY = "daily"
 GOAL_MEMBERS = 200_000
@@ -80,63 +78,21 @@ MARKER = "khub digests benchmark "
 
 # --- The database -----------------------------------------------------------------------------------
 def database_url(given: str | None) -> str:
-    """The benchmark database: PostgreSQL only, and one this script may drop (named khub_bench...)."""
-    url = given or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE
-    parsed = urlparse(url)
-    if parsed.scheme.startswith("sqlite"):
-        raise SystemExit(
-            "benchmarks/digests.py measures PostgreSQL, as production runs: SQLite is not supported. "
-            f"Set DATABASE_URL, e.g. DATABASE_URL={DEFAULT_DATABASE}"
-        )
-    if parsed.scheme not in POSTGRES_SCHEMES:
-        raise SystemExit(f"benchmarks/digests.py needs a PostgreSQL DATABASE_URL, not {parsed.scheme}://")
-    name = parsed.path.lstrip("/")
-    if not name.startswith("khub_bench"):
-        raise SystemExit(
-            f"refusing to use {name!r}: the benchmark drops and recreates its database, whose name must "
-            f"start with khub_bench (e.g. {DEFAULT_DATABASE})"
-        )
-    return url
-
-
-def _admin(url: str) -> tuple[str, str]:
-    parsed = urlparse(url)
-    return parsed._replace(path="/postgres").geturl(), parsed.path.lstrip("/")
+    return scratch.database_url(
+        given, default=DEFAULT_DATABASE, script="benchmarks/digests.py", why="PostgreSQL, as production runs"
+    )
 
 
 def read_marker(url: str) -> dict | None:
-    """What was generated in this database (members, anchor), or None if it does not exist or is bare."""
-    admin_url, name = _admin(url)
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        row = conn.execute(
-            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [name]
-        ).fetchone()
-    if not row or not row[0] or not row[0].startswith(MARKER):
-        return None
-    return json.loads(row[0].removeprefix(MARKER))
+    return scratch.read_marker(url, MARKER)
 
 
 def write_marker(url: str, marker: dict) -> None:
-    admin_url, name = _admin(url)
-    text = (MARKER + json.dumps(marker)).replace("'", "''")
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"COMMENT ON DATABASE \"{name}\" IS '{text}'")
-
-
-def recreate_database(url: str) -> None:
-    admin_url, name = _admin(url)
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+    scratch.write_marker(url, MARKER, marker)
 
 
 def setup_django(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "khub.settings.test"
-    os.environ.pop("REDIS_URL", None)
-    import django
-
-    django.setup()
+    scratch.setup_django(url)
 
 
 # --- Generation -------------------------------------------------------------------------------------
@@ -947,7 +903,7 @@ def main() -> None:
             print(
                 f"No data generated for {args.members:,} members in {urlparse(url).path[1:]}: generating it."
             )
-        recreate_database(url)
+        scratch.recreate_database(url)
         setup_django(url)
         from django.core.management import call_command
         from django.db import connections

@@ -42,7 +42,6 @@ slows every figure down.
 """
 
 import argparse
-import json
 import math
 import os
 import random
@@ -51,7 +50,6 @@ import statistics
 import subprocess
 import sys
 import time
-import warnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -64,8 +62,9 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import scratch_database as scratch  # noqa: E402 -- after the path is set
+
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/khub_bench_search"
-POSTGRES_SCHEMES = ("postgres", "postgresql", "pgsql")
 MARKER = "khub search benchmark "
 GOAL_MS = 100
 WARMUP = 3  # requests per class and viewer before the measured ones
@@ -74,68 +73,23 @@ YEARS = 3  # the span of the generated conversations and stories
 
 # --- The database -----------------------------------------------------------------------------------
 def database_url(given: str | None) -> str:
-    """The benchmark database: PostgreSQL only, and one this script may drop (named khub_bench...)."""
-    url = given or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE
-    parsed = urlparse(url)
-    if parsed.scheme.startswith("sqlite"):
-        raise SystemExit(
-            "benchmarks/search.py measures PostgreSQL's full-text search: SQLite is not supported. "
-            f"Set DATABASE_URL, e.g. DATABASE_URL={DEFAULT_DATABASE}"
-        )
-    if parsed.scheme not in POSTGRES_SCHEMES:
-        raise SystemExit(f"benchmarks/search.py needs a PostgreSQL DATABASE_URL, not {parsed.scheme}://")
-    name = parsed.path.lstrip("/")
-    if not name.startswith("khub_bench"):
-        raise SystemExit(
-            f"refusing to use {name!r}: the benchmark drops and recreates its database, whose name must "
-            f"start with khub_bench (e.g. {DEFAULT_DATABASE})"
-        )
-    return url
-
-
-def _admin(url: str) -> tuple[str, str]:
-    parsed = urlparse(url)
-    return parsed._replace(path="/postgres").geturl(), parsed.path.lstrip("/")
+    return scratch.database_url(
+        given, default=DEFAULT_DATABASE, script="benchmarks/search.py", why="PostgreSQL's full-text search"
+    )
 
 
 def read_marker(url: str) -> dict | None:
-    """What was generated in this database, or None if it does not exist or holds nothing of ours."""
-    admin_url, name = _admin(url)
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        row = conn.execute(
-            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [name]
-        ).fetchone()
-    if not row or not row[0] or not row[0].startswith(MARKER):
-        return None
-    return json.loads(row[0].removeprefix(MARKER))
+    return scratch.read_marker(url, MARKER)
 
 
 def write_marker(url: str, marker: dict) -> None:
-    admin_url, name = _admin(url)
-    text = (MARKER + json.dumps(marker)).replace("'", "''")
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"COMMENT ON DATABASE \"{name}\" IS '{text}'")
-
-
-def recreate_database(url: str) -> None:
-    admin_url, name = _admin(url)
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+    scratch.write_marker(url, MARKER, marker)
 
 
 def setup_django(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "khub.settings.test"
-    # One connection for the whole run, as a busy worker keeps it (the default 60 s would reconnect
-    # in the middle of the measurements).
-    os.environ["CONN_MAX_AGE"] = "3600"
-    os.environ.pop("REDIS_URL", None)
-    import django
-
-    # whitenoise warns when collectstatic has not run (as pytest's configuration also says): no matter here.
-    warnings.filterwarnings("ignore", "No directory at", UserWarning)
-    django.setup()
+    # One connection for the whole run, as a busy worker keeps it (the default 60 s would reconnect in the
+    # middle of the measurements).
+    scratch.setup_django(url, conn_max_age=3600)
 
 
 # --- Text -------------------------------------------------------------------------------------------
@@ -1294,7 +1248,7 @@ def main() -> None:
     if not (args.reuse and marker and all(marker.get(k) == v for k, v in wanted.items())):
         if args.reuse:
             print(f"No data generated with {wanted} in {urlparse(url).path[1:]}: generating it.")
-        recreate_database(url)
+        scratch.recreate_database(url)
         setup_django(url)
         from django.core.management import call_command
         from django.db import connections

@@ -98,3 +98,18 @@ class MembershipFactory(factory.django.DjangoModelFactory):
             from communities.services import community_refresh_member_count
 
             community_refresh_member_count(community=membership.community)
+
+
+def with_tags(user, *, expertise=(), interests=()):
+    """The member's expertise and interest tags, set through the profile service (which keeps the rest)."""
+    from profiles.services import profile_update
+
+    return profile_update(
+        user=user,
+        display_name=user.display_name,
+        job_title=user.job_title,
+        bio=user.bio,
+        show_email=user.show_email,
+        expertise=list(expertise),
+        interests=list(interests),
+    )

@@ -36,9 +36,9 @@ from practice.services.recognition import adoption_record, story_promote
 from practice.services.stories import story_archive
 from profiles.emails import unsubscribe_read
 from profiles.models import User
-from profiles.services import follow_create, profile_update
+from profiles.services import follow_create
 from tests.communities.helpers import community, person_as
-from tests.factories import MembershipFactory, UserFactory, VerifiedMemberFactory
+from tests.factories import MembershipFactory, UserFactory, VerifiedMemberFactory, with_tags
 from tests.practice.helpers import author_in, draft_story, published_story
 
 pytestmark = pytest.mark.django_db
@@ -72,15 +72,7 @@ def _reader(relation: str, place: Community, **fields) -> User:
 
 
 def _interested(user: User, *interests: str) -> User:
-    return profile_update(
-        user=user,
-        display_name=user.display_name,
-        job_title=user.job_title,
-        bio="",
-        show_email=False,
-        expertise=[],
-        interests=list(interests),
-    )
+    return with_tags(user, interests=interests)
 
 
 def _start(place: Community, title: str, author: User | None = None) -> Thread:

@@ -20,9 +20,9 @@ from khub.feed import activity_feed, parse_cursor
 from practice.models import PracticeStory
 from practice.services.recognition import adoption_record, story_promote
 from profiles.models import User
-from profiles.services import follow_create, profile_update
+from profiles.services import follow_create
 from tests.communities.helpers import community, person_as
-from tests.factories import AdminFactory, MembershipFactory, UserFactory, VerifiedMemberFactory
+from tests.factories import AdminFactory, MembershipFactory, UserFactory, VerifiedMemberFactory, with_tags
 from tests.practice.helpers import author_in, published_story
 
 pytestmark = pytest.mark.django_db
@@ -49,15 +49,7 @@ def _reply(thread: Thread, author: User, body: str = "We did this.") -> Post:
 
 
 def _interested(user: User, *interests: str) -> User:
-    return profile_update(
-        user=user,
-        display_name=user.display_name,
-        job_title=user.job_title,
-        bio="",
-        show_email=False,
-        expertise=[],
-        interests=list(interests),
-    )
+    return with_tags(user, interests=interests)
 
 
 def _adopt(story: PracticeStory, person: User | None = None):

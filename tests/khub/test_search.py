@@ -22,9 +22,8 @@ from khub.search.forms import DATE_ERRORS
 from practice.models import PracticeStory
 from practice.services.stories import story_update
 from profiles.models import Council, User
-from profiles.services import profile_update
 from tests.communities.helpers import community
-from tests.factories import CouncilFactory, UserFactory
+from tests.factories import CouncilFactory, UserFactory, with_tags
 from tests.practice.helpers import RECORD, author_in, published_story
 
 pytestmark = pytest.mark.django_db
@@ -57,16 +56,7 @@ def _story(title: str, *, did: str = RECORD["what_we_did"], **fields) -> Practic
 
 
 def _person(name: str, *expertise: str, **fields) -> User:
-    person = UserFactory(display_name=name, **fields)
-    return profile_update(
-        user=person,
-        display_name=name,
-        job_title=person.job_title,
-        bio="",
-        show_email=False,
-        expertise=list(expertise),
-        interests=[],
-    )
+    return with_tags(UserFactory(display_name=name, **fields), expertise=expertise)
 
 
 def _at(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> datetime:

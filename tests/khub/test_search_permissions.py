@@ -20,9 +20,9 @@ from khub.search.query import Terms
 from practice.models import PracticeStory
 from practice.services.stories import story_archive
 from profiles.models import Council, User
-from profiles.services import profile_update, user_erase
+from profiles.services import user_erase
 from tests.communities.helpers import community, person_as
-from tests.factories import AdminFactory, CouncilFactory, UserFactory
+from tests.factories import AdminFactory, CouncilFactory, UserFactory, with_tags
 from tests.practice.helpers import draft_story, published_story
 
 pytestmark = pytest.mark.django_db
@@ -437,15 +437,7 @@ def test_filtering_by_a_private_communitys_slug_tells_an_outsider_no_more_than_a
 
 # --- People ----------------------------------------------------------------------------------------------
 def _expert(user: User, *expertise: str) -> User:
-    return profile_update(
-        user=user,
-        display_name=user.display_name,
-        job_title=user.job_title,
-        bio="",
-        show_email=False,
-        expertise=list(expertise),
-        interests=[],
-    )
+    return with_tags(user, expertise=expertise)
 
 
 def test_deactivated_and_erased_members_never_appear_in_people_results(client):

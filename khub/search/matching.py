@@ -177,12 +177,15 @@ def _conversations(viewer, terms: Terms, filters: Filters, limit: int) -> list[C
             found[pk] = Candidate(pk=pk, rank=rank, when=when)
     newest = sorted(found.values(), key=lambda candidate: (candidate.when, candidate.pk), reverse=True)
     newest = newest[:limit]
+    if not newest:
+        return []
     # A post counts under its own author's council, as its result line says.
     labels = Post.objects.filter(pk__in=_any(c.pk for c in newest)).values_list(
         "pk", "thread_id", "thread__community__slug", "thread__community__name", "author__council__slug",
         "author__council__name", "author__council__region",
     )  # fmt: skip
     by_pk = {row[0]: row[1:] for row in labels}
+    newest = [candidate for candidate in newest if candidate.pk in by_pk]  # deleted in between: gone
     for candidate in newest:
         thread_id, community_slug, community_name, council_slug, council_name, region = by_pk[candidate.pk]
         candidate.tag_key = thread_id

@@ -18,8 +18,7 @@ from django.utils import timezone
 
 from khub.search import hits as hit_rows
 from khub.search import matching
-from khub.search.kinds import (  # noqa: F401 -- the engine's interface for the views, forms and tests
-    FILTERS_BY_KIND,
+from khub.search.kinds import (
     KIND_LABELS,
     REGIONS,
     SERVICE_AREAS,

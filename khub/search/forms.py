@@ -36,6 +36,16 @@ class LenientSlugField(Lenient, forms.SlugField):
     pass
 
 
+def _date_field(label: str, example: str) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=False,
+        input_formats=DATE_FORMATS,
+        help_text=f"For example, {example}",
+        error_messages=DATE_ERRORS,
+    )
+
+
 class SearchForm(forms.Form):
     q = QueryField(label="Search the hub", required=False)
     type = LenientChoiceField(label="Type", required=False, choices=[("all", "All"), *KIND_LABELS.items()])
@@ -48,20 +58,8 @@ class SearchForm(forms.Form):
         label="Service area", required=False, choices=[("", "Any"), *ServiceArea.choices]
     )
     tag = LenientSlugField(label="Tag", required=False, max_length=100, allow_unicode=True)
-    since = forms.DateField(
-        label="From",
-        required=False,
-        input_formats=DATE_FORMATS,
-        help_text="For example, 1/4/2026",
-        error_messages=DATE_ERRORS,
-    )
-    until = forms.DateField(
-        label="To",
-        required=False,
-        input_formats=DATE_FORMATS,
-        help_text="For example, 31/3/2027",
-        error_messages=DATE_ERRORS,
-    )
+    since = _date_field("From", "1/4/2026")
+    until = _date_field("To", "31/3/2027")
     sort = LenientChoiceField(label="Sort by", required=False, choices=list(SORTS.items()))
 
     def clean_q(self) -> str:

@@ -5,6 +5,7 @@ from django.views.decorators.http import require_GET
 
 from khub.search import engine
 from khub.search.forms import SearchForm
+from khub.search.kinds import FILTERS_BY_KIND, kinds_for
 from khub.search.query import Terms
 
 
@@ -13,7 +14,7 @@ from khub.search.query import Terms
 def search(request: HttpRequest) -> HttpResponse:
     """/search/?q=…: open to visitors (the public practice library only) as to members."""
     form = SearchForm(request.GET if request.GET else None)
-    kinds = engine.kinds_for(request.user)
+    kinds = kinds_for(request.user)
     context = {"form": form, "kinds": kinds, "results": None, "query": "", "cap": engine.CAP}
     if form.is_bound:
         # cleaned_data keeps the valid fields: a date that cannot be read is reported beside its field
@@ -55,4 +56,4 @@ def search(request: HttpRequest) -> HttpResponse:
 def _offered(name: str, kind: str, kinds) -> bool:
     """A filter is offered when a kind on the tab has it."""
     shown = kinds if kind == "all" else (kind,)
-    return any(name in engine.FILTERS_BY_KIND[shown_kind] for shown_kind in shown)
+    return any(name in FILTERS_BY_KIND[shown_kind] for shown_kind in shown)

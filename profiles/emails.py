@@ -136,25 +136,41 @@ def _wanted(notification: Notification) -> bool:
     )
 
 
+def _due(now: datetime) -> Q:
+    """New notices, and failed ones whose backoff has passed (the sweep finds them by the partial index
+    profiles_notif_email_due)."""
+    return Q(email_state=EmailState.PENDING) | Q(email_state=EmailState.FAILED, email_retry_at__lte=now)
+
+
+def _claim(*, pk: int, now: datetime) -> int | None:
+    """Mark a due notice as being sent; its attempt count including this attempt, or None if it is not due.
+
+    The caller's copy may have been read before another worker's attempt: the due check is made again in
+    the UPDATE (which PostgreSQL re-evaluates on the row once a concurrent claim commits), and the count is
+    read back from the row, whose lock this transaction holds."""
+    with transaction.atomic():
+        claimed = Notification.objects.filter(_due(now), pk=pk).update(
+            # The claim's own time (not the sweep's start): a concurrent sweep judges staleness by it.
+            email_state=EmailState.SENDING,
+            email_retry_at=timezone.now(),
+            email_attempts=F("email_attempts") + 1,
+        )
+        if not claimed:
+            return None
+        return Notification.objects.filter(pk=pk).values_list("email_attempts", flat=True).get()
+
+
 def notification_email_send(*, notification: Notification, now: datetime | None = None) -> str:
     """Claim one notice's email and send it: "sent", "failed", "skipped" (no longer wanted or visible),
-    or "taken" when another worker has it."""
+    or "taken" when it is not due (another worker has it or has sent it, or its backoff has not passed)."""
     now = now or timezone.now()
-    claimed = Notification.objects.filter(
-        pk=notification.pk, email_state__in=(EmailState.PENDING, EmailState.FAILED)
-    ).update(
-        # The claim's own time (not the sweep's start): a concurrent sweep judges staleness by it.
-        email_state=EmailState.SENDING,
-        email_retry_at=timezone.now(),
-        email_attempts=F("email_attempts") + 1,
-    )
-    if not claimed:
+    attempts = _claim(pk=notification.pk, now=now)
+    if attempts is None:
         return "taken"
     mine = Notification.objects.filter(pk=notification.pk)
     if not _wanted(notification):
         mine.update(email_state=EmailState.SKIPPED)
         return "skipped"
-    attempts = notification.email_attempts + 1
     try:
         member_email(
             user=notification.recipient,
@@ -189,13 +205,7 @@ def notification_emails_send_due(*, now: datetime | None = None, limit: int = 50
     counts["gave_up"] = Notification.objects.filter(
         email_state=EmailState.SENDING, email_retry_at__lt=now - STALE
     ).update(email_state=EmailState.GAVE_UP, email_error="Interrupted while sending; not sent again.")
-    due = (
-        Notification.objects.filter(
-            Q(email_state=EmailState.PENDING) | Q(email_state=EmailState.FAILED, email_retry_at__lte=now)
-        )
-        .select_related("recipient", "actor")
-        .order_by("pk")[:limit]
-    )
+    due = Notification.objects.filter(_due(now)).select_related("recipient", "actor").order_by("pk")[:limit]
     for notification in due:
         outcome = notification_email_send(notification=notification, now=now)
         counts[outcome] = counts.get(outcome, 0) + 1

@@ -80,6 +80,28 @@ def _backoff(attempts: int) -> timedelta:
     return FIRST_RETRY * 2 ** (attempts - 1)
 
 
+def _retry_due(now: datetime) -> Q:
+    return Q(state=D.FAILED, retry_at__lte=now)
+
+
+def _claim(*, pk: int, now: datetime) -> int | None:
+    """Mark a built digest (or a failed one whose backoff has passed) as being sent; its attempt count
+    including this attempt, or None if it is not due.
+
+    The caller's copy may have been read before another worker's attempt: the due check is made again in
+    the UPDATE (which PostgreSQL re-evaluates on the row once a concurrent claim commits), and the count is
+    read back from the row, whose lock this transaction holds."""
+    with transaction.atomic():
+        claimed = DigestDelivery.objects.filter(Q(state=D.READY) | _retry_due(now), pk=pk).update(
+            state=D.SENDING,
+            claimed_at=timezone.now(),  # the claim's own time: the sweep judges staleness by it
+            attempts=F("attempts") + 1,
+        )
+        if not claimed:
+            return None
+        return DigestDelivery.objects.filter(pk=pk).values_list("attempts", flat=True).get()
+
+
 def delivery_send(
     *,
     delivery: DigestDelivery,
@@ -88,19 +110,15 @@ def delivery_send(
     now: datetime | None = None,
     recheck: bool = False,
 ) -> str:
-    """Claim a built digest and send it: "sent", "failed", "empty", or "skipped" when someone else has it.
+    """Claim a built digest and send it: "sent", "failed", "empty", or "skipped" when it is not due
+    (someone else has it or has sent it, or its backoff has not passed).
 
     With `recheck` (a retry or a late send, not the one straight after building), the member must still
     want the digest and each item is checked again against what they may read now."""
     now = now or timezone.now()
-    claimed = DigestDelivery.objects.filter(pk=delivery.pk, state__in=(D.READY, D.FAILED)).update(
-        state=D.SENDING,
-        claimed_at=timezone.now(),
-        attempts=F("attempts") + 1,  # the claim's own time
-    )
-    if not claimed:
+    attempts = _claim(pk=delivery.pk, now=now)
+    if attempts is None:
         return "skipped"
-    attempts = delivery.attempts + 1
     if recheck:  # minutes or hours after it was built: is it still wanted, still theirs to read?
         still = recipients(frequency=delivery.frequency).filter(pk=user.pk).exists()
         sections = sections_still_readable(user=user, sections=delivery.sections)[0] if still else []
@@ -213,7 +231,7 @@ def digests_sweep(*, now: datetime | None = None) -> Counter:
     # Failed sends whose backoff has passed, and built digests a chunk never sent (the mail server could
     # not be reached, or the task hit its time limit after building).
     due = DigestDelivery.objects.filter(
-        Q(state=D.FAILED, retry_at__lte=now) | Q(state=D.READY, claimed_at__lt=stale)
+        _retry_due(now) | Q(state=D.READY, claimed_at__lt=stale)
     ).select_related("user")[:500]
     for delivery in due:
         result[delivery_send(delivery=delivery, user=delivery.user, now=now, recheck=True)] += 1

@@ -28,8 +28,10 @@ from communities.services.conversations import thread_create
 from khub import tasks
 from khub.celery import app
 from khub.digests.delivery import (
+    MAX_ATTEMPTS,
     deliver_chunk,
     deliveries_create,
+    delivery_send,
     digests_sweep,
     period_for,
 )
@@ -330,6 +332,83 @@ def test_after_five_refused_attempts_a_digest_is_given_up():
     assert later["failed"] == later["sent"] == 0
     assert RefusingBackend.attempts == 5
     assert mail.outbox == []
+
+
+def test_a_failed_send_whose_retry_time_has_not_come_is_not_claimed():
+    person = _with_news()
+    now = timezone.now()
+    with override_settings(EMAIL_BACKEND=REFUSING):
+        _chunk([person], now=now)
+
+    later = now + timedelta(minutes=4)
+    assert delivery_send(delivery=_row(person), user=person, now=later, recheck=True) == "skipped"
+
+    row = _row(person)
+    assert (row.state, row.attempts, row.retry_at) == (D.FAILED, 1, now + timedelta(minutes=5))
+    assert mail.outbox == []
+
+
+@pytest.mark.parametrize(
+    ("attempts_before", "state", "wait"),
+    [(2, D.FAILED, timedelta(minutes=20)), (MAX_ATTEMPTS - 1, D.GAVE_UP, None)],
+    ids=["third-attempt", "last-attempt"],
+)
+def test_the_attempt_count_after_a_refused_send_is_the_rows_plus_one_even_from_an_earlier_copy(
+    attempts_before, state, wait
+):
+    person = _with_news()
+    now = timezone.now()
+    with override_settings(EMAIL_BACKEND=UNREACHABLE), pytest.raises(SMTPException):
+        _chunk([person], now=now)
+    copy = _row(person)  # built, never sent: it says 0 attempts
+    DigestDelivery.objects.filter(pk=copy.pk).update(state=D.FAILED, attempts=attempts_before, retry_at=now)
+
+    with override_settings(EMAIL_BACKEND=REFUSING):
+        assert delivery_send(delivery=copy, user=person, now=now, recheck=True) == "failed"
+
+    row = _row(person)
+    assert (row.state, row.attempts) == (state, attempts_before + 1)
+    if wait:  # the backoff of the row's third attempt, not of a first
+        assert row.retry_at == now + wait
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("second_waits", [False, True], ids=["at-once", "just-after-the-first-failed"])
+def test_two_workers_retrying_a_due_digest_one_claims_it_and_counts_one_attempt(postgres_only, second_waits):
+    HubSettings.objects.update_or_create(pk=1, defaults={"posts_per_minute": 10_000})
+    person = _with_news()
+    refused_at = timezone.now()
+    with override_settings(EMAIL_BACKEND=REFUSING):
+        _chunk([person], now=refused_at)
+    now = refused_at + timedelta(minutes=6)  # the retry is due
+    start, first_done = threading.Barrier(2), threading.Event()
+    outcomes: list[str] = []
+
+    def worker(second: bool) -> None:
+        try:
+            # Each worker's copy, read before either claims: a sweep's list, as two sweeps overlap.
+            copy = DigestDelivery.objects.select_related("user").get(user=person)
+            start.wait()
+            if second and second_waits:
+                first_done.wait(timeout=30)
+            outcomes.append(delivery_send(delivery=copy, user=copy.user, now=now, recheck=True))
+        finally:
+            if not second:
+                first_done.set()
+            connection.close()
+
+    with override_settings(EMAIL_BACKEND=REFUSING):
+        workers = [threading.Thread(target=worker, args=(second,)) for second in (False, True)]
+        for thread in workers:
+            thread.start()
+        for thread in workers:
+            thread.join()
+
+    assert sorted(outcomes) == ["failed", "skipped"]
+    row = _row(person, _period(refused_at))
+    assert (row.state, row.attempts) == (D.FAILED, 2)
+    assert row.retry_at == now + timedelta(minutes=10)
+    assert RefusingBackend.attempts == 2  # the first refusal, and one retry
 
 
 def test_digests_built_when_the_mail_server_cannot_be_reached_are_sent_once_it_is_back():

@@ -5,12 +5,14 @@ unsubscribe (RFC 8058) every email carries, which works signed out and refuses a
 import json
 import re
 import smtplib
+import threading
 from datetime import timedelta
 
 import pytest
 from django.conf import settings
 from django.core import signing
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db import connection
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -32,6 +34,7 @@ from profiles.emails import (
     MAX_ATTEMPTS,
     SALT,
     Unsubscribe,
+    notification_email_send,
     notification_emails_send_due,
     unsubscribe_read,
     unsubscribe_token,
@@ -357,6 +360,85 @@ def test_the_backoff_doubles_and_after_five_failures_the_email_is_given_up(mailo
     notification_emails_send_due(now=moment + timedelta(days=1))
     assert mailoutbox == []
     assert _fresh(notice).email_state == EmailState.GAVE_UP
+
+
+def test_a_failed_email_whose_retry_time_has_not_come_is_not_claimed_even_from_an_earlier_copy(mailoutbox):
+    notice, *_ = _pending_mention()
+    copy = _fresh(notice)  # a second worker's copy, read when the notice was still pending
+    now = timezone.now()
+    with override_settings(EMAIL_BACKEND=FAILING):
+        notification_emails_send_due(now=now)
+
+    assert notification_email_send(notification=copy, now=now + timedelta(minutes=4)) == "taken"
+
+    assert mailoutbox == []
+    row = _fresh(notice)
+    assert (row.email_state, row.email_attempts) == (EmailState.FAILED, 1)
+    assert row.email_retry_at == now + timedelta(minutes=5)
+
+
+@pytest.mark.parametrize(
+    ("attempts_before", "state", "wait"),
+    [(2, EmailState.FAILED, timedelta(minutes=20)), (MAX_ATTEMPTS - 1, EmailState.GAVE_UP, None)],
+    ids=["third-attempt", "last-attempt"],
+)
+def test_the_attempt_count_after_a_failure_is_the_rows_plus_one_even_from_an_earlier_copy(
+    attempts_before, state, wait
+):
+    notice, *_ = _pending_mention()
+    copy = _fresh(notice)  # read before the other workers' attempts: it says 0
+    now = timezone.now()
+    Notification.objects.filter(pk=notice.pk).update(
+        email_state=EmailState.FAILED, email_attempts=attempts_before, email_retry_at=now
+    )
+
+    with override_settings(EMAIL_BACKEND=FAILING):
+        assert notification_email_send(notification=copy, now=now) == "failed"
+
+    row = _fresh(notice)
+    assert (row.email_state, row.email_attempts) == (state, attempts_before + 1)
+    if wait:  # the backoff of the row's third attempt, not of a first
+        assert row.email_retry_at == now + wait
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("second_waits", [False, True], ids=["at-once", "just-after-the-first-failed"])
+def test_two_workers_claiming_a_due_email_one_claims_it_and_counts_one_attempt(postgres_only, second_waits):
+    # Committed for real, so that each worker (with its own connection) sees it. Whatever the eager tasks
+    # did with the notice's email, make it a refused first attempt whose retry is now due.
+    HubSettings.objects.update_or_create(pk=1, defaults={"posts_per_minute": 10_000})
+    notice, *_ = _pending_mention()
+    now = timezone.now()
+    Notification.objects.filter(pk=notice.pk).update(
+        email_state=EmailState.FAILED, email_attempts=1, email_retry_at=now - timedelta(minutes=1)
+    )
+    start, first_done = threading.Barrier(2), threading.Event()
+    outcomes: list[str] = []
+
+    def worker(second: bool) -> None:
+        try:
+            # Each worker's copy, read before either claims: the stale copy of the drill.
+            copy = Notification.objects.select_related("recipient", "actor").get(pk=notice.pk)
+            start.wait()
+            if second and second_waits:
+                first_done.wait(timeout=30)
+            outcomes.append(notification_email_send(notification=copy, now=now))
+        finally:
+            if not second:
+                first_done.set()
+            connection.close()
+
+    with override_settings(EMAIL_BACKEND=FAILING):
+        workers = [threading.Thread(target=worker, args=(second,)) for second in (False, True)]
+        for thread in workers:
+            thread.start()
+        for thread in workers:
+            thread.join()
+
+    assert sorted(outcomes) == ["failed", "taken"]
+    row = _fresh(notice)
+    assert (row.email_state, row.email_attempts) == (EmailState.FAILED, 2)
+    assert row.email_retry_at == now + timedelta(minutes=10)
 
 
 def test_an_email_interrupted_while_sending_is_given_up_never_sent_again(mailoutbox):

@@ -1,4 +1,7 @@
 import logging
+import threading
+from collections.abc import Callable
+from time import monotonic
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -79,27 +82,58 @@ def _check_broker() -> None:
         broker.ensure_connection(max_retries=1, timeout=2)
 
 
+def _outcome(name: str, check: Callable[[], None]) -> str:
+    try:
+        check()
+    except Exception:  # any failure of a dependency is reported, never raised
+        logger.exception("healthz: %s check failed", name)
+        return "error"
+    return "ok"
+
+
+# Load balancers probe every few seconds from several places: the cache and broker answers (a Redis
+# round trip, a new broker connection) are kept this long by each process, so an outage or a recovery
+# shows within this many seconds. The database is asked on every probe: one SELECT 1 on a kept connection.
+HEALTHZ_REMEMBER_SECONDS = 5
+_remembered: dict[str, tuple[float, str]] = {}  # check name -> (until, "ok" or "error")
+_remembered_lock = threading.Lock()  # held while a check runs: concurrent probes wait for its answer
+
+
+def _remembered_outcome(name: str, check: Callable[[], None]) -> str:
+    with _remembered_lock:
+        until, outcome = _remembered.get(name, (0.0, ""))
+        if monotonic() < until:
+            return outcome
+        outcome = _outcome(name, check)
+        _remembered[name] = (monotonic() + HEALTHZ_REMEMBER_SECONDS, outcome)
+        return outcome
+
+
+def broker_and_cache_checks() -> dict[str, str]:
+    """The cache's and (unless Celery is eager) the broker's outcome, at most HEALTHZ_REMEMBER_SECONDS old."""
+    results = {"cache": _remembered_outcome("cache", _check_cache)}
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        results["broker"] = "not configured"
+    else:
+        results["broker"] = _remembered_outcome("broker", _check_broker)
+    return results
+
+
+def forget_health_checks() -> None:
+    """The next probe asks the cache and broker again (tests change them between probes)."""
+    with _remembered_lock:
+        _remembered.clear()
+
+
 @login_not_required
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Database, cache and (when Celery is not eager) broker: 200 when every configured one answers."""
-    checks = {"database": _check_database, "cache": _check_cache}
-    results: dict[str, str] = {}
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        results["broker"] = "not configured"
-    else:
-        checks["broker"] = _check_broker
-    healthy = True
-    for name, check in checks.items():
-        try:
-            check()
-        except Exception:  # any failure of a dependency is reported, never raised
-            logger.exception("healthz: %s check failed", name)
-            results[name] = "error"
-            healthy = False
-        else:
-            results[name] = "ok"
+    """Database, cache and (when Celery is not eager) broker: 200 when every configured one answers.
+
+    Served by khub.middleware.HealthzMiddleware before any middleware that could read the database."""
+    results = {"database": _outcome("database", _check_database), **broker_and_cache_checks()}
+    healthy = "error" not in results.values()
     return JsonResponse(
         {"status": "ok" if healthy else "error", "checks": results}, status=200 if healthy else 503
     )

@@ -2,6 +2,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 
+from khub.views import forget_health_checks
 from tests.factories import AdminFactory, UserFactory
 
 
@@ -11,6 +12,14 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _forget_health_checks():
+    # /healthz keeps its cache and broker answers for a few seconds per process: each test asks afresh.
+    forget_health_checks()
+    yield
+    forget_health_checks()
 
 
 @pytest.fixture

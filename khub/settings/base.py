@@ -49,12 +49,16 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Answers /healthz itself, before anything that could read a session or user from the database.
+    "khub.middleware.HealthzMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Cache-Control: private on every response to a signed-in member.
+    "khub.middleware.PrivateForMembersMiddleware",
     # Sign-in required everywhere; public views opt out with @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -273,10 +277,14 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # Django logs a 403 (PermissionDenied) or 400 (BadRequest) with the exception's traceback: one line
+    # each instead, so probing does not bury real errors. 5xx keep their tracebacks (khub/log.py).
+    "filters": {"refusals_in_one_line": {"()": "khub.log.RefusalsInOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
+        "django.request": {"filters": ["refusals_in_one_line"]},
         # Without REDIS_URL tasks run in-process: one "Task ... succeeded" line per post would drown the
         # server's output. Failures are still logged (ERROR).
         "celery.app.trace": {"level": "WARNING"},

@@ -1,6 +1,7 @@
 """pytest: PostgreSQL when DATABASE_URL is set, else SQLite. Tasks run eagerly; mail goes to the outbox."""
 
 from .base import *  # noqa: F403
+from .base import LOGGING as BASE_LOGGING
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-not-for-production-0123456789abcdef"  # noqa: S105
@@ -8,6 +9,12 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; te
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
-LOGGING = {"version": 1, "disable_existing_loggers": False}
+# Nothing printed; django.request filtered as everywhere else (refusals in one line, without a traceback).
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": BASE_LOGGING["filters"],
+    "loggers": {"django.request": BASE_LOGGING["loggers"]["django.request"]},
+}
 # Tests build digests straight after writing their content (committed: no transaction is still open).
 DIGEST_SETTLE_SECONDS = 0

@@ -29,6 +29,7 @@ from profiles.extensions import (
     register_contributions,
     register_erasure,
     register_notice_check,
+    register_notice_filter,
     register_personal_data,
     register_profile_section,
 )
@@ -261,16 +262,17 @@ def recount_when_activation_may_have_changed(sender, instance, created, update_f
 
 
 def _notice_still_visible(notification) -> bool:
-    """A conversation notice is emailed only while its post is visible and readable to the recipient, and
-    the recipient has not muted the conversation since."""
+    """A conversation notice is emailed (once notices_available_q found its post readable to the
+    recipient) only while the post is visible, and the recipient has not muted the conversation since."""
     if notification.target_type is None or notification.target_type.model_class() is not Post:
         return True
-    post = Post.objects.select_related("thread__community").filter(pk=notification.target_id).first()
+    post = Post.objects.filter(pk=notification.target_id).first()
     if post is None or not post.is_visible:
         return False
-    user = notification.recipient
-    muted = ThreadWatch.objects.filter(thread=post.thread, user=user, state=ThreadWatch.State.MUTED).exists()
-    return not muted and permissions.can_read(user=user, community=post.thread.community)
+    muted = ThreadWatch.objects.filter(thread_id=post.thread_id, user=notification.recipient)
+    return not muted.filter(state=ThreadWatch.State.MUTED).exists()
 
 
 register_notice_check("community.", _notice_still_visible)
+register_notice_filter("communities.community", permissions.notices_about_communities_q)
+register_notice_filter("communities.post", permissions.notices_about_posts_q)

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from communities.models import Community, HubSettings, Membership, Thread
+from communities.models import Community, HubSettings, Membership, Post, Thread
 
 V = Community.Visibility
 S = Membership.State
@@ -227,3 +227,52 @@ def check_participate(*, user, community: Community) -> None:
 def readable_threads(viewer) -> QuerySet[Thread]:
     """Every thread the viewer may read (can_read on its community)."""
     return Thread.objects.filter(community__in=readable_community_ids(viewer))
+
+
+# --- Posts where they are listed (a notice about one, ...) -------------------------------------------
+def can_list_post(*, user, post) -> bool:
+    """Whether a post may be named to the user away from its thread's page: they may read its community,
+    and it is visible in a thread still opened by a visible post (a thread whose opening post was removed
+    is listed nowhere); its author may still see their own removed post, and those who manage the
+    community every post in it (can_see_post_text)."""
+    community = post.thread.community
+    if can_manage(user=user, community=community):
+        return True
+    if not can_read(user=user, community=community):
+        return False
+    opening = post.thread.opening_post
+    return post.author_id == user.pk or (post.is_visible and opening is not None and opening.is_visible)
+
+
+def listed_posts(viewer) -> QuerySet[Post]:
+    """Every post can_list_post allows the viewer."""
+    if not _signed_in(viewer):
+        return Post.objects.none()
+    readable = Q(thread__community__in=readable_community_ids(viewer))
+    visible = Q(state=Post.State.VISIBLE, thread__opening_post__state=Post.State.VISIBLE)
+    managed = Q(thread__community__in=managed_communities(viewer).values("pk"))
+    return Post.objects.filter((readable & (visible | Q(author=viewer))) | managed)
+
+
+# --- Notices (profiles.extensions.notices_available_q) ----------------------------------------------
+# Notices that tell a member they lost their place in a community: they knew its name and must learn
+# why it is gone, so these stay readable after the community stops existing for them.
+OWN_STANDING_NOTICES = (
+    "community.request_declined",
+    "community.invitation_cancelled",
+    "community.removed",
+    "community.banned",
+)
+
+
+def notices_about_communities_q(viewer) -> Q:
+    """Notices about a community while it exists for the recipient (can_see), and those about their own
+    standing in it."""
+    seen = visible_communities(viewer).filter(pk=OuterRef("target_id"))
+    return Q(kind__in=OWN_STANDING_NOTICES) | Q(Exists(seen))
+
+
+def notices_about_posts_q(viewer) -> Q:
+    """Notices about a post (a mention, a reply, a report, a hidden post) while the post may be listed to
+    the recipient (can_list_post)."""
+    return Q(Exists(listed_posts(viewer).filter(pk=OuterRef("target_id"))))

@@ -24,6 +24,7 @@ from profiles.extensions import (
     register_contributions,
     register_council_section,
     register_erasure,
+    register_notice_filter,
     register_personal_data,
 )
 from profiles.models import User
@@ -197,6 +198,7 @@ def practice_personal_data(user) -> dict[str, Any]:
 
 
 register_personal_data("practice", practice_personal_data)
+register_notice_filter("practice.practicestory", permissions.notices_about_stories_q)
 
 
 # --- Erasure --------------------------------------------------------------------------------------------

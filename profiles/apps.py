@@ -7,3 +7,7 @@ class ProfilesConfig(AppConfig):
 
     def ready(self) -> None:
         from profiles import receivers  # noqa: F401  (allauth signals: see receivers.py)
+        from profiles.extensions import register_notice_filter
+        from profiles.permissions import notices_about_people_q
+
+        register_notice_filter("profiles.user", notices_about_people_q)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Q
 from django.http import HttpRequest
 
 
@@ -55,18 +56,52 @@ _council_sections: list[CouncilSectionProvider] = []
 _exporters: dict[str, PersonalDataExporter] = {}
 _erasure_handlers: list[ErasureHandler] = []
 _contributions: list[ContributionsProvider] = []
-# notification -> whether its recipient may still see what it is about (an email goes out later than the
-# inbox line: the post may be hidden since, or the member gone from the community). Keyed by kind prefix.
+# recipient -> a condition on Notification rows about one model's objects (their target_id): whether the
+# recipient may still read what each notice is about, built from the owning app's permission filters as
+# Exists() subqueries. Keyed by the target model's "app_label.model". The inbox page, the header's unread
+# count, the data export and the emails all ask through notices_available_q, so a notice about a thread
+# since moved into a private community, a hidden post or a story whose audience narrowed names nothing,
+# and a page of notices is one query whatever it holds.
+NoticeFilter = Callable[[Any], Q]
+_notice_filters: dict[str, NoticeFilter] = {}
+# notification -> whether its email should still go (muted since, ...), asked after notices_available_q.
+# Keyed by kind prefix.
 NoticeCheck = Callable[[Any], bool]
 _notice_checks: dict[str, NoticeCheck] = {}
+NO_LONGER_AVAILABLE = "This is no longer available to you"
+
+
+def register_notice_filter(model_label: str, build: NoticeFilter) -> None:
+    _notice_filters[model_label.lower()] = build
 
 
 def register_notice_check(kind_prefix: str, check: NoticeCheck) -> None:
     _notice_checks[kind_prefix] = check
 
 
+def notices_available_q(user) -> Q:
+    """Which of `user`'s notifications they may still read: those about nothing, about a kind of object no
+    app registered, or passing the registered filter of their target's model."""
+    available = Q(target_type__isnull=True)
+    registered = Q()
+    for label, build in _notice_filters.items():
+        app_label, model = label.split(".")
+        is_about = Q(target_type__app_label=app_label, target_type__model=model)
+        available |= is_about & build(user)
+        registered |= is_about
+    return available | ~registered if registered else Q()
+
+
 def notice_still_visible(notification) -> bool:
-    """The registered check of the app that sent it; kinds no app registered are always visible."""
+    """Whether a notice's email should still go: its recipient may still read what it is about (the same
+    filter as the inbox) and the registered check of the app that sent it agrees."""
+    from profiles.models import Notification
+
+    readable = Notification.objects.filter(pk=notification.pk).filter(
+        notices_available_q(notification.recipient)
+    )
+    if not readable.exists():
+        return False
     for prefix, check in _notice_checks.items():
         if notification.kind.startswith(prefix):
             return check(notification)

@@ -279,3 +279,9 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+    @property
+    def is_new(self) -> bool:
+        """Unread, and about something its reader may still read (the `available` that
+        profiles.selectors.notifications_for_user adds): what the header's unread count counts."""
+        return not self.is_read and getattr(self, "available", True)

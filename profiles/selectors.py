@@ -1,8 +1,21 @@
 from django.db import connection
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from taggit.models import Tag
 
+from profiles.extensions import notices_available_q
 from profiles.models import Council, CouncilDomain, ExpertiseTag, Follow, Notification, User
 from profiles.permissions import on_the_hub, visible_people
 
@@ -32,13 +45,23 @@ def councils_with_member_counts() -> QuerySet[Council]:
 
 def notifications_for_user(*, user: User) -> QuerySet[Notification]:
     # A member only ever sees their own inbox. Newest first on the profiles_notif_inbox index; each line
-    # names its actor, so the actor comes in the same query.
-    return Notification.objects.filter(recipient=user).select_related("actor").order_by("-created_at", "-pk")
+    # names its actor, so the actor comes in the same query. `available`: whether they may still read
+    # what it is about, asked of the owning app's permissions in the same query (an Exists per row of
+    # the page, on the target's primary key); a line that is not names nothing (notice_display).
+    available = Case(When(notices_available_q(user), then=True), default=False, output_field=BooleanField())
+    return (
+        Notification.objects.filter(recipient=user)
+        .select_related("actor")
+        .annotate(available=available)
+        .order_by("-created_at", "-pk")
+    )
 
 
 def notifications_unread_count(*, user: User) -> int:
-    # One COUNT on the partial index profiles_notif_unread (recipient, read_at IS NULL).
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    # One COUNT on the partial index profiles_notif_unread (recipient, read_at IS NULL), of the lines the
+    # inbox shows as new: a notice about something no longer readable is not news (it shows as read).
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    return unread.filter(notices_available_q(user)).count()
 
 
 # --- People pages (directory, profiles, follower lists, councils) ------------------------------------

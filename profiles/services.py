@@ -16,10 +16,10 @@ from django.utils import timezone
 from django.utils.text import Truncator, slugify
 from taggit.models import Tag
 
-from profiles.extensions import erasure_handlers, personal_data_exporters
+from profiles.extensions import NO_LONGER_AVAILABLE, erasure_handlers, personal_data_exporters
 from profiles.markdown import markdown_render
 from profiles.models import Council, EmailState, Follow, Notification, User
-from profiles.selectors import council_for_email
+from profiles.selectors import council_for_email, notifications_for_user
 
 logger = logging.getLogger(__name__)
 
@@ -359,17 +359,18 @@ def user_personal_data(*, user: User) -> dict[str, Any]:
             {"handle": f.follower.handle, "name": f.follower.public_name, "since": _iso(f.created_at)}
             for f in Follow.objects.filter(followed=user).select_related("follower")
         ],
+        # As the inbox shows them: a notice about something they may no longer read names nothing.
         "notifications": [
             {
                 "kind": n.kind,
-                "text": n.text,
-                "url": n.url,
-                "actor": n.actor.handle if n.actor else None,
+                "text": n.text if n.available else NO_LONGER_AVAILABLE,
+                "url": n.url if n.available else "",
+                "actor": n.actor.handle if n.actor and n.available else None,
                 "created_at": _iso(n.created_at),
                 "read_at": _iso(n.read_at),
                 "emailed_at": _iso(n.emailed_at),
             }
-            for n in Notification.objects.filter(recipient=user).select_related("actor")
+            for n in notifications_for_user(user=user)
         ],
     }
     for name, exporter in personal_data_exporters().items():

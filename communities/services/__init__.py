@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from communities import permissions
-from communities.models import RESERVED_SLUGS, Community, Membership, ModerationLogEntry
+from communities.models import RESERVED_SLUGS, Community, Membership, ModerationLogEntry, Post
 from profiles.markdown import markdown_render
 from profiles.models import Notification, User
 from profiles.services import notification_send, tags_resolve
@@ -39,14 +39,17 @@ def _notify(
     actor: User | None,
     url: str | None = None,
     collapse: bool = False,
+    about: Post | None = None,
 ) -> None:
+    """A community notice; `about` names the post it concerns, so the inbox checks that post (not just the
+    community) against what the recipient may read."""
     notification_send(
         recipient=recipient,
         kind=f"community.{kind}",
         text=text,
         url=url or _community_url(community),
         actor=actor,
-        target=community,
+        target=about or community,
         collapse=collapse,
     )
 

@@ -105,6 +105,7 @@ def post_hide(*, actor: User, post: Post, reason: str) -> Post:
             community=community,
             actor=actor,
             url=post_url(post),
+            about=post,
         )
     return post
 

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
@@ -62,6 +63,9 @@ class Community(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("communities:detail", kwargs={"slug": self.slug})
 
     @property
     def is_open(self) -> bool:
@@ -284,6 +288,10 @@ class Thread(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        """Under its community's slug: select_related("community") where many are linked."""
+        return reverse("communities:thread", kwargs={"slug": self.community.slug, "thread_id": self.pk})
+
     @property
     def is_question(self) -> bool:
         return self.kind == self.Kind.QUESTION
@@ -349,6 +357,12 @@ class Post(models.Model):
 
     def __str__(self) -> str:
         return f"Post {self.pk} in {self.thread_id}"
+
+    def get_absolute_url(self) -> str:
+        """The permalink: it opens the thread at the page holding the post."""
+        thread = self.thread
+        kwargs = {"slug": thread.community.slug, "thread_id": thread.pk, "post_id": self.pk}
+        return reverse("communities:post", kwargs=kwargs)
 
     @property
     def is_visible(self) -> bool:

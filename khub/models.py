@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 
@@ -57,3 +58,7 @@ class DigestDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_frequency_display()} digest for {self.user_id}, {self.period} ({self.state})"
+
+    def get_absolute_url(self) -> str:
+        """Its "view in browser" page, for its member only."""
+        return reverse("digest", kwargs={"delivery_id": self.pk})

@@ -7,6 +7,7 @@ Who may read one is decided in practice.permissions, from its status, its audien
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
@@ -148,6 +149,9 @@ class PracticeStory(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("practice:detail", kwargs={"slug": self.slug})
 
     @property
     def is_draft(self) -> bool:

@@ -6,6 +6,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
@@ -56,6 +57,9 @@ class Council(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("profiles:council", kwargs={"slug": self.slug})
 
 
 class CouncilDomain(models.Model):
@@ -173,6 +177,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.display_name or self.email
+
+    def get_absolute_url(self) -> str:
+        return reverse("profiles:profile", kwargs={"handle": self.handle})
 
     def save(self, *args, **kwargs) -> None:
         self.email = self.email.strip().lower()

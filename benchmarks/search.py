@@ -1147,7 +1147,7 @@ def explain(marker: dict, results: dict[tuple[str, str], list[Sample]], wanted: 
 SEARCH_CODE = (
     "khub/search",
     "templates/khub/search",
-    "profiles/search.py",
+    "core/search.py",
     "communities/permissions.py",
     "practice/permissions.py",
     "profiles/permissions.py",

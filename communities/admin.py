@@ -36,7 +36,7 @@ from communities.models import (
 from communities.permissions import FACILITATOR_ROLES
 from communities.services import moderation
 from communities.services.conversations import MAX_TAGS
-from profiles.markdown import markdown_render
+from core.markdown import markdown_render
 from profiles.services import tags_resolve
 
 COMMUNITY_FIELDS = ["name", "slug", "description", "about", "topics", "visibility", "created_by"]

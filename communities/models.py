@@ -7,7 +7,7 @@ from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
-from profiles.search import SearchDocumentManager, search_document
+from core.search import SearchDocumentManager, search_document
 
 RESERVED_SLUGS = frozenset({"new", "mine", "search"})
 

@@ -43,8 +43,8 @@ from communities.models import (
     ThreadWatch,
 )
 from communities.services import conversations, moderation
+from core.markdown import markdown_render_with_mentions
 from khub.demo_communities import Key, _people
-from profiles.markdown import markdown_render_with_mentions
 from profiles.models import Notification, User
 
 Q = Thread.Kind.QUESTION

@@ -1,7 +1,7 @@
 """Practice worth repeating: first-hand stories of what worked, the members who endorse them, the
 facilitators who promote them and the councils that repeat them.
 
-A story is written in the hub's Markdown, rendered once on save (profiles.markdown: markdown-it-py, then nh3).
+A story is written in the hub's Markdown, rendered once on save (core.markdown: markdown-it-py, then nh3).
 Who may read one is decided in practice.permissions, from its status, its audience and its home community.
 """
 
@@ -12,7 +12,7 @@ from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
-from profiles.search import SearchDocumentManager, search_document
+from core.search import SearchDocumentManager, search_document
 
 RESERVED_SLUGS = frozenset({"new", "mine"})
 SUMMARY_MAX_LENGTH = 280

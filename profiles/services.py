@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.text import Truncator, slugify
 from taggit.models import Tag
 
+from core.markdown import markdown_render
 from profiles.extensions import NO_LONGER_AVAILABLE, erasure_handlers, personal_data_exporters
-from profiles.markdown import markdown_render
 from profiles.models import Council, EmailState, Follow, Notification, User
 from profiles.selectors import council_for_email, notifications_for_user
 

@@ -16,7 +16,7 @@ from django.utils.text import slugify
 
 from communities import permissions
 from communities.models import RESERVED_SLUGS, Community, Membership, ModerationLogEntry, Post
-from profiles.markdown import markdown_render
+from core.markdown import markdown_render
 from profiles.models import Notification, User
 from profiles.services import notification_send, tags_resolve
 

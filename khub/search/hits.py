@@ -7,13 +7,13 @@ from django.db.models.functions import Concat
 
 from communities.models import Post
 from communities.permissions import readable_community_ids, visible_communities
+from core.search import SEARCH_CONFIG
 from khub.search.kinds import COMMUNITIES, CONVERSATIONS, PEOPLE, PRACTICE
 from khub.search.matching import community_shown, postgres
 from khub.search.query import MARKDOWN_LINK, MARKDOWN_MARKS, START, STOP, Terms, excerpt, marked
 from practice.models import RECORD_SECTIONS
 from practice.permissions import listed_stories
 from profiles.permissions import visible_people
-from profiles.search import SEARCH_CONFIG
 
 # The text a snippet is cut from: what each kind's document holds apart from its title.
 STORY_SNIPPET_FIELDS = ("summary", *(name for name, _heading in RECORD_SECTIONS))

@@ -15,13 +15,13 @@ from django.db.models.lookups import Contains
 
 from communities.models import Post, Thread, ThreadTag, TopicTag
 from communities.permissions import readable_community_ids, visible_communities
+from core.search import SEARCH_CONFIG
 from khub.search.kinds import COMMUNITIES, CONVERSATIONS, PEOPLE, PRACTICE, Candidate, Filters
 from khub.search.query import Terms
 from practice.models import StoryTag
 from practice.permissions import listed_stories
 from profiles.models import ExpertiseTag
 from profiles.permissions import visible_people
-from profiles.search import SEARCH_CONFIG
 
 NAME_SIMILARITY = 0.4  # pg_trgm word similarity from which a name matches, as in the directories
 

@@ -9,7 +9,7 @@ from django.contrib.postgres.search import SearchQuery
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from profiles.search import SEARCH_CONFIG
+from core.search import SEARCH_CONFIG
 
 MAX_QUERY_LENGTH = 200  # characters; longer text is refused with a message
 # ts_headline's markers: control characters that cleaning removes from every query and that the snippet

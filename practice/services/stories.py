@@ -19,6 +19,7 @@ from communities import permissions as community_permissions
 from communities.models import Community, Membership, ModerationLogEntry
 from communities.services import clean_labels, clean_title, moderation_log_write
 from communities.services.conversations import thread_create
+from core.markdown import markdown_render
 from practice import permissions
 from practice.models import (
     RECORD_SECTIONS,
@@ -31,7 +32,6 @@ from practice.models import (
     ServiceArea,
 )
 from practice.services import authors_notify, locked_story, story_url
-from profiles.markdown import markdown_render
 from profiles.models import User
 from profiles.services import notification_send, notifications_send_many, tags_resolve
 

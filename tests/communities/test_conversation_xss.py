@@ -13,7 +13,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 
 from communities.models import Post, PostReport, Thread
-from profiles.markdown import ALLOWED_TAGS
+from core.markdown import ALLOWED_TAGS
 from tests.communities.helpers import community, person_as
 
 pytestmark = pytest.mark.django_db
@@ -128,7 +128,7 @@ VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "met
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "poster", "background", "cite"}
 HTMX_REQUESTS = {"hx-get", "hx-post", "hx-put", "hx-patch", "hx-delete"}
 HTMX_EVAL = {"hx-vals", "hx-vars", "hx-headers", "hx-on", "data-hx-vals", "data-hx-headers"}
-PROSE_ATTRIBUTES = {"href", "title", "rel", "align"}  # profiles.markdown's allowlist, and nh3's rel
+PROSE_ATTRIBUTES = {"href", "title", "rel", "align"}  # core.markdown's allowlist, and nh3's rel
 DANGEROUS_SCHEMES = ("javascript:", "data:", "vbscript:")
 OUR_META = {"viewport", "theme-color", "htmx-config"}
 

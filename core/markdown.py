@@ -1,7 +1,7 @@
 """User Markdown, rendered once on save: markdown-it-py (CommonMark, raw HTML off), then nh3 (an allowlist).
 
-It lives in profiles, the bottom of the dependency chain (practice -> communities -> profiles), so every
-app renders Markdown the same way. Templates print the stored HTML with |safe; nothing else may.
+It lives in core, under every app, so every app renders Markdown the same way. Templates print the stored
+HTML with |safe; nothing else may.
 """
 
 import re

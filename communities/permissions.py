@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from communities.models import Community, HubSettings, Membership, Post, Thread
+from communities.models import Community, HubSettings, Membership, Post, Thread, ThreadWatch
 
 V = Community.Visibility
 S = Membership.State
@@ -229,29 +229,58 @@ def readable_threads(viewer) -> QuerySet[Thread]:
     return Thread.objects.filter(community__in=readable_community_ids(viewer))
 
 
-# --- Posts where they are listed (a notice about one, ...) -------------------------------------------
+# --- Listed: what the feed, search, digests and notices may name away from a thread's page ------------
+# A thread whose opening post was hidden or deleted keeps its page for those who may read it, but is listed
+# nowhere; a hidden or deleted reply is listed nowhere either.
+def can_list_thread(*, user, thread) -> bool:
+    opening = thread.opening_post
+    return opening is not None and opening.is_visible and can_read(user=user, community=thread.community)
+
+
+def listed_threads_q(viewer, prefix: str = "") -> Q:
+    """listed_threads as a condition, on Thread or through a relation (prefix "thread__" on Post): joins
+    rather than a subquery of threads, so the planner may start from the rarest condition."""
+    return Q(
+        **{
+            f"{prefix}community__in": readable_community_ids(viewer),
+            f"{prefix}opening_post__state": Post.State.VISIBLE,
+        }
+    )
+
+
+def listed_threads(viewer) -> QuerySet[Thread]:
+    """Every thread can_list_thread allows the viewer."""
+    return Thread.objects.filter(listed_threads_q(viewer))
+
+
 def can_list_post(*, user, post) -> bool:
-    """Whether a post may be named to the user away from its thread's page: they may read its community,
-    and it is visible in a thread still opened by a visible post (a thread whose opening post was removed
-    is listed nowhere); its author may still see their own removed post, and those who manage the
-    community every post in it (can_see_post_text)."""
-    community = post.thread.community
-    if can_manage(user=user, community=community):
-        return True
-    if not can_read(user=user, community=community):
-        return False
-    opening = post.thread.opening_post
-    return post.author_id == user.pk or (post.is_visible and opening is not None and opening.is_visible)
+    return post.is_visible and can_list_thread(user=user, thread=post.thread)
 
 
 def listed_posts(viewer) -> QuerySet[Post]:
-    """Every post can_list_post allows the viewer."""
+    """Every post can_list_post allows the viewer: visible, in a listed thread."""
+    return Post.objects.filter(listed_threads_q(viewer, "thread__"), state=Post.State.VISIBLE)
+
+
+def can_name_in_notice(*, user, post) -> bool:
+    """Whether a notice may name this post to the user: a listed post; their own post, hidden or not,
+    wherever they may still read (they are told it was hidden); any post where they manage the community
+    (a report of it)."""
+    community = post.thread.community
+    if can_manage(user=user, community=community):
+        return True
+    own = post.author_id == user.pk and can_read(user=user, community=community)
+    return own or can_list_post(user=user, post=post)
+
+
+def posts_named_in_notices(viewer) -> QuerySet[Post]:
+    """Every post can_name_in_notice allows the viewer."""
     if not _signed_in(viewer):
         return Post.objects.none()
-    readable = Q(thread__community__in=readable_community_ids(viewer))
-    visible = Q(state=Post.State.VISIBLE, thread__opening_post__state=Post.State.VISIBLE)
+    own = Q(author=viewer, thread__community__in=readable_community_ids(viewer))
     managed = Q(thread__community__in=managed_communities(viewer).values("pk"))
-    return Post.objects.filter((readable & (visible | Q(author=viewer))) | managed)
+    listed = Q(listed_threads_q(viewer, "thread__"), state=Post.State.VISIBLE)
+    return Post.objects.filter(listed | own | managed)
 
 
 # --- Notices (profiles.extensions.notices_available_q) ----------------------------------------------
@@ -273,6 +302,18 @@ def notices_about_communities_q(viewer) -> Q:
 
 
 def notices_about_posts_q(viewer) -> Q:
-    """Notices about a post (a mention, a reply, a report, a hidden post) while the post may be listed to
-    the recipient (can_list_post)."""
-    return Q(Exists(listed_posts(viewer).filter(pk=OuterRef("target_id"))))
+    """Notices about a post (a mention, a reply, a report, a hidden post) while the post may be named to
+    the recipient (can_name_in_notice)."""
+    return Q(Exists(posts_named_in_notices(viewer).filter(pk=OuterRef("target_id"))))
+
+
+def can_email_notice(notification) -> bool:
+    """A conversation notice is emailed (once notices_available_q found its post readable to the
+    recipient) only while the post is visible, and the recipient has not muted the conversation since."""
+    if notification.target_type is None or notification.target_type.model_class() is not Post:
+        return True
+    post = Post.objects.filter(pk=notification.target_id).first()
+    if post is None or not post.is_visible:
+        return False
+    muted = ThreadWatch.objects.filter(thread_id=post.thread_id, user=notification.recipient)
+    return not muted.filter(state=ThreadWatch.State.MUTED).exists()

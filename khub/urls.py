@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from khub import views
+from khub.feed.views import home
 from khub.search.views import search
 from khub.settings_notifications import notification_settings
 
@@ -9,7 +10,7 @@ admin.site.site_header = "Knowledge Hub administration"
 admin.site.site_title = "Knowledge Hub admin"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("favicon.ico", views.favicon),

@@ -2,7 +2,6 @@ import logging
 import threading
 from collections.abc import Callable
 from time import monotonic
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
@@ -16,7 +15,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from kombu import Connection
 
-from khub import feed
 from khub.digests.content import sections_still_readable
 from khub.digests.emails import digest_context
 from khub.models import DigestDelivery
@@ -24,20 +22,6 @@ from khub.models import DigestDelivery
 logger = logging.getLogger(__name__)
 D = DigestDelivery.State
 SHOWN_DIGEST_STATES = (D.READY, D.SENDING, D.SENT, D.FAILED, D.GAVE_UP)  # built: it has content
-
-
-@login_not_required
-def home(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return render(request, "khub/home/landing.html")
-    before = feed.parse_cursor(request.GET.get("before"))
-    items, older = feed.activity_feed(viewer=request.user, before=before)
-    context = {
-        "feed": items,
-        "older_url": f"?{urlencode({'before': older.isoformat()})}" if older else "",
-        "paged": before is not None,
-    }
-    return render(request, "khub/home/index.html", context)
 
 
 @require_GET

@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 from taggit.models import Tag
 
 from profiles.extensions import notices_available_q
-from profiles.models import Council, CouncilDomain, ExpertiseTag, Follow, Notification, User
+from profiles.models import Council, CouncilDomain, ExpertiseTag, Follow, InterestTag, Notification, User
 from profiles.permissions import on_the_hub, visible_people
 
 
@@ -41,6 +41,20 @@ def council_for_email(*, email: str) -> Council | None:
 def councils_with_member_counts() -> QuerySet[Council]:
     # One aggregate query for list pages and the admin changelist instead of a count per row.
     return Council.objects.annotate(member_count=Count("members", distinct=True))
+
+
+# User.public_name reads these: lists that name people fetch them and no more of the row.
+PUBLIC_NAME_FIELDS = ("display_name", "erased_at")
+
+
+def followed_ids(viewer: User):
+    """A subquery of the people the viewer follows: what the feed finds relevant, never what lets one read."""
+    return Follow.objects.filter(follower=viewer).values("followed_id")
+
+
+def interest_tag_ids(viewer: User):
+    """A subquery of the viewer's interest tags."""
+    return InterestTag.objects.filter(content_object=viewer).values("tag_id")
 
 
 def notifications_for_user(*, user: User) -> QuerySet[Notification]:

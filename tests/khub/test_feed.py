@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from communities.models import Community, HubSettings, Post, Thread
-from communities.services import membership_ban, membership_leave
 from communities.services.conversations import post_delete, post_reply, thread_create
+from communities.services.membership import membership_ban, membership_leave
 from communities.services.moderation import post_hide
 from khub.feed import activity_feed, parse_cursor
 from practice.models import PracticeStory
@@ -545,3 +545,27 @@ def test_the_feed_runs_the_same_queries_for_2_or_30_of_everything(client, django
         "story_promoted",
         "story_repeated",
     }
+
+
+def test_the_feed_names_no_kind_of_content_itself_but_composes_the_registered_sources():
+    """khub.feed imports no app: each kind reaches it through its app's provider (core.providers.feed)."""
+    import ast
+    from pathlib import Path
+
+    from core.providers.feed import feed_labels
+
+    for path in Path("khub/feed").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom | ast.Import):
+                names = [node.module] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+                assert not any(
+                    name.split(".")[0] in {"communities", "practice", "profiles"} for name in names
+                ), path
+    assert list(feed_labels()) == [
+        "thread_started",
+        "thread_busy",
+        "reply",
+        "story_published",
+        "story_promoted",
+        "story_repeated",
+    ]

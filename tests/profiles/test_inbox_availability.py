@@ -6,12 +6,13 @@ narrowed names nothing: "This is no longer available to you", not new, not count
 import json
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
 from communities import permissions
-from communities.models import Post
-from communities.services import membership_ban, membership_remove
+from communities.models import Post, Thread
 from communities.services.conversations import post_notify, post_reply, thread_create
+from communities.services.membership import membership_ban, membership_remove
 from communities.services.moderation import post_hide, thread_move
 from practice.models import PracticeStory
 from practice.services.recognition import endorsement_create
@@ -225,11 +226,11 @@ def test_the_inbox_page_costs_the_same_however_many_notices_are_unavailable(
     assert notifications_unread_count(user=reader) == len(shown) - count // 2
 
 
-# --- The post rule agrees with its filter, for every role and state ------------------------------------
-def test_can_list_post_agrees_with_listed_posts_for_every_role_and_state():
+# --- The post rules agree with their filters, for every role and state -----------------------------------
+def test_the_listing_and_notice_rules_for_posts_agree_with_their_filters_for_every_role_and_state():
     places = [community(visibility) for visibility in ("open", "restricted", "private")]
-    viewers = [AdminFactory(), UserFactory(is_active=False)]
-    posts = []
+    viewers = [AdminFactory(), UserFactory(is_active=False), AnonymousUser()]
+    posts, threads = [], []
     for place in places:
         author = person_as("member", place)
         viewers += [author, person_as("facilitator", place), person_as("member", place), UserFactory()]
@@ -242,12 +243,19 @@ def test_can_list_post_agrees_with_listed_posts_for_every_role_and_state():
             if hide_opening:
                 post_hide(actor=place.created_by, post=thread.opening_post, reason="Abuse")
             posts += [thread.opening_post_id, visible.pk, hidden.pk]
+            threads.append(thread.pk)
     checked = 0
     for viewer in viewers:
+        listed_threads = set(permissions.listed_threads(viewer).values_list("pk", flat=True))
         listed = set(permissions.listed_posts(viewer).values_list("pk", flat=True))
+        named = set(permissions.posts_named_in_notices(viewer).values_list("pk", flat=True))
+        for thread in Thread.objects.filter(pk__in=threads).select_related("community", "opening_post"):
+            assert permissions.can_list_thread(user=viewer, thread=thread) == (thread.pk in listed_threads)
         for post in Post.objects.filter(pk__in=posts).select_related(
             "thread__community", "thread__opening_post"
         ):
-            assert permissions.can_list_post(user=viewer, post=post) == (post.pk in listed), (viewer, post)
+            who = (viewer, post.pk, post.state)
+            assert permissions.can_list_post(user=viewer, post=post) == (post.pk in listed), who
+            assert permissions.can_name_in_notice(user=viewer, post=post) == (post.pk in named), who
             checked += 1
     assert checked == len(viewers) * len(posts)

@@ -8,8 +8,11 @@ UV := $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 MANAGE := $(VENV)/bin/python manage.py
+# Where `make run` serves (`make run PORT=8103`). Exported: the local settings' SITE_URL, the base of every
+# link seed_demo prints and emails carry, follows them.
 HOST ?= 127.0.0.1
 PORT ?= 8000
+export HOST PORT
 
 .PHONY: install run test lint format assets clean
 

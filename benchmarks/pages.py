@@ -1,53 +1,37 @@
 """Server time and queries per page on a generated dataset (PostgreSQL).
 
-    .venv/bin/python benchmarks/pages.py [--people 5000] [--communities 300] [--samples 40]
-        [--database postgres://postgres@127.0.0.1:5432/khub_bench] [--keep]
+    .venv/bin/python benchmarks/pages.py [--people 10000] [--communities 500] [--samples 40] [--reuse]
+        [--database postgres://postgres@127.0.0.1:5432/khub_bench]
 
-It drops and recreates the benchmark database (never the one in DATABASE_URL), migrates it, bulk-loads
-people, follows, tags, notifications, communities, memberships, conversations (a few threads in every
-community; in the viewer's, 60 threads, one of them 1,000 posts long, and open reports) and 5,000 practice
-stories with endorsements and adoptions. Then it requests each page through Django's test client as a
-signed-in member (the practice library and a story also as a visitor who is not signed in) and reports
-p50/p95 of the time spent in Django (middleware, view, queries, template) and the number of SQL queries.
-No network or browser time is included.
+It drops and recreates the benchmark database (named khub_bench...; never the one in DATABASE_URL),
+migrates it, bulk-loads people, follows, tags, notifications, communities, memberships, conversations (a
+few threads in every community; in the viewer's, 60 threads, one of them 1,000 posts long, and open
+reports) and 5,000 practice stories with endorsements and adoptions. Then it requests each page through
+Django's test client as a signed-in member (the practice library and a story also as a visitor who is not
+signed in) and reports p50/p95 of the time spent in Django (middleware, view, queries, template) and the
+number of SQL queries. No network or browser time is included.
+
+The database is left in place: --reuse skips generation when it already holds data made for the same
+--people and --communities (a marker in its comment, as benchmarks/search.py and digests.py keep) and
+measures that data again.
 """
 
 import argparse
-import os
 import random
 import statistics
 import sys
 import time
 from pathlib import Path
 
-import psycopg
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import scratch_database as scratch  # noqa: E402 -- after the path is set
 
-def _recreate_database(url: str) -> None:
-    from urllib.parse import urlparse
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    if not name.startswith("khub_bench"):
-        raise SystemExit(
-            f"refusing to drop {name!r}: the benchmark database's name must start with khub_bench"
-        )
-    admin_url = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def _setup_django(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "khub.settings.test"
-    os.environ.pop("REDIS_URL", None)
-    import django
-
-    django.setup()
+DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/khub_bench"
+DEFAULT_PEOPLE = 10_000  # the dataset README.md's figures are measured on
+DEFAULT_COMMUNITIES = 500
+MARKER = "khub pages benchmark "
 
 
 def generate(*, people: int, communities: int, seed: int = 7) -> dict:
@@ -422,25 +406,66 @@ def measure(*, fixtures: dict, samples: int) -> list[tuple[str, float, float, in
     return rows
 
 
-def main() -> None:
+def remember(fixtures: dict) -> dict:
+    """The fixtures as JSON for the database's marker: each row as its model's label and primary key."""
+    from django.db.models import Model
+
+    return {
+        name: [value._meta.label, value.pk] if isinstance(value, Model) else value
+        for name, value in fixtures.items()
+    }
+
+
+def recall(remembered: dict) -> dict:
+    """The fixtures remember() wrote, read back from the database."""
+    from django.apps import apps
+
+    return {
+        name: apps.get_model(value[0]).objects.get(pk=value[1]) if isinstance(value, list) else value
+        for name, value in remembered.items()
+    }
+
+
+def arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--database", default="postgres://postgres@127.0.0.1:5432/khub_bench")
-    parser.add_argument("--people", type=int, default=5000)
-    parser.add_argument("--communities", type=int, default=300)
+    parser.add_argument(
+        "--database",
+        default=DEFAULT_DATABASE,
+        help="dropped and recreated: its name must start with khub_bench",
+    )
+    parser.add_argument("--people", type=int, default=DEFAULT_PEOPLE)
+    parser.add_argument("--communities", type=int, default=DEFAULT_COMMUNITIES)
     parser.add_argument("--samples", type=int, default=40)
-    args = parser.parse_args()
+    parser.add_argument("--reuse", action="store_true", help="skip generation if the data exists")
+    return parser
 
-    _recreate_database(args.database)
-    _setup_django(args.database)
-    from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
-    started = time.perf_counter()
-    fixtures = generate(people=args.people, communities=args.communities)
-    elapsed = time.perf_counter() - started
-    print(f"generated {args.people} people, {args.communities} communities in {elapsed:.0f} s")
+def main() -> None:
+    args = arguments().parse_args()
+    url = scratch.database_url(
+        args.database, default=DEFAULT_DATABASE, script="benchmarks/pages.py", why="pages on PostgreSQL"
+    )
+    wanted = {"people": args.people, "communities": args.communities}
+    marker = scratch.read_marker(url, MARKER)
+    if args.reuse and marker and all(marker.get(key) == value for key, value in wanted.items()):
+        scratch.setup_django(url)
+        fixtures = recall(marker["fixtures"])
+        print(f"reusing {args.people} people, {args.communities} communities")
+    else:
+        if args.reuse:
+            print(f"No data generated with {wanted}: generating it.")
+        scratch.recreate_database(url)
+        scratch.setup_django(url)
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        started = time.perf_counter()
+        fixtures = generate(people=args.people, communities=args.communities)
+        elapsed = time.perf_counter() - started
+        print(f"generated {args.people} people, {args.communities} communities in {elapsed:.0f} s")
+        scratch.write_marker(url, MARKER, {**wanted, "fixtures": remember(fixtures)})
     print("\n| Page | p50 | p95 | Queries |\n| --- | --- | --- | --- |")
     for path, p50, p95, queries in measure(fixtures=fixtures, samples=args.samples):
         print(f"| `{path}` | {p50:.1f} ms | {p95:.1f} ms | {queries} |")

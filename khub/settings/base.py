@@ -10,6 +10,8 @@ import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 
+from .parsing import email_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -130,7 +132,8 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# With a host named, kombu does not warn "No hostname was supplied" whenever a task is queued in-process.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 # No broker configured: run tasks in-process so the embedded setup needs no worker.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -187,8 +190,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Email ----------------------------------------------------------------------------------------
-# EMAIL_URL in django-environ syntax: smtp://user:pass@host:587/?tls=True, consolemail://, filemail:///path
-vars().update(env.email("EMAIL_URL", default="consolemail://"))
+# EMAIL_URL: smtp://user:pass@host:587/?tls=True, consolemail://, filemail:///absolute/path (parsing.py).
+vars().update(email_settings(env("EMAIL_URL", default="consolemail://")))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Knowledge Hub <no-reply@khub.test>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

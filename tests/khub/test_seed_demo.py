@@ -3,7 +3,8 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from khub import demo
-from profiles.models import Council, CouncilDomain, Follow, Notification, User
+from profiles.emails import notification_emails_send_due
+from profiles.models import Council, CouncilDomain, EmailState, Follow, Notification, User
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +21,40 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(capsys):
     for account in demo.DEMO_ACCOUNTS:
         assert account.email in out
     assert "demo-pass-123" in out
+
+
+@override_settings(DEBUG=True, EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend")
+def test_seeding_prints_no_email_and_leaves_none_to_send_later(capsys, django_capture_on_commit_callbacks):
+    """`make run` prints what the console backend sends: the demo's mentions and replies are inbox news."""
+    with django_capture_on_commit_callbacks(execute=True):  # the tasks queued on commit run, as they do
+        call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert "Content-Type:" not in out
+    assert "quoted-printable" not in out
+    assert Notification.objects.filter(kind__in=["community.mention", "community.reply"]).exists()
+    due = [EmailState.PENDING, EmailState.FAILED, EmailState.SENDING]
+    assert not Notification.objects.filter(email_state__in=due).exists()
+    assert notification_emails_send_due() == {"gave_up": 0}  # the sweep finds nothing either
+    assert "Content-Type:" not in capsys.readouterr().out
+
+
+@override_settings(DEBUG=True, DEMO_PASSWORD="demo-pass-123", SITE_URL="http://127.0.0.1:8103")
+def test_seed_demo_ends_with_where_to_open_and_what_each_login_can_try(capsys):
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    lines = out.rstrip().splitlines()
+    assert lines[-5] == "Open http://127.0.0.1:8103/ and sign in as one of these, password 'demo-pass-123':"
+    assert [line.split()[0] for line in lines[-4:]] == [
+        "admin@demo.khub.test",
+        "facilitator@demo.khub.test",
+        "member@demo.khub.test",
+        "outsider@demo.khub.test",
+    ]
+    for line, account in zip(lines[-4:], demo.DEMO_ACCOUNTS, strict=True):
+        assert account.tries
+        assert line.endswith(f"  {account.tries}")
+    assert max(len(line) for line in lines) <= 110  # one line each in a terminal
+    assert ":8000" not in out
 
 
 @override_settings(DEBUG=True, DEMO_PASSWORD="demo-pass-123")

@@ -18,14 +18,15 @@ class Command(BaseCommand):
             )
         password = settings.DEMO_PASSWORD
         report = demo.seed(password=password)
+        # The last lines `make run` prints before the server starts: where to go and as whom.
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {report.councils} councils, {report.people} people, "
                 f"{report.communities} communities."
             )
         )
-        self.stdout.write(
-            f"Sign in at {settings.SITE_URL}/accounts/login/ with any of these, password '{password}':"
-        )
-        for email in report.logins:
-            self.stdout.write(f"  {email}")
+        self.stdout.write(f"\nOpen {settings.SITE_URL}/ and sign in as one of these, password '{password}':")
+        width = max(len(account.email) for account in report.logins)
+        for account in report.logins:
+            self.stdout.write(f"  {account.email:<{width}}  {account.tries}")
+        self.stdout.write("")

@@ -6,4 +6,6 @@ class PracticeConfig(AppConfig):
     verbose_name = "Practice worth repeating"
 
     def ready(self) -> None:
-        from practice import extensions  # noqa: F401  (council pages, contributions, data export, erasure)
+        # extensions: council pages, contributions, data export, erasure, notices (registered once, on
+        # import); receivers: endorsement counts that follow a user row deleted.
+        from practice import extensions, receivers  # noqa: F401

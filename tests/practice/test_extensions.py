@@ -11,13 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from communities.services import membership_leave
-from practice.extensions import (
-    council_repeated,
-    council_shared,
-    practice_personal_data,
-    story_contributions,
-)
 from practice.models import Adoption, Endorsement, PracticeStory
+from practice.selectors import council_repeated, council_shared, practice_personal_data, story_contributions
 from practice.services import story_url
 from practice.services.recognition import adoption_record, endorsement_create, story_promote
 from practice.services.stories import story_archive

@@ -596,7 +596,7 @@ def _phase_chunk(chunk: list[int], *, anchor: datetime) -> dict:
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
-    from khub.digests.content import digests_build
+    from khub.digests.content import digests_build, subject_for
     from khub.digests.delivery import period_for, recipients, with_history
     from khub.digests.emails import digest_message
     from khub.models import DigestDelivery
@@ -626,7 +626,7 @@ def _phase_chunk(chunk: list[int], *, anchor: datetime) -> dict:
                 user=digest.user,
                 frequency=FREQUENCY,
                 period=period,
-                subject=digest.subject(FREQUENCY),
+                subject=subject_for(frequency=FREQUENCY, sections=digest.sections),
                 sections=digest.sections,
                 item_keys=digest.item_keys,
             )
@@ -733,8 +733,9 @@ def profile_chunk(*, anchor: datetime, ids: list[int], chunk_size: int, top: int
             cumulative("django/db/backends/utils.py", "execute"),
         ),
         ("  digests_build", cumulative("khub/digests/content.py", "digests_build")),
-        ("    _pick (Python, per member)", cumulative("khub/digests/content.py", "_pick")),
-        ("    _Chunk (memberships, interests)", cumulative("khub/digests/content.py", "__init__")),
+        ("    providers' collect (the chunk's rows)", cumulative("/providers.py", "_collect")),
+        ("      DigestMemberships (memberships)", cumulative("communities/providers.py", "__init__")),
+        ("    providers' pick (Python, per member)", cumulative("/providers.py", "_pick")),
         (
             "  delivery_send (claim, render, send, record)",
             cumulative("khub/digests/delivery.py", "delivery_send"),
@@ -758,7 +759,11 @@ def profile_chunk(*, anchor: datetime, ids: list[int], chunk_size: int, top: int
 # --- Report -----------------------------------------------------------------------------------------
 DIGEST_CODE = (
     "khub/digests",
+    "core/providers/digests.py",
+    "communities/providers.py",
+    "practice/providers.py",
     "khub/models.py",
+    "core/email.py",
     "profiles/emails.py",
     "templates/emails",
     "templates/khub/digests",

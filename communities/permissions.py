@@ -237,15 +237,16 @@ def can_list_thread(*, user, thread) -> bool:
     return opening is not None and opening.is_visible and can_read(user=user, community=thread.community)
 
 
+def listable_threads_q(prefix: str = "") -> Q:
+    """The half of listed_threads_q that is the same for every viewer, the opening post still visible: for
+    candidates fetched for many members at once (digests), each then checked with can_list_thread."""
+    return Q(**{f"{prefix}opening_post__state": Post.State.VISIBLE})
+
+
 def listed_threads_q(viewer, prefix: str = "") -> Q:
     """listed_threads as a condition, on Thread or through a relation (prefix "thread__" on Post): joins
     rather than a subquery of threads, so the planner may start from the rarest condition."""
-    return Q(
-        **{
-            f"{prefix}community__in": readable_community_ids(viewer),
-            f"{prefix}opening_post__state": Post.State.VISIBLE,
-        }
-    )
+    return Q(**{f"{prefix}community__in": readable_community_ids(viewer)}) & listable_threads_q(prefix)
 
 
 def listed_threads(viewer) -> QuerySet[Thread]:

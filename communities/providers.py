@@ -1,12 +1,26 @@
 """What communities offers the features khub composes, built on communities.permissions: conversations in
-the activity feed (registered from extensions.py)."""
+the activity feed, and conversations, requests to join and reports in activity digests (registered from
+extensions.py)."""
 
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django.urls import reverse
 
-from communities.models import Community, Membership, Post, Thread
+from communities import permissions
+from communities.models import Community, Membership, Post, PostReport, Thread
 from communities.permissions import listed_threads_q
+from communities.services.membership import memberships_digest_set
+from core.providers.digests import (
+    Digest,
+    DigestChunk,
+    DigestProvider,
+    DigestScope,
+    DigestSection,
+    digest_item,
+)
 from core.providers.feed import FeedItem, FeedSource, older
 from profiles.selectors import PUBLIC_NAME_FIELDS, followed_ids
 
@@ -116,3 +130,303 @@ THREADS_IN_FEED = FeedSource(
     items=_threads, labels={"thread_started": "Conversation", "thread_busy": "Conversation"}
 )
 REPLIES_IN_FEED = FeedSource(items=_replies, labels={"reply": "Reply"})
+
+
+# --- Digests ------------------------------------------------------------------------------------------------
+# A member's digest covers their active communities that they have not muted (Membership.in_digest):
+# conversations started and busy there, and, where they facilitate, requests to join and reports.
+BUSY_REPLIES = 2  # new replies in the window that make a conversation "busy"
+# Bounds on the rows a chunk reads, whatever the activity: the newest win.
+MOST_THREADS = 2000
+MOST_BUSY = 500
+MOST_REQUESTS = 1000
+MOST_REPORTS = 1000
+# can_list_thread reads the opening post's state; its text is never shown in a digest.
+OPENING_POST_TEXT = (
+    "opening_post__body",
+    "opening_post__body_html",
+    "opening_post__moderation_reason",
+    "opening_post__search_vector",
+)
+
+
+class DigestMemberships:
+    """A chunk's memberships, fetched in one query: which communities each member's digest includes, mutes
+    and manages, and one object per community carrying every member's membership (or None), so that the
+    permission checks on it ask the database nothing more. Practice's digests read them too."""
+
+    def __init__(self, users: list):
+        self.users = users
+        self.communities: dict[int, Community] = {}
+        self.included: dict[int, set[int]] = defaultdict(set)
+        self.muted: dict[int, set[int]] = defaultdict(set)
+        self.managed: dict[int, set[int]] = defaultdict(set)
+        rows = list(
+            Membership.objects.filter(user_id__in=[user.pk for user in users]).select_related("community")
+        )
+        self.memberships = {(membership.user_id, membership.community_id): membership for membership in rows}
+        for membership in rows:
+            community = self.community(membership.community)
+            if membership.state != Membership.State.ACTIVE:
+                continue
+            if not membership.in_digest:
+                self.muted[membership.user_id].add(community.pk)
+                continue
+            self.included[membership.user_id].add(community.pk)
+            if membership.is_facilitator:
+                self.managed[membership.user_id].add(community.pk)
+
+    def community(self, community: Community) -> Community:
+        """The chunk's one object for this community, its members' memberships remembered on it."""
+        known = self.communities.get(community.pk)
+        if known is not None:
+            return known
+        self.communities[community.pk] = community
+        for user in self.users:
+            membership = self.memberships.get((user.pk, community.pk))
+            permissions.membership_remember(user=user, community=community, membership=membership)
+        return community
+
+    def all_included(self) -> set[int]:
+        return set().union(*self.included.values())
+
+    def all_managed(self) -> set[int]:
+        return set().union(*self.managed.values())
+
+
+def digest_memberships(chunk: DigestChunk) -> DigestMemberships:
+    """The chunk's memberships, fetched by the first provider that asks."""
+    return chunk.shared("communities.memberships", lambda: DigestMemberships(chunk.users))
+
+
+@dataclass
+class _Collected:
+    memberships: DigestMemberships
+    started: list[Thread]
+    busy: dict[int, Thread]
+    reply_times: dict[int, list[datetime]]  # each member's count covers their own window, not the chunk's
+    requests: list[Membership]
+    reports: list[PostReport]
+
+
+def _collect(chunk: DigestChunk) -> _Collected:
+    memberships = digest_memberships(chunk)
+    included, managed = memberships.all_included(), memberships.all_managed()
+    in_window = chunk.window("created_at")
+    started = list(
+        Thread.objects.filter(permissions.listable_threads_q(), community_id__in=included, **in_window)
+        .filter(story__isnull=True)  # a story's discussion: the story itself is listed under Practice
+        .select_related("community", "author", "opening_post")
+        .defer(*OPENING_POST_TEXT)
+        .order_by("-created_at")[:MOST_THREADS]
+    )
+    activity = list(
+        Post.objects.filter(
+            thread__community_id__in=included, state=Post.State.VISIBLE, depth__gt=0, **in_window
+        )
+        .values("thread_id")
+        .annotate(replies=Count("pk"), latest=Max("created_at"))
+        .filter(replies__gte=BUSY_REPLIES)
+        .order_by("-replies")[:MOST_BUSY]
+    )
+    busy = {
+        thread.pk: thread
+        for thread in Thread.objects.filter(
+            permissions.listable_threads_q(), pk__in=[row["thread_id"] for row in activity]
+        )
+        .select_related("community", "author", "opening_post")
+        .defer(*OPENING_POST_TEXT)
+    }
+    reply_times = defaultdict(list)
+    for thread_id, created_at in Post.objects.filter(
+        thread_id__in=list(busy), state=Post.State.VISIBLE, depth__gt=0, **in_window
+    ).values_list("thread_id", "created_at"):
+        reply_times[thread_id].append(created_at)
+    requests = list(
+        Membership.objects.filter(
+            community_id__in=managed, state=Membership.State.REQUESTED, updated_at__gt=chunk.start
+        )
+        .select_related("community", "user")
+        .order_by("-updated_at")[:MOST_REQUESTS]
+    )
+    reports = list(
+        PostReport.objects.filter(
+            post__thread__community_id__in=managed, state=PostReport.State.OPEN, **in_window
+        )
+        .select_related("post__thread__community")
+        .order_by("-created_at")[:MOST_REPORTS]
+    )
+    # One community object each, carrying the memberships.
+    for thread in [*started, *busy.values()]:
+        thread.community = memberships.community(thread.community)
+    for membership in requests:
+        membership.community = memberships.community(membership.community)
+    for report in reports:
+        report.post.thread.community = memberships.community(report.post.thread.community)
+    return _Collected(memberships, started, busy, reply_times, requests, reports)
+
+
+def _pick(digest: Digest, chunk: DigestChunk, collected: _Collected, fresh) -> dict[str, list[dict]]:
+    user = digest.user
+    included = collected.memberships.included[user.pk]
+    managed = collected.memberships.managed[user.pk]
+
+    def conversation_fresh(thread_id: int) -> bool:
+        # A conversation is one item whether it was listed as new or as busy last time.
+        return fresh(f"thread:{thread_id}") and fresh(f"busy:{thread_id}")
+
+    def listed(thread: Thread) -> bool:
+        return thread.community_id in included and permissions.can_list_thread(user=user, thread=thread)
+
+    def conversation(thread: Thread, **fields) -> dict:
+        where, where_path = thread.community.name, chunk.path(thread.community)
+        return digest_item(
+            title=thread.title,
+            path=chunk.path(thread),
+            where=where,
+            where_path=where_path,
+            community=thread.community_id,
+            manage=False,
+            thread=thread.pk,
+            **fields,
+        )
+
+    new = [
+        conversation(
+            thread,
+            key=f"thread:{thread.pk}",
+            when=thread.created_at,
+            detail=f"Started by {thread.author.public_name}",
+        )
+        for thread in collected.started
+        if digest.covers(thread.created_at)
+        and thread.author_id != user.pk
+        and conversation_fresh(thread.pk)
+        and listed(thread)
+    ]
+    listed_new = {item["thread"] for item in new}
+    busy = []
+    for thread_id, thread in collected.busy.items():
+        new_replies = [moment for moment in collected.reply_times[thread_id] if digest.covers(moment)]
+        if len(new_replies) < BUSY_REPLIES or thread_id in listed_new or not conversation_fresh(thread_id):
+            continue
+        if listed(thread):
+            item = conversation(
+                thread,
+                key=f"busy:{thread_id}",
+                when=max(new_replies),
+                detail=f"{len(new_replies)} new replies",
+            )
+            busy.append((len(new_replies), item))
+    busy = [item for _, item in sorted(busy, key=lambda pair: pair[0], reverse=True)]
+
+    asks = [
+        (
+            f"request:{membership.pk}:{membership.updated_at.timestamp():.0f}",
+            membership.community,
+            membership.updated_at,
+            f"{membership.user.public_name} asked to join {membership.community.name}",
+            "communities:manage",
+        )
+        for membership in collected.requests
+    ] + [
+        (
+            f"report:{report.pk}",
+            report.post.thread.community,
+            report.created_at,
+            f"A post in “{report.post.thread.title}” was reported",
+            "communities:manage-reports",
+        )
+        for report in collected.reports
+    ]
+    waiting = [
+        digest_item(
+            key=key,
+            title=title,
+            path=reverse(page, kwargs={"slug": community.slug}),
+            when=when,
+            where=community.name,
+            where_path=chunk.path(community),
+            community=community.pk,
+            manage=True,
+            thread=None,
+        )
+        for key, community, when, title, page in asks
+        if community.pk in managed
+        and digest.covers(when)
+        and fresh(key)
+        and permissions.can_manage(user=user, community=community)
+    ]
+    return {"waiting": waiting, "new": new, "busy": busy}
+
+
+def _still_readable(user, items: list[dict]) -> set[str]:
+    """Where each conversation is now (it may have moved), still listed, and its community not muted since;
+    requests and reports while the member still manages the community. A query for each kind present."""
+    threads = {item["thread"] for item in items if not item.get("manage") and item.get("thread")}
+    communities = {item["community"] for item in items if item.get("manage") and item.get("community")}
+    readable = set()
+    if threads:
+        muted = Membership.objects.filter(user=user, in_digest=False).values("community_id")
+        still = permissions.listed_threads(user).filter(pk__in=threads).exclude(community_id__in=muted)
+        readable = set(still.values_list("pk", flat=True))
+    managed = set()
+    if communities:
+        managed = set(
+            permissions.managed_communities(user).filter(pk__in=communities).values_list("pk", flat=True)
+        )
+    return {
+        item["key"]
+        for item in items
+        if (item["community"] in managed if item.get("manage") else item.get("thread") in readable)
+    }
+
+
+CONVERSATIONS_IN_DIGESTS = DigestProvider(
+    sections=(
+        DigestSection(
+            name="waiting",
+            heading="Waiting for you as a facilitator",
+            one="request or report",
+            many="requests and reports",
+            order=10,
+        ),
+        DigestSection(
+            name="new",
+            heading="New conversations",
+            one="new conversation",
+            many="new conversations",
+            order=20,
+        ),
+        DigestSection(
+            name="busy",
+            heading="Busy conversations",
+            one="busy conversation",
+            many="busy conversations",
+            order=30,
+        ),
+    ),
+    collect=_collect,
+    pick=_pick,
+    still_readable=_still_readable,
+)
+
+
+def _digest_options(user) -> list[tuple[int, str, bool]]:
+    """The member's active communities by name, ticked unless muted."""
+    memberships = (
+        Membership.objects.filter(user=user, state=Membership.State.ACTIVE)
+        .select_related("community")  # the labels
+        .order_by("community__name")
+    )
+    return [(m.community_id, m.community.name, m.in_digest) for m in memberships]
+
+
+COMMUNITIES_IN_DIGESTS = DigestScope(
+    name="communities",
+    label="Communities in my digest",
+    help_text="Untick a community to mute it: nothing from it will be in your digest.",
+    invalid_choice="Choose from your communities",
+    options=_digest_options,
+    save=memberships_digest_set,
+)

@@ -2,9 +2,9 @@ from django.contrib import admin
 from django.urls import include, path
 
 from khub import views
+from khub.digests.views import digest, notification_settings
 from khub.feed.views import home
 from khub.search.views import search
-from khub.settings_notifications import notification_settings
 
 admin.site.site_header = "Knowledge Hub administration"
 admin.site.site_title = "Knowledge Hub admin"
@@ -15,7 +15,7 @@ urlpatterns = [
     path("accessibility/", views.accessibility, name="accessibility"),
     path("favicon.ico", views.favicon),
     path("settings/notifications/", notification_settings, name="notification-settings"),
-    path("digests/<int:delivery_id>/", views.digest, name="digest"),
+    path("digests/<int:delivery_id>/", digest, name="digest"),
     path("search/", search, name="search"),
     path("accounts/", include("allauth.urls")),
     path("", include("profiles.urls")),

@@ -8,32 +8,14 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template import loader
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from kombu import Connection
 
-from khub.digests.content import sections_still_readable
-from khub.digests.emails import digest_context
-from khub.models import DigestDelivery
-
 logger = logging.getLogger(__name__)
-D = DigestDelivery.State
-SHOWN_DIGEST_STATES = (D.READY, D.SENDING, D.SENT, D.FAILED, D.GAVE_UP)  # built: it has content
-
-
-@require_GET
-def digest(request: HttpRequest, delivery_id: int) -> HttpResponse:
-    """A digest's "view in browser" page: its recipient only, and only what they may still read now."""
-    delivery = get_object_or_404(
-        DigestDelivery, pk=delivery_id, user=request.user, state__in=SHOWN_DIGEST_STATES
-    )
-    delivery.sections, withheld = sections_still_readable(user=request.user, sections=delivery.sections)
-    context = digest_context(delivery=delivery, absolute_links=False)
-    context["withheld"] = withheld
-    return render(request, "khub/digests/detail.html", context)
 
 
 @login_not_required

@@ -8,7 +8,9 @@ practice/services/erasure.py; the notice filter in practice/permissions.py; the 
 follow a site admin deleting someone outright in practice/receivers.py.
 """
 
+from core.providers.digests import register_digest_provider
 from practice import permissions
+from practice.providers import STORIES_IN_DIGESTS
 from practice.selectors import council_repeated, council_shared, practice_personal_data, story_contributions
 from practice.services.erasure import erase_endorsements
 from profiles.extensions import (
@@ -25,3 +27,5 @@ register_contributions(story_contributions)
 register_personal_data("practice", practice_personal_data)
 register_notice_filter("practice.practicestory", permissions.notices_about_stories_q)
 register_erasure(erase_endorsements)
+
+register_digest_provider(STORIES_IN_DIGESTS)

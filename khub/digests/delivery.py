@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from khub.digests.content import digests_build, sections_still_readable, subject_for
 from khub.digests.emails import digest_message
-from khub.models import DigestDelivery
+from khub.digests.models import DigestDelivery
 from profiles.models import User
 
 logger = logging.getLogger(__name__)
@@ -177,7 +177,7 @@ def deliver_chunk(
             delivery.state = D.EMPTY
             continue
         delivery.state = D.READY
-        delivery.subject = digest.subject(frequency)
+        delivery.subject = subject_for(frequency=frequency, sections=digest.sections)
         delivery.sections = digest.sections
         delivery.item_keys = digest.item_keys
         ready.append((delivery, digest.user))

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from django.urls import reverse
 
-from khub.models import DigestDelivery
+from khub.digests.models import DigestDelivery
 from profiles.emails import Unsubscribe, absolute, member_email, message_id
 from profiles.models import User
 

@@ -1,7 +1,7 @@
 """A member's digests in their records (registered in khub/extensions.py): the data export lists the digests
 sent to them; erasing an account deletes them, as they quote what others wrote."""
 
-from khub.models import DigestDelivery
+from khub.digests.models import DigestDelivery
 
 
 def _iso(moment) -> str | None:

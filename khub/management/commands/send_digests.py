@@ -6,7 +6,7 @@ from collections import Counter
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from khub.digests.content import digests_build
+from khub.digests.content import digests_build, subject_for
 from khub.digests.delivery import CHUNK_SIZE, deliver_chunk, period_for, recipients, with_history
 from khub.models import DigestDelivery
 from profiles.models import User
@@ -54,7 +54,8 @@ class Command(BaseCommand):
                     self.stdout.write(f"{digest.user.email}: nothing new")
                 else:
                     would_send += 1
-                    self.stdout.write(f"{digest.user.email}: {digest.subject(frequency)}")
+                    subject = subject_for(frequency=frequency, sections=digest.sections)
+                    self.stdout.write(f"{digest.user.email}: {subject}")
         self.stdout.write(
             f"{label} (dry run, nothing sent): {would_send} would be sent, out of {len(ids)} members."
         )

@@ -1068,8 +1068,8 @@ def cap_report(marker: dict) -> None:
 
     from communities.models import Post
     from communities.permissions import readable_community_ids
+    from core.search_query import Terms
     from khub.search import engine
-    from khub.search.query import Terms
     from practice.permissions import listed_stories
     from profiles.models import User
 
@@ -1148,6 +1148,11 @@ SEARCH_CODE = (
     "khub/search",
     "templates/khub/search",
     "core/search.py",
+    "core/search_query.py",
+    "core/providers/search.py",
+    "communities/providers.py",
+    "practice/providers.py",
+    "profiles/providers.py",
     "communities/permissions.py",
     "practice/permissions.py",
     "profiles/permissions.py",

@@ -21,10 +21,16 @@ from communities.models import (
     Thread,
     ThreadWatch,
 )
-from communities.providers import COMMUNITIES_IN_DIGESTS, CONVERSATIONS_IN_DIGESTS
+from communities.providers import (
+    COMMUNITIES_IN_DIGESTS,
+    COMMUNITIES_IN_SEARCH,
+    CONVERSATIONS_IN_DIGESTS,
+    CONVERSATIONS_IN_SEARCH,
+)
 from communities.selectors.conversations import posts_by
 from communities.services.conversations import post_url
 from core.providers.digests import register_digest_provider, register_digest_scope
+from core.providers.search import register_search_kind
 from profiles.extensions import (
     Contribution,
     ProfileSection,
@@ -278,6 +284,9 @@ def _notice_still_visible(notification) -> bool:
 register_notice_check("community.", _notice_still_visible)
 register_notice_filter("communities.community", permissions.notices_about_communities_q)
 register_notice_filter("communities.post", permissions.notices_about_posts_q)
+
+register_search_kind(CONVERSATIONS_IN_SEARCH)
+register_search_kind(COMMUNITIES_IN_SEARCH)
 
 register_digest_provider(CONVERSATIONS_IN_DIGESTS)
 register_digest_scope(COMMUNITIES_IN_DIGESTS)

@@ -6,8 +6,11 @@ class ProfilesConfig(AppConfig):
     verbose_name = "People and councils"
 
     def ready(self) -> None:
+        from core.providers.search import register_search_kind
         from profiles import receivers  # noqa: F401  (allauth signals: see receivers.py)
         from profiles.extensions import register_notice_filter
         from profiles.permissions import notices_about_people_q
+        from profiles.providers import PEOPLE_IN_SEARCH
 
         register_notice_filter("profiles.user", notices_about_people_q)
+        register_search_kind(PEOPLE_IN_SEARCH)

@@ -1,8 +1,9 @@
-"""Search across practice stories, conversations, communities and people, as one viewer may see them.
+"""Search across every kind of content the apps register (core.providers.search), as one viewer may see it.
 
-khub/search/matching.py finds each kind's matches through its app's permission filter, in SQL, so nothing
-is dropped from a page after a query and no count or facet can reveal what the viewer may not read;
-khub/search/hits.py re-fetches a page of them (through the same filters) with highlighted snippets.
+Each kind finds its matches through its app's permission filter, in SQL (its `candidates`), so nothing is
+dropped from a page after a query and no count or facet can reveal what the viewer may not read; a page of
+them is re-fetched through the same filter (its `rows`), with highlighted titles and snippets. This module
+composes the kinds: tabs, counts, facets, order and pages.
 
 Cost stays bounded for common words: each kind takes at most CAP matches, the newest first, and counts,
 facets and relevance ranking work on those; a count at the cap is shown as "1,000+". On SQLite (the
@@ -16,25 +17,23 @@ from datetime import datetime
 from django.core.paginator import Page, Paginator
 from django.utils import timezone
 
-from khub.search import hits as hit_rows
-from khub.search import matching
-from khub.search.kinds import (
-    KIND_LABELS,
-    REGIONS,
-    SERVICE_AREAS,
+from core.providers.search import (
     Candidate,
     Filters,
+    SearchKind,
+    filter_choices,
     kinds_for,
+    postgres,
 )
-from khub.search.query import Terms
+from core.search_query import Terms, excerpt, marked
 
 CAP = 1000  # matches per kind counted, faceted and ranked
 PAGE_SIZE = 20
 PREVIEW_SIZE = 3  # of each kind on the "All" tab
 FACET_VALUES = 10  # most frequent values shown per facet
 FACETS = ("community", "council", "region", "service_area", "tag")
-# Labels for a chosen value that no match carries (an empty result): the choices' own, else the value.
-CHOICE_LABELS = {"region": REGIONS, "service_area": SERVICE_AREAS}
+PAIRED = ("community", "council")  # a match carries their (slug, name)
+CHOSEN = ("region", "service_area")  # a match carries a value of the kinds' choices
 
 
 @dataclass
@@ -47,11 +46,22 @@ class FacetValue:
 
 @dataclass
 class KindResults:
-    kind: str
-    label: str
+    provider: SearchKind
     candidates: list[Candidate]  # up to CAP + 1: one more than the cap says "CAP+"
     page: Page | None = None
     hits: list = field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        return self.provider.name
+
+    @property
+    def label(self) -> str:
+        return self.provider.label
+
+    @property
+    def template(self) -> str:
+        return self.provider.template
 
     @property
     def matches(self) -> list[Candidate]:
@@ -90,13 +100,15 @@ class SearchResults:
         for facet_value in self.facets[name]:
             if facet_value.value == value:
                 return facet_value.label
-        return CHOICE_LABELS.get(name, {}).get(value, value)
+        # A value no match carries (an empty result): the choices' own label, else the value.
+        return dict(filter_choices(name)).get(value, value) if name in CHOSEN else value
 
 
 def facets(results: list[KindResults], filters: Filters) -> dict[str, list[FacetValue]]:
     """Each filter's values among the (capped) matches the viewer may see, most frequent first."""
     counters = {name: Counter() for name in FACETS}
     labels: dict[tuple[str, str], str] = {}
+    choices = {name: dict(filter_choices(name)) for name in CHOSEN}
 
     def count(name: str, value: str, label: str) -> None:
         counters[name][value] += 1
@@ -104,17 +116,12 @@ def facets(results: list[KindResults], filters: Filters) -> dict[str, list[Facet
 
     for kind_results in results:
         for match in kind_results.matches:
-            for name, pair in (("community", match.community), ("council", match.council)):
-                if pair:
+            for name in PAIRED:
+                if pair := getattr(match, name):
                     count(name, *pair)
-            if match.region:
-                count("region", match.region, REGIONS.get(match.region, match.region))
-            if match.service_area:
-                count(
-                    "service_area",
-                    match.service_area,
-                    SERVICE_AREAS.get(match.service_area, match.service_area),
-                )
+            for name in CHOSEN:
+                if value := getattr(match, name):
+                    count(name, value, choices[name].get(value, value))
             for slug, tag_name in match.tags:
                 count("tag", slug, tag_name)
     shown = {}
@@ -130,6 +137,42 @@ def facets(results: list[KindResults], filters: Filters) -> dict[str, list[Facet
     return shown
 
 
+def _candidates(kind: SearchKind, *, viewer, terms: Terms, filters: Filters) -> list[Candidate]:
+    """The kind's matches; none for a query with nothing to look for (only quotes, `or` or `-word`s) or
+    with a filter the kind lacks."""
+    if not terms.wanted or not kind.fits(filters):
+        return []
+    return kind.candidates(viewer, terms, filters, CAP + 1)
+
+
+def _attach_tags(kind: SearchKind, matches: list[Candidate]) -> None:
+    """Each match's tags (a post's are its thread's), in one query, for the tag facet."""
+    keys = {match.tag_key for match in matches}
+    if not keys:
+        return
+    tags: dict[int, list[tuple[str, str]]] = {}
+    for key, slug, name in kind.tags(keys):
+        tags.setdefault(key, []).append((slug, name))
+    for match in matches:
+        match.tags = tags.get(match.tag_key, [])
+
+
+def _hits(kind: SearchKind, *, viewer, ids: list[int], terms: Terms) -> list:
+    """The rows for `ids`, in that order, each with `title_html` and (where the kind has one) `snippet` as
+    safe HTML: ts_headline's on PostgreSQL, a plain excerpt on SQLite."""
+    by_pk = {row.pk: row for row in kind.rows(viewer, ids, terms)}
+    rows = [by_pk[pk] for pk in ids if pk in by_pk]
+    for row in rows:
+        if kind.snippet is not None and postgres():
+            row.title_html = marked(row.title_marked, markdown=False)
+            row.snippet = marked(row.headline, source=kind.snippet(row))
+        else:
+            row.title_html = excerpt(kind.title(row), terms.wanted, length=400, markdown=False)
+            if kind.snippet is not None:
+                row.snippet = excerpt(kind.snippet(row), terms.wanted)
+    return rows
+
+
 def _order(matches: list[Candidate], sort: str) -> list[int]:
     if sort == "relevance":
         never = timezone.make_aware(datetime(1970, 1, 1))
@@ -142,15 +185,14 @@ def search(*, viewer, terms: Terms, filters: Filters, kind: str = "all", sort: s
     hits of the kind shown (a few of each on the "All" tab)."""
     results = [
         KindResults(
-            kind=name,
-            label=KIND_LABELS[name],
-            candidates=matching.candidates(name, viewer=viewer, terms=terms, filters=filters, limit=CAP + 1),
+            provider=provider,
+            candidates=_candidates(provider, viewer=viewer, terms=terms, filters=filters),
         )
-        for name in kinds_for(viewer)
+        for provider in kinds_for(viewer)
     ]
     shown_kinds = [kind_results for kind_results in results if kind in ("all", kind_results.kind)]
     for kind_results in shown_kinds:
-        matching.attach_tags(kind_results.kind, kind_results.matches)
+        _attach_tags(kind_results.provider, kind_results.matches)
         ids = _order(kind_results.matches, sort)
         if kind == "all":
             page_ids = ids[:PREVIEW_SIZE]
@@ -158,5 +200,5 @@ def search(*, viewer, terms: Terms, filters: Filters, kind: str = "all", sort: s
             kind_results.page = Paginator(ids, PAGE_SIZE).get_page(page)
             page_ids = list(kind_results.page.object_list)
         if page_ids:
-            kind_results.hits = hit_rows.hits(kind_results.kind, viewer=viewer, ids=page_ids, terms=terms)
+            kind_results.hits = _hits(kind_results.provider, viewer=viewer, ids=page_ids, terms=terms)
     return SearchResults(terms=terms, kind=kind, kinds=results, facets=facets(shown_kinds, filters))

@@ -1,9 +1,7 @@
 from django import forms
 
-from khub.search.kinds import KIND_LABELS, Filters
-from khub.search.query import MAX_QUERY_LENGTH, Terms, clean
-from practice.models import ServiceArea
-from profiles.models import Council
+from core.providers.search import Filters, filter_choices, search_tabs
+from core.search_query import MAX_QUERY_LENGTH, Terms, clean
 
 DATE_ERRORS = {"invalid": "Enter a real date as day/month/year, for example 27/3/2026."}
 DATE_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d %m %Y", "%d %B %Y", "%d %b %Y"]
@@ -36,6 +34,15 @@ class LenientSlugField(Lenient, forms.SlugField):
     pass
 
 
+def _types() -> list[tuple[str, str]]:
+    return [("all", "All"), *((kind.name, kind.label) for kind in search_tabs())]
+
+
+def _choices(name: str):
+    """A choice filter's values as the registered kinds declare them, read when the form is used."""
+    return lambda: [("", "Any"), *filter_choices(name)]
+
+
 def _date_field(label: str, example: str) -> forms.DateField:
     return forms.DateField(
         label=label,
@@ -48,15 +55,11 @@ def _date_field(label: str, example: str) -> forms.DateField:
 
 class SearchForm(forms.Form):
     q = QueryField(label="Search the hub", required=False)
-    type = LenientChoiceField(label="Type", required=False, choices=[("all", "All"), *KIND_LABELS.items()])
+    type = LenientChoiceField(label="Type", required=False, choices=_types)
     community = LenientSlugField(label="Community", required=False, max_length=100)
     council = LenientSlugField(label="Council", required=False, max_length=200)
-    region = LenientChoiceField(
-        label="Region", required=False, choices=[("", "Any"), *Council.Region.choices]
-    )
-    service_area = LenientChoiceField(
-        label="Service area", required=False, choices=[("", "Any"), *ServiceArea.choices]
-    )
+    region = LenientChoiceField(label="Region", required=False, choices=_choices("region"))
+    service_area = LenientChoiceField(label="Service area", required=False, choices=_choices("service_area"))
     tag = LenientSlugField(label="Tag", required=False, max_length=100, allow_unicode=True)
     since = _date_field("From", "1/4/2026")
     until = _date_field("To", "31/3/2027")

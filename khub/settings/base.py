@@ -106,7 +106,7 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # Short queries (benchmarks/search.py): compiling them (JIT) and starting parallel workers costs more
     # (up to 180 ms and 25 ms) than it saves; search matches names with pg_trgm's `%>` at
-    # khub.search.matching.NAME_SIMILARITY.
+    # core.providers.search.NAME_SIMILARITY.
     # Added to any `options` DATABASE_URL carries.
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["options"] = (

@@ -2,7 +2,7 @@ from django.db import migrations
 
 
 def create(apps, schema_editor):
-    # Search's people matching (khub.search.matching._people): `UPPER(display_name) %> query` and
+    # Search's people matching (profiles.providers._people): `UPPER(display_name) %> query` and
     # `UPPER(display_name) LIKE '%QUERY%'`, both served by one trigram index, instead of scoring every member.
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(

@@ -14,9 +14,9 @@ from communities.models import Community, HubSettings, Post, Thread
 from communities.services import membership_ban, membership_leave
 from communities.services.conversations import post_delete, post_reply, thread_create
 from communities.services.moderation import post_hide, post_unhide
+from core.search_query import Terms
 from khub.search import engine
 from khub.search.engine import Filters
-from khub.search.query import Terms
 from practice.models import PracticeStory
 from practice.services.stories import story_archive
 from profiles.models import Council, User

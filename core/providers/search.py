@@ -1,0 +1,242 @@
+"""Search's kinds of result: each app registers, for its kinds of content, how search finds them for one
+viewer (through the app's permission filters), which filters they have, and how a page of them is fetched,
+highlighted and shown; khub.search composes whatever is registered. Also the model-free helpers every kind
+builds on: matching a document, a date range, a tag, ids as one parameter, and ts_headline snippets.
+
+Registration follows INSTALLED_APPS (people, then conversations and communities, then practice); the tabs
+stand in the order of each kind's `position`.
+"""
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import Exists, F, FloatField, Func, OuterRef, Q, TextField, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Concat
+from django.utils import timezone
+
+from core.search import SEARCH_CONFIG
+from core.search_query import MARKDOWN_LINK, MARKDOWN_MARKS, START, STOP, Terms
+
+NAME_SIMILARITY = 0.4  # pg_trgm word similarity from which a name matches, as in the directories
+# Every filter the search page has. A kind that lacks a chosen filter is left out of the results.
+FILTER_NAMES = ("community", "council", "region", "service_area", "tag", "since", "until")
+
+
+@dataclass(frozen=True)
+class Filters:
+    community: str = ""  # slug
+    council: str = ""  # slug
+    region: str = ""
+    service_area: str = ""
+    tag: str = ""  # slug
+    since: date | None = None
+    until: date | None = None
+
+    def chosen(self) -> set[str]:
+        return {name for name in FILTER_NAMES if getattr(self, name)}
+
+    def bounds(self) -> tuple[datetime | None, datetime | None]:
+        """The date range as instants in the hub's time zone: from the start of `since` to the end of `until`
+        (a plain range on the column, so its index serves it)."""
+        zone = timezone.get_current_timezone()
+        start = datetime.combine(self.since, time.min, zone) if self.since else None
+        end = None  # the last day of the calendar has no day after it: no upper bound
+        if self.until and self.until < date.max:
+            end = datetime.combine(self.until + timedelta(days=1), time.min, zone)
+        return start, end
+
+
+@dataclass
+class Candidate:
+    """One match, with what its facets count and what the page needs to rank it."""
+
+    pk: int
+    rank: float
+    when: datetime | None
+    community: tuple[str, str] | None = None  # (slug, name), only where the viewer may know it
+    council: tuple[str, str] | None = None  # (slug, name)
+    region: str = ""
+    service_area: str = ""
+    tag_key: int | None = None  # the row whose tags it carries (a post: its thread)
+    tags: list[tuple[str, str]] = field(default_factory=list)
+
+
+# (viewer, terms, filters, limit) -> at most `limit` matches, newest first, from the kind's permission filter.
+CandidatesProvider = Callable[[Any, Terms, Filters, int], list[Candidate]]
+# tag keys -> (tag key, tag slug, tag name) rows of their tags, in one query (the tag facet).
+TagsProvider = Callable[[set[int]], Iterable[tuple[int, str, str]]]
+# (viewer, ids, terms) -> the rows of a page of hits by id, through the same permission filter; a kind with
+# a snippet annotates `headline` and `title_marked` on PostgreSQL (see `highlighted`).
+RowsProvider = Callable[[Any, list[int], Terms], Iterable[Any]]
+
+
+@dataclass(frozen=True, eq=False)
+class SearchKind:
+    name: str  # its tab's ?type= value
+    label: str  # its tab's label
+    position: int  # where its tab stands among the others
+    filters: frozenset[str]  # the FILTER_NAMES it has
+    candidates: CandidatesProvider
+    tags: TagsProvider
+    rows: RowsProvider
+    title: Callable[[Any], str]  # a row's title as plain text
+    template: str  # renders `hits`, a page of rows with `title_html` (and `snippet`), as <li> items
+    snippet: Callable[[Any], str] | None = None  # a row's text its snippet is cut from; None: no snippet
+    public: str = ""  # what visitors who are not signed in search of it, as the page tells them; "": none
+    dated: str = ""  # what its dates are, for the date filters' hint: "conversations (when written)"
+    choices: Mapping[str, Sequence[tuple[str, str]]] = field(default_factory=dict)  # region, service area
+
+    def fits(self, filters: Filters) -> bool:
+        return filters.chosen() <= self.filters
+
+
+_kinds: dict[str, SearchKind] = {}
+
+
+def register_search_kind(kind: SearchKind) -> None:
+    _kinds[kind.name] = kind
+
+
+def search_kinds() -> list[SearchKind]:
+    """In registration order."""
+    return list(_kinds.values())
+
+
+def search_tabs() -> list[SearchKind]:
+    """In the tabs' order."""
+    return sorted(_kinds.values(), key=lambda kind: kind.position)
+
+
+def kinds_for(viewer) -> list[SearchKind]:
+    """The kinds a viewer searches, in the tabs' order: visitors who are not signed in, the public ones."""
+    return [kind for kind in search_tabs() if viewer.is_authenticated or kind.public]
+
+
+def filter_choices(name: str) -> list[tuple[str, str]]:
+    """The values of a choice filter (region, service area) and their labels, as the kinds declare them."""
+    merged: dict[str, str] = {}
+    for kind in _kinds.values():
+        for value, label in kind.choices.get(name, ()):
+            merged.setdefault(value, label)
+    return list(merged.items())
+
+
+# --- Matching ---------------------------------------------------------------------------------------------
+def postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def any_of(lookup: str, forms) -> Q:
+    condition = Q()
+    for form in forms:
+        condition |= Q(**{lookup: form})
+    return condition
+
+
+def matching(queryset, terms: Terms):
+    """Rows whose document matches, with their rank (0 on SQLite)."""
+    if postgres():
+        query = terms.postgres
+        return queryset.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
+    for word in terms.wanted:
+        queryset = queryset.filter(any_of("search_vector__contains", terms.sqlite_forms(word)))
+    for word in terms.unwanted:
+        queryset = queryset.exclude(any_of("search_vector__contains", terms.sqlite_forms(word)))
+    return queryset.annotate(rank=Value(0.0, output_field=FloatField()))
+
+
+def unwanted_document(terms: Terms) -> Q:
+    """PostgreSQL: documents holding a `-word` (or `-"a phrase"`), for the kinds also matched by name."""
+    condition = Q()
+    for words in terms.unwanted:
+        condition |= Q(search_vector=SearchQuery(words, search_type="phrase", config=SEARCH_CONFIG))
+    return condition
+
+
+def name_contains(lookup: str, word: str, terms: Terms) -> Q:
+    """A case-insensitive substring test; SQLite folds only ASCII letters, so both forms of the word."""
+    return any_of(f"{lookup}__icontains", terms.sqlite_forms(word) if not postgres() else {word})
+
+
+def in_range(queryset, column: str, filters: Filters):
+    start, end = filters.bounds()
+    if start:
+        queryset = queryset.filter(**{f"{column}__gte": start})
+    if end:
+        queryset = queryset.filter(**{f"{column}__lt": end})
+    return queryset
+
+
+def id_array(ids):
+    """`pk__in=id_array(ids)`: on PostgreSQL the ids as one array parameter rather than a thousand (each of
+    which Django and psycopg would otherwise compile and quote on every request)."""
+    return RawSQL("SELECT unnest(%s::bigint[])", [list(ids)]) if postgres() else list(ids)
+
+
+def pair(slug, name) -> tuple[str, str] | None:
+    return (slug, name) if slug else None
+
+
+def tagged(tag_model, tag: str, outer: str = "pk") -> Exists:
+    """Rows carrying a tag: `tag_model` is a tag through model (content_object, tag)."""
+    return Exists(tag_model.objects.filter(content_object=OuterRef(outer), tag__slug=tag))
+
+
+def tag_rows(tag_model, keys: set[int]) -> Iterable[tuple[int, str, str]]:
+    """A TagsProvider over a tag through model: `functools.partial(tag_rows, StoryTag)`."""
+    return tag_model.objects.filter(content_object__in=id_array(keys)).values_list(
+        "content_object", "tag__slug", "tag__name"
+    )
+
+
+# --- Highlighting -----------------------------------------------------------------------------------------
+def joined(names) -> Concat:
+    """Text columns joined by spaces: the text a snippet is cut from."""
+    parts = []
+    for name in names:
+        parts.extend([name, Value(" ")])
+    return Concat(*parts[:-1], output_field=TextField())
+
+
+def _unmarked(source):
+    """The text with any highlight marker characters it holds itself turned into spaces: only ts_headline's
+    own markers may become <mark>."""
+    return Func(source, Value(START + STOP), Value("  "), function="translate")
+
+
+def _plain_text(source):
+    """Markdown's links and marks taken out before ts_headline cuts the text, so that a snippet never shows
+    half a link (core.search_query.marked does the same to what comes back)."""
+    unlinked = Func(
+        _unmarked(source), Value(MARKDOWN_LINK), Value("\\1"), Value("g"), function="regexp_replace"
+    )
+    return Func(unlinked, Value(MARKDOWN_MARKS), Value(" "), Value("g"), function="regexp_replace")
+
+
+def _headline(source, terms: Terms, *, whole: bool = False):
+    """A snippet of up to two fragments of about 30 words; `whole` for a title, highlighted in full."""
+    options = {"highlight_all": True} if whole else {"max_words": 30, "min_words": 15, "max_fragments": 2}
+    return SearchHeadline(
+        _unmarked(source) if whole else _plain_text(source),
+        terms.postgres,
+        config=SEARCH_CONFIG,
+        start_sel=START,
+        stop_sel=STOP,
+        fragment_delimiter=" … ",
+        **options,
+    )
+
+
+def highlighted(queryset, terms: Terms, *, title: str, text):
+    """On PostgreSQL, each row's `headline` (cut from `text`) and `title_marked` (the `title` column), which
+    khub.search turns into safe HTML; on SQLite it cuts its excerpts from the rows' text itself."""
+    if not postgres():
+        return queryset
+    return queryset.annotate(
+        headline=_headline(text, terms), title_marked=_headline(title, terms, whole=True)
+    )

@@ -1,0 +1,114 @@
+"""What profiles offers the features khub composes, built on profiles.permissions: people in search
+(registered from apps.ready())."""
+
+from functools import partial
+
+from django.contrib.postgres.search import TrigramWordSimilarity
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, FloatField, Func, OuterRef, Q, Value
+from django.db.models.functions import Upper
+from django.db.models.lookups import Contains
+
+from core.providers.search import (
+    Candidate,
+    Filters,
+    SearchKind,
+    name_contains,
+    pair,
+    postgres,
+    tag_rows,
+    tagged,
+)
+from core.search_query import Terms
+from profiles.models import Council, ExpertiseTag
+from profiles.permissions import visible_people
+
+
+# --- Search -------------------------------------------------------------------------------------------------
+class WordSimilar(Func):
+    """`a %> b`: b is like a word of a (pg_trgm's word similarity), which a trigram index serves."""
+
+    template = "%(expressions)s"
+    arg_joiner = " %%> "
+    output_field = BooleanField()
+
+
+class InArray(Func):
+    """`a = ANY(ARRAY(subquery))`: unlike IN (subquery), an index condition, so it can join a BitmapOr."""
+
+    template = "%(expressions)s)"
+    arg_joiner = " = ANY(ARRAY"
+    output_field = BooleanField()
+
+
+def _people(viewer, terms: Terms, filters: Filters, limit: int) -> list[Candidate]:
+    """By name (trigram similarity on PostgreSQL, so "Priay" finds Priya) or by an expertise tag; a `-word`
+    leaves out those whose name or expertise holds it."""
+    people = visible_people(viewer)
+    if filters.council:
+        people = people.filter(council__slug=filters.council)
+    if filters.region:
+        people = people.filter(council__region=filters.region)
+    if filters.tag:
+        people = people.filter(tagged(ExpertiseTag, filters.tag))
+    text = terms.plain
+    tag_words = name_contains("tag__name", text, terms)
+    for word in terms.wanted:
+        if len(word) >= 4:
+            tag_words |= name_contains("tag__name", word, terms)
+    experts = ExpertiseTag.objects.filter(tag_words)
+    if postgres():
+        # Each alternative an index condition, so PostgreSQL ORs three small bitmaps rather than scoring
+        # every member: the name's trigram index (profiles 0004) answers `%>` (word similarity of at least
+        # pg_trgm.word_similarity_threshold, which the settings set to NAME_SIMILARITY) and the substring
+        # test; the experts are a few ids.
+        name = Upper("display_name")
+        people = people.annotate(
+            similarity=TrigramWordSimilarity(text, "display_name"),
+            expert=InArray(F("pk"), experts.values("content_object_id")),
+        ).filter(
+            Q(WordSimilar(name, Upper(Value(text)))) | Q(Contains(name, Upper(Value(text)))) | Q(expert=True)
+        )
+    else:
+        expert = Exists(experts.filter(content_object=OuterRef("pk")))
+        people = people.annotate(
+            expert=ExpressionWrapper(expert, output_field=BooleanField()),
+            similarity=Value(0.0, output_field=FloatField()),
+        ).filter(name_contains("display_name", text, terms) | Q(expert=True))
+    for word in terms.unwanted:
+        unwanted_tag = ExpertiseTag.objects.filter(
+            name_contains("tag__name", word, terms), content_object=OuterRef("pk")
+        )
+        people = people.exclude(name_contains("display_name", word, terms)).exclude(Exists(unwanted_tag))
+    rows = people.order_by("-date_joined", "-pk").values(
+        "pk", "similarity", "expert", "date_joined", "council__slug", "council__name", "council__region"
+    )[:limit]
+    return [
+        Candidate(
+            pk=row["pk"],
+            rank=row["similarity"] + (0.5 if row["expert"] else 0),
+            when=row["date_joined"],
+            council=pair(row["council__slug"], row["council__name"]),
+            region=row["council__region"] or "",
+            tag_key=row["pk"],
+        )
+        for row in rows
+    ]
+
+
+def _people_rows(viewer, ids, terms):
+    # Cards show the council and expertise tags: one query each for the page, not one per person.
+    return visible_people(viewer).filter(pk__in=ids).select_related("council").prefetch_related("expertise")
+
+
+PEOPLE_IN_SEARCH = SearchKind(
+    name="people",
+    label="People",
+    position=40,
+    filters=frozenset({"council", "region", "tag"}),
+    candidates=_people,
+    tags=partial(tag_rows, ExpertiseTag),
+    rows=_people_rows,
+    title=lambda person: person.public_name,
+    template="profiles/search/_people.html",
+    choices={"region": Council.Region.choices},
+)

@@ -1,4 +1,4 @@
-"""The demo conversations seeded by `manage.py seed_demo` (khub/demo_conversations.py).
+"""The demo conversations seeded by `manage.py seed_demo` (khub/demo/conversations.py).
 
 The seed takes seconds, so it runs once for the module, inside a transaction rolled back at the end; each
 test still runs in its own savepoint (pytest-django's `db`), so a test that seeds again changes nothing for

@@ -1,5 +1,5 @@
-"""The demo's recent activity and digest preferences (khub/demo_recent.py and the recent stories in
-khub/demo_practice.py): after `manage.py seed_demo`, tomorrow's daily digest has news for most demo members.
+"""The demo's recent activity and digest preferences (khub/demo/recent.py and the recent stories in
+khub/demo/practice.py): after `manage.py seed_demo`, tomorrow's daily digest has news for most demo members.
 
 As in test_demo_conversations, the seed runs once for the module inside a transaction rolled back at the end;
 each test runs in its own savepoint, so the test that seeds again, or sends the digests, changes nothing for
@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from communities.models import Community, Membership, ModerationLogEntry, Post, PostReport, Thread
 from khub.demo import DEMO_ACCOUNTS, DEMO_DOMAIN
-from khub.demo_recent import JOIN_REQUESTS, RECENT_THREADS
+from khub.demo.recent import JOIN_REQUESTS, RECENT_THREADS
 from khub.digests.content import digests_build
 from khub.digests.delivery import recipients, with_history
 from khub.models import DigestDelivery

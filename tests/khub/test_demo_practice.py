@@ -1,4 +1,4 @@
-"""The demo practice stories seeded by `manage.py seed_demo` (khub/demo_practice.py).
+"""The demo practice stories seeded by `manage.py seed_demo` (khub/demo/practice.py).
 
 As in test_demo_conversations, the seed runs once for the module inside a transaction rolled back at the end;
 each test runs in its own savepoint, so the test that seeds again changes nothing for the others.
@@ -15,7 +15,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from communities.models import Community, Membership, ModerationLogEntry, Post, Thread
-from khub.demo_practice import STORIES
+from khub.demo.practice import STORIES
 from practice import permissions
 from practice.models import RECORD_SECTIONS, Adoption, Endorsement, MeasuredOutcome, PracticeStory
 from practice.services import story_url

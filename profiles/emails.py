@@ -1,9 +1,9 @@
 """Email the hub sends members on its own (immediate notices here, digests in khub.digests).
 
-Every message has a plain-text and an HTML part, says in its subject what is inside, links to the
-member's notification settings and carries a one-click unsubscribe (RFC 8058: `List-Unsubscribe` with a
-signed URL, and `List-Unsubscribe-Post`). The signed token names the member and what they leave; it works
-signed out and a changed token is refused.
+Every message is core.email's envelope (a plain-text and an HTML part, a one-click unsubscribe), says in
+its subject what is inside, links to the member's notification settings and unsubscribes through a signed
+URL. The signed token names the member and what they leave; it works signed out and a changed token is
+refused.
 """
 
 import logging
@@ -11,17 +11,17 @@ from datetime import datetime, timedelta
 
 from allauth.account.models import EmailAddress
 from celery.exceptions import SoftTimeLimitExceeded
-from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db import models, transaction
 from django.db.models import F, Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from core.email import absolute, message_id, multipart_email
 from profiles.extensions import notice_still_visible
 from profiles.models import EmailState, Notification, User
+from profiles.permissions import is_on_the_hub, on_the_hub
 
 logger = logging.getLogger(__name__)
 
@@ -34,10 +34,6 @@ STALE = timedelta(minutes=15)
 class Unsubscribe(models.TextChoices):
     DIGEST = "digest", "activity digests"
     IMMEDIATE = "immediate", "emails when someone mentions you or replies to you"
-
-
-def absolute(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
 
 
 def unsubscribe_token(*, user: User, kind: str) -> str:
@@ -54,7 +50,7 @@ def unsubscribe_read(token: str) -> tuple[User, str] | None:
     """The member and what they unsubscribe from, or None for a changed, foreign or stale token."""
     try:
         data = signing.loads(token, salt=SALT)
-        user = User.objects.get(pk=int(data["u"]), is_active=True, erased_at__isnull=True)
+        user = User.objects.filter(on_the_hub()).get(pk=int(data["u"]))
         kind = Unsubscribe(data["k"])
     except (signing.BadSignature, KeyError, TypeError, ValueError, User.DoesNotExist):
         return None
@@ -71,42 +67,22 @@ def member_email(
     connection=None,
     message_id: str = "",
 ) -> EmailMultiAlternatives:
-    """`emails/<template>.txt` and `.html`, rendered with the links every message carries."""
-    leave = unsubscribe_url(user=user, kind=kind)
-    # One line whatever a member put in their name: a line break in a header would stop the email.
-    subject = " ".join(subject.split())
-    context = {
-        **context,
-        "user": user,
-        "subject": subject,
-        "site_url": settings.SITE_URL,
-        "settings_url": absolute(reverse("notification-settings")),
-        "unsubscribe_url": leave,
-        "unsubscribe_what": Unsubscribe(kind).label,
-    }
-    headers = {
-        "List-Unsubscribe": f"<{leave}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        "Auto-Submitted": "auto-generated",  # RFC 3834: out-of-office replies are not sent back
-    }
-    if message_id:
-        headers["Message-ID"] = message_id  # the same on a retry: mail systems treat it as one message
-    message = EmailMultiAlternatives(
+    """core.email's envelope to the member, with the links every message to a member carries: their
+    notification settings and a signed unsubscribe from `kind`."""
+    return multipart_email(
+        to=user.email,
+        template=template,
+        context={
+            **context,
+            "user": user,
+            "settings_url": absolute(reverse("notification-settings")),
+            "unsubscribe_what": Unsubscribe(kind).label,
+        },
         subject=subject,
-        body=render_to_string(f"emails/{template}.txt", context),
-        to=[user.email],
-        headers=headers,
+        unsubscribe_url=unsubscribe_url(user=user, kind=kind),
         connection=connection,
+        message_id=message_id,
     )
-    message.attach_alternative(render_to_string(f"emails/{template}.html", context), "text/html")
-    return message
-
-
-def message_id(kind: str, pk: int, created_at: datetime) -> str:
-    """The same for every attempt at one message (a retry is not a second message); the creation time
-    keeps ids apart after a database is reset and its primary keys start again."""
-    domain = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "khub"
-    return f"<{kind}-{pk}.{created_at.timestamp():.6f}@{domain}>"
 
 
 # --- Immediate notices -----------------------------------------------------------------------------
@@ -129,8 +105,7 @@ def _wanted(notification: Notification) -> bool:
     user = notification.recipient
     return (
         user.email_immediately
-        and user.is_active
-        and user.erased_at is None
+        and is_on_the_hub(user)
         and EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
         and notice_still_visible(notification)
     )
@@ -142,30 +117,27 @@ def _due(now: datetime) -> Q:
     return Q(email_state=EmailState.PENDING) | Q(email_state=EmailState.FAILED, email_retry_at__lte=now)
 
 
-def _claim(*, pk: int, now: datetime) -> int | None:
-    """Mark a due notice as being sent; its attempt count including this attempt, or None if it is not due.
+def _claim(*, pk: int, now: datetime) -> bool:
+    """Mark a due notice as being sent, in one UPDATE; False if it is not due.
 
     The caller's copy may have been read before another worker's attempt: the due check is made again in
-    the UPDATE (which PostgreSQL re-evaluates on the row once a concurrent claim commits), and the count is
-    read back from the row, whose lock this transaction holds."""
-    with transaction.atomic():
-        claimed = Notification.objects.filter(_due(now), pk=pk).update(
+    the UPDATE (which PostgreSQL re-evaluates on the row once a concurrent claim commits). Once claimed the
+    row is this worker's until it records the outcome, so its attempt count can be read then."""
+    return bool(
+        Notification.objects.filter(_due(now), pk=pk).update(
             # The claim's own time (not the sweep's start): a concurrent sweep judges staleness by it.
             email_state=EmailState.SENDING,
             email_retry_at=timezone.now(),
             email_attempts=F("email_attempts") + 1,
         )
-        if not claimed:
-            return None
-        return Notification.objects.filter(pk=pk).values_list("email_attempts", flat=True).get()
+    )
 
 
 def notification_email_send(*, notification: Notification, now: datetime | None = None) -> str:
     """Claim one notice's email and send it: "sent", "failed", "skipped" (no longer wanted or visible),
     or "taken" when it is not due (another worker has it or has sent it, or its backoff has not passed)."""
     now = now or timezone.now()
-    attempts = _claim(pk=notification.pk, now=now)
-    if attempts is None:
+    if not _claim(pk=notification.pk, now=now):
         return "taken"
     mine = Notification.objects.filter(pk=notification.pk)
     if not _wanted(notification):
@@ -188,6 +160,7 @@ def notification_email_send(*, notification: Notification, now: datetime | None 
         raise  # the task is out of time, not the mail server
     except Exception as error:  # recorded on the row and retried with backoff
         logger.warning("Notice %s not emailed: %s", notification.pk, error)
+        attempts = mine.values_list("email_attempts", flat=True).get()  # this one included, from the row
         mine.update(
             email_state=EmailState.FAILED if attempts < MAX_ATTEMPTS else EmailState.GAVE_UP,
             email_retry_at=now + FIRST_RETRY * 2 ** (attempts - 1),

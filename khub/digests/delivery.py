@@ -29,6 +29,7 @@ from khub.digests.content import digests_build, sections_still_readable, subject
 from khub.digests.emails import digest_message
 from khub.digests.models import DigestDelivery
 from profiles.models import User
+from profiles.permissions import on_the_hub
 
 logger = logging.getLogger(__name__)
 
@@ -50,9 +51,7 @@ def recipients(*, frequency: str) -> QuerySet[User]:
     confirmed = EmailAddress.objects.filter(
         user=OuterRef("pk"), email__iexact=OuterRef("email"), verified=True
     )
-    return User.objects.filter(
-        Exists(confirmed), digest_frequency=frequency, is_active=True, erased_at__isnull=True
-    ).order_by("pk")
+    return User.objects.filter(Exists(confirmed), on_the_hub(), digest_frequency=frequency).order_by("pk")
 
 
 def with_history(users: QuerySet[User]) -> QuerySet[User]:
@@ -84,22 +83,19 @@ def _retry_due(now: datetime) -> Q:
     return Q(state=D.FAILED, retry_at__lte=now)
 
 
-def _claim(*, pk: int, now: datetime) -> int | None:
-    """Mark a built digest (or a failed one whose backoff has passed) as being sent; its attempt count
-    including this attempt, or None if it is not due.
+def _claim(*, pk: int, now: datetime) -> bool:
+    """Mark a built digest (or a failed one whose backoff has passed) as being sent, in one UPDATE; False
+    if it is not due.
 
     The caller's copy may have been read before another worker's attempt: the due check is made again in
-    the UPDATE (which PostgreSQL re-evaluates on the row once a concurrent claim commits), and the count is
-    read back from the row, whose lock this transaction holds."""
-    with transaction.atomic():
-        claimed = DigestDelivery.objects.filter(Q(state=D.READY) | _retry_due(now), pk=pk).update(
-            state=D.SENDING,
-            claimed_at=timezone.now(),  # the claim's own time: the sweep judges staleness by it
-            attempts=F("attempts") + 1,
-        )
-        if not claimed:
-            return None
-        return DigestDelivery.objects.filter(pk=pk).values_list("attempts", flat=True).get()
+    the UPDATE (which PostgreSQL re-evaluates on the row once a concurrent claim commits). Once claimed the
+    row is this worker's until it records the outcome, so its attempt count can be read then."""
+    claimed = DigestDelivery.objects.filter(Q(state=D.READY) | _retry_due(now), pk=pk).update(
+        state=D.SENDING,
+        claimed_at=timezone.now(),  # the claim's own time: the sweep judges staleness by it
+        attempts=F("attempts") + 1,
+    )
+    return bool(claimed)
 
 
 def delivery_send(
@@ -116,8 +112,7 @@ def delivery_send(
     With `recheck` (a retry or a late send, not the one straight after building), the member must still
     want the digest and each item is checked again against what they may read now."""
     now = now or timezone.now()
-    attempts = _claim(pk=delivery.pk, now=now)
-    if attempts is None:
+    if not _claim(pk=delivery.pk, now=now):
         return "skipped"
     if recheck:  # minutes or hours after it was built: is it still wanted, still theirs to read?
         still = recipients(frequency=delivery.frequency).filter(pk=user.pk).exists()
@@ -139,6 +134,8 @@ def delivery_send(
         raise  # the task is out of time, not the mail server: the sweep finishes the chunk
     except Exception as error:  # the mail server refused or was unreachable: recorded, retried later
         logger.warning("Digest %s for member %s not sent: %s", delivery.pk, user.pk, error)
+        mine = DigestDelivery.objects.filter(pk=delivery.pk)
+        attempts = mine.values_list("attempts", flat=True).get()  # this one included, from the row
         state = D.FAILED if attempts < MAX_ATTEMPTS else D.GAVE_UP
         DigestDelivery.objects.filter(pk=delivery.pk).update(
             state=state, retry_at=now + _backoff(attempts), error=str(error)[:300]

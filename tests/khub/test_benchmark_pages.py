@@ -48,3 +48,6 @@ def test_every_page_answers_on_a_tiny_dataset_and_the_fixtures_survive_the_marke
 
     assert len(rows) >= 25
     assert all(queries > 0 for *_, queries in rows)
+    # The yardstick first: session, member and its one query on a primary key.
+    assert rows[0][0].startswith("one indexed query")
+    assert rows[0][-1] == 3

@@ -10,6 +10,7 @@ from communities.models import (
     Thread,
 )
 from communities.selectors import SORTS
+from core.forms import CHARACTER_COUNT, max_length_error
 from profiles.forms import TagListField
 
 V = Community.Visibility
@@ -24,19 +25,6 @@ VISIBILITY_HINTS = {
 }
 
 
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on its field when it names one, else at the top."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
-def _limit(label: str) -> dict[str, str]:
-    return {"max_length": f"{label} must be %(limit_value)d characters or fewer"}
-
-
 class CommunityForm(forms.Form):
     """Create a community (and, for the facilitators' settings page, change one). A plain Form: the
     service validates again and saves; a ModelForm would write onto the instance while validating."""
@@ -45,14 +33,14 @@ class CommunityForm(forms.Form):
         label="Name",
         max_length=Community._meta.get_field("name").max_length,
         help_text="For example, Adult Social Care. No other community can have the same name.",
-        error_messages={"required": "Enter a name for the community", **_limit("Name")},
+        error_messages={"required": "Enter a name for the community", **max_length_error("Name")},
         widget=forms.TextInput(attrs={"spellcheck": "true"}),
     )
     description = forms.CharField(
         label="Short description",
         max_length=Community._meta.get_field("description").max_length,
         help_text="One sentence shown in the directory: who it is for and what it is about.",
-        error_messages={"required": "Enter a short description", **_limit("Short description")},
+        error_messages={"required": "Enter a short description", **max_length_error("Short description")},
     )
     about = forms.CharField(
         label="About this community (optional)",
@@ -60,7 +48,7 @@ class CommunityForm(forms.Form):
         max_length=Community._meta.get_field("about").max_length,
         help_text="What members talk about, who should join and any ground rules. You can use Markdown: "
         "**bold**, *italic*, [link text](https://example.com) and lists starting with a hyphen.",
-        error_messages=_limit("About this community"),
+        error_messages=max_length_error("About this community"),
         widget=forms.Textarea(attrs={"rows": 8}),
     )
     topics = TagListField(
@@ -96,7 +84,7 @@ class JoinForm(forms.Form):
         required=False,
         max_length=Membership._meta.get_field("message").max_length,
         help_text="Say who you are and why you would like to join.",
-        error_messages=_limit("Your message"),
+        error_messages=max_length_error("Your message"),
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
@@ -140,7 +128,6 @@ class DirectoryForm(forms.Form):
 # --- Facilitators' pages (/communities/<slug>/manage/) ----------------------------------------------------
 MESSAGE_MAX = Membership._meta.get_field("message").max_length  # a message goes where a request's does
 REASON_MAX = ModerationLogEntry._meta.get_field("reason").max_length
-CHARACTER_COUNT = "communities/manage/_character_count.html"  # GOV.UK character count around a textarea
 
 
 class RequestDecisionForm(forms.Form):
@@ -156,7 +143,7 @@ class RequestDecisionForm(forms.Form):
         required=False,
         max_length=MESSAGE_MAX,
         help_text="They see it with the decision in their notifications, shortened there if it is long.",
-        error_messages=_limit("Your message"),
+        error_messages=max_length_error("Your message"),
         widget=forms.Textarea(attrs={"rows": 2}),
         template_name=CHARACTER_COUNT,
     )
@@ -168,7 +155,7 @@ class InviteSearchForm(forms.Form):
         required=False,
         max_length=100,
         help_text="Part of the person's name, for example Priya.",
-        error_messages=_limit("Name"),
+        error_messages=max_length_error("Name"),
     )
 
 
@@ -180,7 +167,7 @@ class InviteForm(forms.Form):
         required=False,
         max_length=MESSAGE_MAX,
         help_text="Why you are inviting them. They see it with the invitation.",
-        error_messages=_limit("Your message"),
+        error_messages=max_length_error("Your message"),
         widget=forms.Textarea(attrs={"rows": 4}),
         template_name=CHARACTER_COUNT,
     )
@@ -209,7 +196,7 @@ class MemberActionForm(forms.Form):
             "They see it in their notification, shortened there if it is long. "
             "The moderation log keeps it whole."
         ),
-        error_messages=_limit("Reason"),
+        error_messages=max_length_error("Reason"),
         widget=forms.Textarea(attrs={"rows": 4}),
         template_name=CHARACTER_COUNT,
     )
@@ -240,7 +227,7 @@ def _body_field(label: str) -> forms.CharField:
         max_length=POST_BODY_MAX_LENGTH,
         strip=False,
         help_text=BODY_HINT,
-        error_messages={"required": "Enter your message", **_limit("Your message")},
+        error_messages={"required": "Enter your message", **max_length_error("Your message")},
         widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "true"}),
         template_name=CHARACTER_COUNT,
     )
@@ -251,7 +238,7 @@ class ThreadForm(forms.Form):
         label="Title",
         max_length=Thread._meta.get_field("title").max_length,
         help_text="What it is about, in a sentence. For a question, ask it here.",
-        error_messages={"required": "Enter a title", **_limit("Title")},
+        error_messages={"required": "Enter a title", **max_length_error("Title")},
         widget=forms.TextInput(attrs={"spellcheck": "true"}),
     )
     kind = forms.ChoiceField(
@@ -297,7 +284,7 @@ class ReportForm(forms.Form):
         label="What is wrong with this post?",
         max_length=PostReport._meta.get_field("reason").max_length,
         help_text="Only the community's facilitators see your report and your name.",
-        error_messages={"required": "Say what is wrong with the post", **_limit("Your reason")},
+        error_messages={"required": "Say what is wrong with the post", **max_length_error("Your reason")},
         widget=forms.Textarea(attrs={"rows": 4}),
         template_name=CHARACTER_COUNT,
     )
@@ -308,7 +295,7 @@ class ModerationReasonForm(forms.Form):
         label="Reason",
         max_length=REASON_MAX,
         help_text="The author is told it. The moderation log keeps it.",
-        error_messages={"required": "Enter the reason", **_limit("Reason")},
+        error_messages={"required": "Enter the reason", **max_length_error("Reason")},
         widget=forms.Textarea(attrs={"rows": 3}),
         template_name=CHARACTER_COUNT,
     )
@@ -336,7 +323,7 @@ class MoveThreadForm(forms.Form):
         required=False,
         max_length=REASON_MAX,
         help_text="Both communities' moderation logs keep it.",
-        error_messages=_limit("Reason"),
+        error_messages=max_length_error("Reason"),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 

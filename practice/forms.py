@@ -1,13 +1,13 @@
 """The forms of the practice pages. Plain Forms: the services validate again and save, so a form only
 parses what was typed and gives the browser-side messages; a ValidationError from a service is shown on the
-field it names (communities.forms.add_service_errors)."""
+field it names (core.forms.add_service_errors)."""
 
 import datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
 
-from communities.forms import CHARACTER_COUNT
+from core.forms import CHARACTER_COUNT, max_length_error
 from practice.models import (
     RECORD_SECTIONS,
     SECTION_MAX_LENGTH,
@@ -37,10 +37,6 @@ AUDIENCE_HINTS = {
 }
 MEASURE_ROWS_SPARE = 2
 MEASURE_ROWS_MAX = 10
-
-
-def _limit(label: str) -> dict[str, str]:
-    return {"max_length": f"{label} must be %(limit_value)d characters or fewer"}
 
 
 def audience_choices() -> list[tuple[str, str]]:
@@ -74,7 +70,7 @@ class StoryForm(forms.Form):
         label="Title",
         max_length=PracticeStory._meta.get_field("title").max_length,
         help_text="What you did, in a few words. For example: Missed bins reported online in two clicks.",
-        error_messages={"required": "Enter a title", **_limit("The title")},
+        error_messages={"required": "Enter a title", **max_length_error("The title")},
         widget=forms.TextInput(attrs={"spellcheck": "true"}),
     )
     summary = forms.CharField(
@@ -82,7 +78,7 @@ class StoryForm(forms.Form):
         required=False,
         max_length=SUMMARY_MAX_LENGTH,
         help_text="The story in one or two sentences: the library and search show it.",
-        error_messages=_limit("The summary"),
+        error_messages=max_length_error("The summary"),
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "true"}),
         template_name=CHARACTER_COUNT,
     )
@@ -135,7 +131,7 @@ class StoryForm(forms.Form):
                 strip=False,
                 max_length=SECTION_MAX_LENGTH,
                 help_text=f"{SECTION_HINTS[name]} {MARKDOWN_HINT}",
-                error_messages=_limit(heading),
+                error_messages=max_length_error(heading),
                 widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "true"}),
             )
         self.fields["evidence_links"] = EvidenceLinksField(
@@ -242,7 +238,7 @@ class EndorseForm(forms.Form):
         label="Why would you recommend it? (optional)",
         required=False,
         max_length=1000,
-        error_messages=_limit("Your comment"),
+        error_messages=max_length_error("Your comment"),
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "true"}),
         template_name=CHARACTER_COUNT,
     )
@@ -253,7 +249,7 @@ class ReasonForm(forms.Form):
         label="Reason",
         max_length=2000,
         help_text="The story's authors are told, and it is kept in the moderation log.",
-        error_messages={"required": "Give a reason", **_limit("The reason")},
+        error_messages={"required": "Give a reason", **max_length_error("The reason")},
         widget=forms.Textarea(attrs={"rows": 4}),
         template_name=CHARACTER_COUNT,
     )
@@ -313,7 +309,7 @@ class AdoptionForm(forms.Form):
         required=False,
         max_length=2000,
         help_text="What you changed, what happened, what others should know.",
-        error_messages=_limit("Your notes"),
+        error_messages=max_length_error("Your notes"),
         widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "true"}),
         template_name=CHARACTER_COUNT,
     )

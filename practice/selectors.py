@@ -8,6 +8,7 @@ from django.db.models import Case, Count, Q, QuerySet, When, Window
 
 from communities.models import Community, Membership, Post
 from communities.permissions import can_participate, readable_communities, readable_community_ids
+from core.dates import iso
 from practice import permissions
 from practice.models import RECORD_SECTIONS, Adoption, Endorsement, PracticeStory
 from practice.services import story_url
@@ -136,10 +137,6 @@ def follow_up_choices(*, user, story: PracticeStory) -> QuerySet[PracticeStory]:
         .order_by("-published_at")
         .only("pk", "title")[:100]
     )
-
-
-def _iso(moment) -> str | None:
-    return moment.isoformat() if moment else None
 
 
 # --- Council pages (practice/extensions.py) ---------------------------------------------------------------
@@ -272,15 +269,15 @@ def practice_personal_data(user) -> dict[str, Any]:
                 "tags": sorted(tag.name for tag in story.tags.all()),
                 "endorsement_count": story.endorsement_count,
                 "adoption_count": story.adoption_count,
-                "created_at": _iso(story.created_at),
-                "updated_at": _iso(story.updated_at),
-                "published_at": _iso(story.published_at),
-                "promoted_at": _iso(story.promoted_at),
+                "created_at": iso(story.created_at),
+                "updated_at": iso(story.updated_at),
+                "published_at": iso(story.published_at),
+                "promoted_at": iso(story.promoted_at),
             }
             for story in stories
         ],
         "endorsements": [
-            {"story": title_of(e.story), "comment": e.comment, "created_at": _iso(e.created_at)}
+            {"story": title_of(e.story), "comment": e.comment, "created_at": iso(e.created_at)}
             for e in endorsements.order_by("created_at", "pk")
         ],
         "adoptions_recorded": [
@@ -291,7 +288,7 @@ def practice_personal_data(user) -> dict[str, Any]:
                 "started_on": a.started_on.isoformat(),
                 "notes": a.notes,
                 "follow_up": title_of(a.follow_up),
-                "created_at": _iso(a.created_at),
+                "created_at": iso(a.created_at),
             }
             for a in adoptions.order_by("created_at", "pk")
         ],

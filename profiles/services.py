@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.text import Truncator, slugify
 from taggit.models import Tag
 
+from core.dates import iso
 from core.markdown import markdown_render
 from profiles.extensions import NO_LONGER_AVAILABLE, erasure_handlers, personal_data_exporters
 from profiles.models import Council, EmailState, Follow, Notification, User
@@ -309,10 +310,6 @@ def profile_update(
     return user
 
 
-def _iso(moment) -> str | None:
-    return moment.isoformat() if moment else None
-
-
 def user_personal_data(*, user: User) -> dict[str, Any]:
     """Everything the hub holds about a member (UK GDPR right of access), ready for json.dumps.
 
@@ -339,24 +336,24 @@ def user_personal_data(*, user: User) -> dict[str, Any]:
             "email_immediately": user.email_immediately,
             "is_active": user.is_active,
             "is_staff": user.is_staff,
-            "date_joined": _iso(user.date_joined),
-            "last_login": _iso(user.last_login),
-            "erased_at": _iso(user.erased_at),
+            "date_joined": iso(user.date_joined),
+            "last_login": iso(user.last_login),
+            "erased_at": iso(user.erased_at),
         },
         "email_addresses": [
             {"email": address.email, "verified": address.verified, "primary": address.primary}
             for address in EmailAddress.objects.filter(user=user).order_by("-primary", "email")
         ],
         "two_factor_authentication": [
-            {"type": auth.type, "created_at": _iso(auth.created_at), "last_used_at": _iso(auth.last_used_at)}
+            {"type": auth.type, "created_at": iso(auth.created_at), "last_used_at": iso(auth.last_used_at)}
             for auth in Authenticator.objects.filter(user=user).order_by("created_at")
         ],
         "following": [
-            {"handle": f.followed.handle, "name": f.followed.public_name, "since": _iso(f.created_at)}
+            {"handle": f.followed.handle, "name": f.followed.public_name, "since": iso(f.created_at)}
             for f in Follow.objects.filter(follower=user).select_related("followed")
         ],
         "followers": [
-            {"handle": f.follower.handle, "name": f.follower.public_name, "since": _iso(f.created_at)}
+            {"handle": f.follower.handle, "name": f.follower.public_name, "since": iso(f.created_at)}
             for f in Follow.objects.filter(followed=user).select_related("follower")
         ],
         # As the inbox shows them: a notice about something they may no longer read names nothing.
@@ -366,9 +363,9 @@ def user_personal_data(*, user: User) -> dict[str, Any]:
                 "text": n.text if n.available else NO_LONGER_AVAILABLE,
                 "url": n.url if n.available else "",
                 "actor": n.actor.handle if n.actor and n.available else None,
-                "created_at": _iso(n.created_at),
-                "read_at": _iso(n.read_at),
-                "emailed_at": _iso(n.emailed_at),
+                "created_at": iso(n.created_at),
+                "read_at": iso(n.read_at),
+                "emailed_at": iso(n.emailed_at),
             }
             for n in notifications_for_user(user=user)
         ],

@@ -6,25 +6,19 @@ community gives 404 to everyone outside it, on every page.
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from communities import permissions, selectors, services
-from communities.forms import CommunityForm, DirectoryForm, JoinForm, add_service_errors
+from communities.forms import CommunityForm, DirectoryForm, JoinForm
 from communities.models import Community, HubSettings
 from communities.selectors import conversations as conversation_selectors
+from core.forms import add_service_errors
+from core.pagination import paginate
 
 PAGE_SIZE = 20
 MEMBERS_PAGE_SIZE = 50
-
-
-def _paginate(request: HttpRequest, items: QuerySet, per_page: int = PAGE_SIZE) -> Page:
-    page = Paginator(items, per_page).get_page(request.GET.get("page"))  # bad or too large: 1 or the last
-    page.object_list = list(page.object_list)  # evaluated once: the view decorates the rows
-    return page
 
 
 def community_or_404(request: HttpRequest, slug: str) -> Community:
@@ -42,7 +36,7 @@ def index(request: HttpRequest) -> HttpResponse:
     form = DirectoryForm(request.GET, topics=selectors.community_topics(viewer=request.user))
     filters = form.filters()
     communities = selectors.communities_directory(viewer=request.user, mine=tab == "mine", **filters)
-    page = _paginate(request, communities)
+    page = paginate(communities, request.GET.get("page"), PAGE_SIZE)
     memberships = selectors.viewer_memberships(viewer=request.user, communities=page.object_list)
     for community in page.object_list:
         community.viewer_membership = memberships.get(community.pk)
@@ -112,8 +106,10 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
 def members(request: HttpRequest, slug: str) -> HttpResponse:
     community = community_or_404(request, slug)
     permissions.check_read(user=request.user, community=community)  # 403: a restricted one exists for them
-    page = _paginate(
-        request, selectors.community_members(viewer=request.user, community=community), MEMBERS_PAGE_SIZE
+    page = paginate(
+        selectors.community_members(viewer=request.user, community=community),
+        request.GET.get("page"),
+        MEMBERS_PAGE_SIZE,
     )
     return render(
         request,

@@ -21,11 +21,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from communities import permissions
-from communities.forms import EditPostForm, ReplyForm, ReportForm, ThreadForm, add_service_errors
+from communities.forms import EditPostForm, ReplyForm, ReportForm, ThreadForm
 from communities.models import Community, Post, Thread, ThreadWatch
 from communities.selectors import conversations as selectors
 from communities.services import conversations as services
-from communities.views.browse import _paginate, community_or_404
+from communities.views.browse import community_or_404
+from core.forms import add_service_errors
+from core.pagination import paginate
 
 INDENT_LEVELS = 4  # replies deeper than this are drawn at this depth and say whom they reply to
 PATH_PARAM = re.compile(r"^(?:\d{6}){1,60}$")  # a Post.path: the keyset cursor of a thread's pages
@@ -76,9 +78,9 @@ def index(request: HttpRequest, slug: str) -> HttpResponse:
     community = community_or_404(request, slug)
     permissions.check_read(user=request.user, community=community)
     unanswered = request.GET.get("show") == "unanswered"
-    page = _paginate(
-        request,
+    page = paginate(
         selectors.threads_for_community(community=community, unanswered=unanswered),
+        request.GET.get("page"),
         THREADS_PAGE_SIZE,
     )
     return render(

@@ -14,8 +14,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.core.paginator import Page
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -29,10 +28,11 @@ from communities.forms import (
     InviteSearchForm,
     MemberActionForm,
     RequestDecisionForm,
-    add_service_errors,
 )
 from communities.models import Community, Membership
 from communities.selectors import conversations as conversation_selectors
+from core.forms import add_service_errors
+from core.pagination import paginate
 from profiles.models import User
 
 R = Membership.Role
@@ -48,12 +48,6 @@ def _community(request: HttpRequest, slug: str) -> Community:
         raise Http404("No such community")
     permissions.check_manage(user=request.user, community=community)
     return community
-
-
-def _paginate(items: QuerySet, per_page: int, number) -> Page:
-    page = Paginator(items, per_page).get_page(number)  # a bad or too-large number gives page 1 or the last
-    page.object_list = list(page.object_list)
-    return page
 
 
 def _url(name: str, community: Community, *, page=None, **query) -> str:
@@ -113,7 +107,7 @@ def _requests_page(
     bound: RequestDecisionForm | None = None,
     bound_user_id: int | None = None,
 ) -> dict:
-    page = _paginate(selectors.pending_requests(community=community), REQUESTS_PAGE_SIZE, number)
+    page = paginate(selectors.pending_requests(community=community), number, REQUESTS_PAGE_SIZE)
     return _layout(
         request,
         community,
@@ -299,8 +293,8 @@ def _members_context(
     form: MemberActionForm | None = None,
     **extra,
 ) -> dict:
-    page = _paginate(
-        selectors.community_members(viewer=request.user, community=community), MEMBERS_PAGE_SIZE, number
+    page = paginate(
+        selectors.community_members(viewer=request.user, community=community), number, MEMBERS_PAGE_SIZE
     )
     if confirm_membership is not None and form is None:
         form = MemberActionForm(initial={"action": confirm}, auto_id="confirm-%s")
@@ -493,7 +487,7 @@ def settings(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def log(request: HttpRequest, slug: str) -> HttpResponse:
     community = _community(request, slug)
-    page = _paginate(selectors.moderation_log(community=community), LOG_PAGE_SIZE, request.GET.get("page"))
+    page = paginate(selectors.moderation_log(community=community), request.GET.get("page"), LOG_PAGE_SIZE)
     # A thread moved since may now be in a community this facilitator cannot read: name and link it only if
     # they can (one query for the page).
     elsewhere = {entry.thread.community_id for entry in page.object_list if entry.thread_id}

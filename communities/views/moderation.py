@@ -13,13 +13,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from communities import permissions
-from communities.forms import ModerationReasonForm, MoveThreadForm, add_service_errors
+from communities.forms import ModerationReasonForm, MoveThreadForm
 from communities.models import PostReport, Thread
 from communities.selectors import conversations as selectors
 from communities.services import conversations as conversation_services
 from communities.services import moderation as services
 from communities.views.conversations import _post, readable_thread
-from communities.views.manage import _community, _layout, _paginate
+from communities.views.manage import _community, _layout
+from core.forms import add_service_errors
+from core.pagination import paginate
 
 REPORTS_PAGE_SIZE = 20
 THREAD_ACTIONS = {
@@ -142,7 +144,7 @@ def _reports_url(community) -> str:
 @require_GET
 def reports(request: HttpRequest, slug: str) -> HttpResponse:
     community = _community(request, slug)
-    page = _paginate(selectors.open_reports(community=community), REPORTS_PAGE_SIZE, request.GET.get("page"))
+    page = paginate(selectors.open_reports(community=community), request.GET.get("page"), REPORTS_PAGE_SIZE)
     return render(
         request, "communities/manage/reports.html", _layout(request, community, "reports", page_obj=page)
     )

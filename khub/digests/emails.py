@@ -4,8 +4,9 @@ from datetime import datetime
 
 from django.urls import reverse
 
+from core.email import absolute, message_id
 from khub.digests.models import DigestDelivery
-from profiles.emails import Unsubscribe, absolute, member_email, message_id
+from profiles.emails import Unsubscribe, member_email
 from profiles.models import User
 
 

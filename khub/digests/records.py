@@ -1,11 +1,8 @@
 """A member's digests in their records (registered in khub/extensions.py): the data export lists the digests
 sent to them; erasing an account deletes them, as they quote what others wrote."""
 
+from core.dates import iso
 from khub.digests.models import DigestDelivery
-
-
-def _iso(moment) -> str | None:
-    return moment.isoformat() if moment else None
 
 
 def digests_personal_data(user) -> list[dict]:
@@ -15,7 +12,7 @@ def digests_personal_data(user) -> list[dict]:
             "period": delivery.period.isoformat(),
             "state": delivery.state,
             "subject": delivery.subject,
-            "sent_at": _iso(delivery.sent_at),
+            "sent_at": iso(delivery.sent_at),
         }
         for delivery in DigestDelivery.objects.filter(user=user).order_by("period", "pk")
     ]

@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from communities.forms import add_service_errors
+from core.forms import add_service_errors
 from practice import permissions, selectors
 from practice.forms import AdoptionForm, EndorseForm, ReasonForm
 from practice.models import Adoption

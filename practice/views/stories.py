@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from communities import permissions as community_permissions
-from communities.forms import add_service_errors
+from core.forms import add_service_errors
 from practice import permissions, selectors
 from practice.forms import AUDIENCE_HINTS, AudienceForm, EndorseForm, StoryForm
 from practice.models import PracticeStory

@@ -1,7 +1,7 @@
 """A member's inbox: /notifications/, newest first, and marking lines read (plain forms and htmx)."""
 
 from django.contrib import messages
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from core.pagination import paginate
 from profiles.selectors import notifications_for_user
 from profiles.services import notifications_mark_read
 
@@ -16,7 +17,7 @@ PAGE_SIZE = 25
 
 
 def _page(request: HttpRequest, number) -> Page:
-    return Paginator(notifications_for_user(user=request.user), PAGE_SIZE).get_page(number)
+    return paginate(notifications_for_user(user=request.user), number, PAGE_SIZE)
 
 
 def _list_context(page: Page) -> dict:

@@ -7,12 +7,12 @@ import posixpath
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.pagination import paginate
 from profiles import selectors
 from profiles.extensions import council_sections, profile_sections, recent_contributions
 from profiles.forms import PeopleFilterForm, ProfileForm
@@ -26,11 +26,6 @@ AVATAR_TYPES = {".webp": "image/webp", ".png": "image/png", ".jpg": "image/jpeg"
 # A new upload gets a new name, so a stored avatar never changes: browsers may keep it for a year.
 # private: it is behind sign-in, so no shared cache may keep it.
 AVATAR_CACHE_CONTROL = "private, max-age=31536000, immutable"
-
-
-def _paginate(request: HttpRequest, items: QuerySet) -> Page:
-    # A bad or too-large number gives page 1 or the last.
-    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def _person_or_404(request: HttpRequest, handle: str) -> User:
@@ -48,7 +43,9 @@ def directory(request: HttpRequest) -> HttpResponse:
         expertise=selectors.expertise_filter_choices(viewer=request.user),
     )
     filters = form.filters()
-    page = _paginate(request, selectors.people_directory(viewer=request.user, **filters))
+    page = paginate(
+        selectors.people_directory(viewer=request.user, **filters), request.GET.get("page"), PAGE_SIZE
+    )
     filtered = any(value for key, value in filters.items() if key != "sort")
     return render(
         request,
@@ -103,7 +100,7 @@ def unfollow(request: HttpRequest, handle: str) -> HttpResponse:
 
 
 def _people_list(request: HttpRequest, *, person: User, people: QuerySet, which: str) -> HttpResponse:
-    page = _paginate(request, people)
+    page = paginate(people, request.GET.get("page"), PAGE_SIZE)
     return render(
         request,
         "profiles/people/follows.html",
@@ -144,7 +141,7 @@ def avatar(request: HttpRequest, handle: str, filename: str) -> FileResponse:
 
 @require_GET
 def councils(request: HttpRequest) -> HttpResponse:
-    page = _paginate(request, selectors.councils_directory(viewer=request.user))
+    page = paginate(selectors.councils_directory(viewer=request.user), request.GET.get("page"), PAGE_SIZE)
     return render(request, "profiles/councils/index.html", {"page_obj": page})
 
 
@@ -152,7 +149,7 @@ def councils(request: HttpRequest) -> HttpResponse:
 def council(request: HttpRequest, slug: str) -> HttpResponse:
     council = get_object_or_404(selectors.councils_directory(viewer=request.user), slug=slug)
     members = selectors.people_directory(viewer=request.user, council=council.slug)
-    page = _paginate(request, members)
+    page = paginate(members, request.GET.get("page"), PAGE_SIZE)
     return render(
         request,
         "profiles/councils/detail.html",

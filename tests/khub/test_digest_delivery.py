@@ -25,6 +25,7 @@ from kombu.exceptions import OperationalError
 from communities.models import Community, HubSettings
 from communities.services import membership_remove
 from communities.services.conversations import thread_create
+from core.email import message_id
 from khub import tasks
 from khub.celery import app
 from khub.digests.delivery import (
@@ -36,7 +37,6 @@ from khub.digests.delivery import (
     period_for,
 )
 from khub.models import DigestDelivery
-from profiles.emails import message_id
 from profiles.models import User
 from tests.communities.helpers import community, person_as
 from tests.factories import MembershipFactory, UserFactory

@@ -1,0 +1,21 @@
+"""The GOV.UK form kit every app's forms use, beside the templates in templates/forms/govuk/ (which
+khub.forms.GovukFormRenderer renders every form and field with)."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+CHARACTER_COUNT = "forms/govuk/character_count.html"  # a field's template_name: GOV.UK character count
+
+
+def max_length_error(label: str) -> dict[str, str]:
+    """The error message for a text over its field's max_length, in GOV.UK's words, for error_messages."""
+    return {"max_length": f"{label} must be %(limit_value)d characters or fewer"}
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its field when it names one, else at the top."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)

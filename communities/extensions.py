@@ -29,6 +29,7 @@ from communities.providers import (
 )
 from communities.selectors.conversations import posts_by
 from communities.services.conversations import post_url
+from core.dates import iso as _iso
 from core.providers.digests import register_digest_provider, register_digest_scope
 from core.providers.search import register_search_kind
 from profiles.extensions import (
@@ -42,10 +43,6 @@ from profiles.extensions import (
     register_profile_section,
 )
 from profiles.models import User
-
-
-def _iso(moment) -> str | None:
-    return moment.isoformat() if moment else None
 
 
 @register_profile_section

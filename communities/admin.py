@@ -22,7 +22,6 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from communities import services
 from communities.models import (
     RESERVED_SLUGS,
     Community,
@@ -35,7 +34,9 @@ from communities.models import (
 )
 from communities.permissions import FACILITATOR_ROLES
 from communities.services import moderation
+from communities.services.communities import clean_labels
 from communities.services.conversations import MAX_TAGS
+from communities.services.membership import community_refresh_member_count
 from core.markdown import markdown_render
 from profiles.services import tags_resolve
 
@@ -142,7 +143,7 @@ class CommunityAdmin(admin.ModelAdmin):
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         if not change or any(formset.has_changed() for formset in formsets):
-            services.community_refresh_member_count(community=form.instance)
+            community_refresh_member_count(community=form.instance)
 
 
 @admin.register(Membership)
@@ -156,18 +157,18 @@ class MembershipAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Membership, form, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        services.community_refresh_member_count(community=obj.community)
+        community_refresh_member_count(community=obj.community)
 
     def delete_model(self, request: HttpRequest, obj: Membership) -> None:
         community = obj.community
         super().delete_model(request, obj)
-        services.community_refresh_member_count(community=community)
+        community_refresh_member_count(community=community)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Membership]) -> None:
         communities = list(Community.objects.filter(pk__in=queryset.values("community_id")))
         super().delete_queryset(request, queryset)
         for community in communities:
-            services.community_refresh_member_count(community=community)
+            community_refresh_member_count(community=community)
 
 
 @admin.register(ModerationLogEntry)
@@ -221,7 +222,7 @@ class ThreadAdminForm(forms.ModelForm):
     def clean_tags(self) -> list:
         """The site's rule: one tag per name whatever its case, and an existing tag's spelling reused."""
         try:
-            names = services.clean_labels(self.cleaned_data["tags"], field="tags", noun="tag", most=MAX_TAGS)
+            names = clean_labels(self.cleaned_data["tags"], field="tags", noun="tag", most=MAX_TAGS)
         except ValidationError as error:
             raise forms.ValidationError(error.message_dict["tags"]) from error
         return tags_resolve(names)

@@ -56,9 +56,9 @@ class VerifiedMemberFactory(UserFactory):
 
 
 class CommunityFactory(factory.django.DjangoModelFactory):
-    """A community made through communities.services.community_create, so its owner membership, member
-    count and moderation log are as the site makes them. `owner` (default: a new verified member) becomes
-    its owner; `topics` is a list of names."""
+    """A community made through community_create (communities.services.communities), so its owner
+    membership, member count and moderation log are as the site makes them. `owner` (default: a new
+    verified member) becomes its owner; `topics` is a list of names."""
 
     class Meta:
         model = "communities.Community"
@@ -72,7 +72,7 @@ class CommunityFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *, owner, **kwargs):
-        from communities.services import community_create
+        from communities.services.communities import community_create
 
         return community_create(creator=owner, **kwargs)
 
@@ -95,7 +95,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def refresh_member_count(membership, create, extracted, **kwargs):
         if create:
-            from communities.services import community_refresh_member_count
+            from communities.services.membership import community_refresh_member_count
 
             community_refresh_member_count(community=membership.community)
 

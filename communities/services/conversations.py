@@ -33,7 +33,7 @@ from communities.models import (
     Thread,
     ThreadWatch,
 )
-from communities.services import clean_labels, clean_title
+from communities.services.communities import clean_labels, clean_title
 from core.markdown import markdown_render_with_mentions, mentioned_handles
 from profiles.models import User
 from profiles.services import notifications_send_many, tags_resolve

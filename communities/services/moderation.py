@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from communities import permissions
 from communities.models import Community, ModerationLogEntry, Post, PostReport, Thread
-from communities.services import _log, _notify
 from communities.services.conversations import lock_thread_then_post, post_url, thread_url
+from communities.services.log import moderation_log_write
+from communities.services.notices import community_notify
 from profiles.models import User
 
 A = ModerationLogEntry.Action
@@ -29,7 +30,7 @@ def thread_set_pinned(*, actor: User, thread: Thread, pinned: bool) -> Thread:
     if thread.pinned != pinned:
         thread.pinned = pinned
         thread.save(update_fields=["pinned"])
-        _log(
+        moderation_log_write(
             community=thread.community, actor=actor, action=A.PINNED if pinned else A.UNPINNED, thread=thread
         )
     return thread
@@ -43,7 +44,9 @@ def thread_set_locked(*, actor: User, thread: Thread, locked: bool, reason: str 
         thread.locked = locked
         thread.save(update_fields=["locked"])
         action = A.LOCKED if locked else A.UNLOCKED
-        _log(community=thread.community, actor=actor, action=action, thread=thread, reason=reason.strip())
+        moderation_log_write(
+            community=thread.community, actor=actor, action=action, thread=thread, reason=reason.strip()
+        )
     return thread
 
 
@@ -56,7 +59,7 @@ def _reason(reason: str) -> str:
 
 def _log_post(post: Post, *, actor: User, action: str, reason: str) -> None:
     """A log line about a post: its author is the subject; the thread and post are linked from the log."""
-    _log(
+    moderation_log_write(
         community=post.thread.community,
         actor=actor,
         action=action,
@@ -98,7 +101,7 @@ def post_hide(*, actor: User, post: Post, reason: str) -> Post:
     _log_post(post, actor=actor, action=A.POST_HIDDEN, reason=reason)
     # After a move the author may no longer read the community: then its name must not reach them.
     if permissions.can_read(user=post.author, community=community):
-        _notify(
+        community_notify(
             recipient=post.author,
             kind="post_hidden",
             text=f"A facilitator hid your post in “{post.thread.title}”: {reason}",
@@ -141,14 +144,14 @@ def thread_move(*, actor: User, thread: Thread, to: Community, reason: str = "")
     Community.objects.filter(pk=to.pk, last_activity_at__lt=thread.last_activity_at).update(
         last_activity_at=thread.last_activity_at
     )
-    _log(
+    moderation_log_write(
         community=source,
         actor=actor,
         action=A.MOVED_OUT,
         reason=reason,
         thread=thread,
     )
-    _log(
+    moderation_log_write(
         community=to,
         actor=actor,
         action=A.MOVED_IN,
@@ -156,7 +159,7 @@ def thread_move(*, actor: User, thread: Thread, to: Community, reason: str = "")
         thread=thread,
     )
     if permissions.can_read(user=thread.author, community=to):
-        _notify(
+        community_notify(
             recipient=thread.author,
             kind="thread_moved",
             text=f"A facilitator moved your conversation “{thread.title}” to {to.name}",

@@ -10,10 +10,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from communities import permissions, selectors, services
+from communities import permissions, selectors
 from communities.forms import CommunityForm, DirectoryForm, JoinForm
 from communities.models import Community, HubSettings
 from communities.selectors import conversations as conversation_selectors
+from communities.services import communities as services
 from core.forms import add_service_errors
 from core.pagination import paginate
 

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from communities import permissions, selectors, services
+from communities import permissions, selectors
 from communities.forms import (
     CommunityForm,
     InviteForm,
@@ -31,6 +31,8 @@ from communities.forms import (
 )
 from communities.models import Community, Membership
 from communities.selectors import conversations as conversation_selectors
+from communities.services import communities as community_services
+from communities.services import membership as services
 from core.forms import add_service_errors
 from core.pagination import paginate
 from profiles.models import User
@@ -473,7 +475,7 @@ def settings(request: HttpRequest, slug: str) -> HttpResponse:
             messages.info(request, "You did not change anything.")
             return redirect(_url("manage-settings", community))
         try:
-            services.community_update(actor=request.user, community=community, **form.cleaned_data)
+            community_services.community_update(actor=request.user, community=community, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
             community = selectors.community_for_page(slug=slug)  # as it is, not as the refused edit left it

@@ -16,9 +16,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from communities import permissions, selectors, services
+from communities import permissions, selectors
 from communities.forms import JoinForm
 from communities.models import Community, Membership
+from communities.services import membership as services
 from communities.views.browse import community_or_404, detail_context, membership_actions_context
 
 PARTIAL = "communities/browse/_membership_actions.html"

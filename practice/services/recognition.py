@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from communities.models import ModerationLogEntry
-from communities.services import moderation_log_write
+from communities.services.log import moderation_log_write
 from practice import permissions
 from practice.models import Adoption, Endorsement, PracticeStory
 from practice.services import authors_notify, locked_story, story_url

@@ -17,8 +17,9 @@ from django.utils.text import slugify
 
 from communities import permissions as community_permissions
 from communities.models import Community, Membership, ModerationLogEntry
-from communities.services import clean_labels, clean_title, moderation_log_write
+from communities.services.communities import clean_labels, clean_title
 from communities.services.conversations import thread_create
+from communities.services.log import moderation_log_write
 from core.markdown import markdown_render
 from practice import permissions
 from practice.models import (

@@ -7,7 +7,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
-from communities import services
 from communities.admin import ThreadAdmin
 from communities.models import (
     Community,
@@ -25,6 +24,7 @@ from communities.services.conversations import (
     thread_create,
     thread_mark_answer,
 )
+from communities.services.membership import community_refresh_member_count, membership_ban
 from communities.services.moderation import post_hide
 from profiles.models import Notification
 from tests.communities.helpers import community as make_community
@@ -241,7 +241,7 @@ def test_the_membership_list_filters_by_state_and_role_and_keeps_counts_right(cl
 def test_the_moderation_log_can_be_read_but_never_added_changed_or_deleted(client, site_admin):
     community = CommunityFactory(name="Procurement")
     member = person_as("member", community, display_name="Mo Member")
-    services.membership_ban(actor=community.created_by, community=community, user=member, reason="Spam")
+    membership_ban(actor=community.created_by, community=community, user=member, reason="Spam")
     entry = ModerationLogEntry.objects.get(action="banned")
     client.force_login(site_admin)
     listing = client.get(_admin_url("moderationlogentry_changelist"), {"action__exact": "banned"})
@@ -308,7 +308,7 @@ def test_deactivating_someone_in_the_admin_takes_them_out_of_every_member_count_
     person = UserFactory()
     for community in communities:
         MembershipFactory(community=community, user=person)
-        services.community_refresh_member_count(community=community)
+        community_refresh_member_count(community=community)
     client.force_login(site_admin)
 
     def counts():

@@ -476,7 +476,7 @@ def test_the_page_offers_what_fits_the_viewers_state(client, role, visibility, s
 
 
 def test_an_invitation_says_who_sent_it_and_their_message(client):
-    from communities.services import membership_invite
+    from communities.services.membership import membership_invite
 
     community = CommunityFactory(
         visibility="private", owner=VerifiedMemberFactory(display_name="Fran Facilitator")

@@ -401,7 +401,7 @@ def test_in_a_locked_thread_an_author_may_not_edit_but_may_still_delete(client):
 
 def test_an_author_who_left_a_restricted_community_can_no_longer_touch_their_post(client):
     place, author, _, _, reply = _thread_with_reply("restricted")
-    from communities.services import membership_leave
+    from communities.services.membership import membership_leave
 
     membership_leave(user=author, community=place)
     client.force_login(author)

@@ -25,7 +25,6 @@ from communities.models import (
     Thread,
     ThreadWatch,
 )
-from communities.services import membership_leave
 from communities.services.conversations import (
     BODY_MAX_LENGTH,
     post_delete,
@@ -39,6 +38,7 @@ from communities.services.conversations import (
     thread_mark_answer,
     thread_watch_set,
 )
+from communities.services.membership import membership_leave
 from communities.services.moderation import (
     post_hide,
     post_unhide,

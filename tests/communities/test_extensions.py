@@ -6,7 +6,6 @@ import json
 import pytest
 from django.urls import reverse
 
-from communities import services
 from communities.extensions import (
     conversation_contributions,
     conversations_personal_data,
@@ -33,6 +32,12 @@ from communities.services.conversations import (
     post_url,
     thread_create,
     thread_watch_set,
+)
+from communities.services.membership import (
+    membership_approve,
+    membership_ban,
+    membership_decline,
+    membership_join,
 )
 from communities.services.moderation import post_hide, report_dismiss
 from profiles.extensions import recent_contributions
@@ -125,12 +130,10 @@ def test_the_profile_section_says_when_there_is_nothing_to_show(client):
 def test_the_data_export_holds_memberships_and_moderation_actions(person):
     community = Community.objects.get(name="Digital Transformation")
     target = person_as("requester", community)
-    services.membership_decline(
-        actor=person, community=community, user=target, message="Not a council officer"
-    )
-    services.membership_join(user=UserFactory(), community=community)
+    membership_decline(actor=person, community=community, user=target, message="Not a council officer")
+    membership_join(user=UserFactory(), community=community)
     open_one = Community.objects.get(name="Adult Social Care")
-    services.membership_ban(actor=open_one.created_by, community=open_one, user=person, reason="Adverts")
+    membership_ban(actor=open_one.created_by, community=open_one, user=person, reason="Adverts")
 
     data = user_personal_data(user=person)["communities"]
     json.dumps(data)  # serialisable as it is
@@ -162,7 +165,7 @@ def test_the_data_export_holds_memberships_and_moderation_actions(person):
 def test_erasure_deletes_memberships_refreshes_counts_and_keeps_the_log(person):
     community = Community.objects.get(name="Digital Transformation")
     target = person_as("requester", community)
-    services.membership_approve(actor=person, community=community, user=target, message="Welcome")
+    membership_approve(actor=person, community=community, user=target, message="Welcome")
     counts_before = dict(Community.objects.values_list("name", "member_count"))
 
     user_erase(user=person)

@@ -6,8 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
-from communities import services
 from communities.models import Community, Membership, ModerationLogEntry
+from communities.services.membership import membership_ban, membership_join, membership_withdraw_request
 from profiles.models import Notification
 from profiles.services import user_erase
 from tests.communities.helpers import person_as
@@ -236,7 +236,7 @@ def _setup_for(decision, community):
     """(person, form data, url name, log action, notification kind) for one decision."""
     if decision in ("approve", "decline"):
         person = UserFactory()
-        services.membership_join(user=person, community=community, message="Please let me in")
+        membership_join(user=person, community=community, message="Please let me in")
         action = "request_approved" if decision == "approve" else "request_declined"
         data = {"action": decision, "message": "Welcome to the group" if decision == "approve" else "Sorry"}
         return person, data, "manage-request", action, action
@@ -312,8 +312,8 @@ def test_a_private_community_tells_nobody_outside_it_about_a_lifted_ban_or_a_wit
 def test_approving_a_withdrawn_request_says_so_and_changes_nothing(client):
     community = CommunityFactory(visibility="restricted")
     person = UserFactory(display_name="Priya Shah")
-    services.membership_join(user=person, community=community)
-    services.membership_withdraw_request(user=person, community=community)
+    membership_join(user=person, community=community)
+    membership_withdraw_request(user=person, community=community)
     client.force_login(community.created_by)
     before = _everything(community)
     response = client.post(
@@ -385,7 +385,7 @@ def test_inviting_someone_no_longer_on_the_hub_is_refused(client):
 def test_an_over_long_decision_message_is_shown_again_with_the_error(client):
     community = CommunityFactory(visibility="restricted")
     person = UserFactory()
-    services.membership_join(user=person, community=community)
+    membership_join(user=person, community=community)
     client.force_login(community.created_by)
     before = _everything(community)
     url = _url("manage-request", community, user_id=person.pk)
@@ -544,8 +544,8 @@ def test_requests_show_who_asked_their_council_message_and_date_oldest_first(cli
     council = CouncilFactory(name="Leeds City Council")
     first = UserFactory(display_name="Priya Shah", council=council, council_linked_via="email")
     second = UserFactory(display_name="Tom Whitaker")
-    services.membership_join(user=first, community=community, message="I run our <b>data</b> team.")
-    services.membership_join(user=second, community=community)
+    membership_join(user=first, community=community, message="I run our <b>data</b> team.")
+    membership_join(user=second, community=community)
     client.force_login(community.created_by)
     response = client.get(_url("manage", community))
     html = response.text
@@ -566,7 +566,7 @@ def test_requests_show_who_asked_their_council_message_and_date_oldest_first(cli
 def test_approving_with_htmx_returns_the_request_decided_and_updates_the_count(client):
     community = CommunityFactory(visibility="restricted", name="Digital Transformation")
     person = UserFactory(display_name="Priya Shah")
-    services.membership_join(user=person, community=community)
+    membership_join(user=person, community=community)
     client.force_login(community.created_by)
     response = client.post(
         _url("manage-request", community, user_id=person.pk),
@@ -807,7 +807,7 @@ def test_the_log_shows_who_did_what_to_whom_when_and_why_with_erased_people_as_f
     community = CommunityFactory(visibility="restricted", name="Digital Transformation")
     owner = community.created_by
     person = person_as("member", community, display_name="Mo Member")
-    services.membership_ban(actor=owner, community=community, user=person, reason="Posting <i>adverts</i>")
+    membership_ban(actor=owner, community=community, user=person, reason="Posting <i>adverts</i>")
     user_erase(user=person)
     client.force_login(owner)
     html = client.get(_url("manage-log", community)).text
@@ -836,7 +836,7 @@ def _fill(community, rows):
         person = UserFactory(council=council, council_linked_via="email")
         MembershipFactory(community=community, user=person, state=S.REQUESTED, message=f"Request {i}")
         member = person_as("member", community)
-        services.membership_ban(actor=owner, community=community, user=member, reason=f"Reason {i}")
+        membership_ban(actor=owner, community=community, user=member, reason=f"Reason {i}")
         person_as("member", community)
         person_as("invited", community)
 

@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from communities import services
 from communities.models import Community, Membership
+from communities.services.membership import membership_invite
 from profiles.models import Notification
 from tests.communities.helpers import person_as
 from tests.factories import CommunityFactory, UserFactory
@@ -158,7 +158,7 @@ def test_leaving_a_private_community_goes_back_to_the_directory(client):
 def test_accepting_an_invitation_makes_a_member_and_tells_the_inviter(client):
     community = CommunityFactory(visibility="private", name="Finance Directors")
     person = UserFactory()
-    services.membership_invite(actor=community.created_by, community=community, user=person)
+    membership_invite(actor=community.created_by, community=community, user=person)
     client.force_login(person)
     response = client.post(_url("invitation-accept", community), follow=True)
     assert _banner(response) == "You joined Finance Directors."

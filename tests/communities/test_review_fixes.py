@@ -6,8 +6,19 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
-from communities import services
 from communities.models import Community, Membership, ModerationLogEntry
+from communities.services.communities import community_update
+from communities.services.membership import (
+    community_refresh_member_count,
+    invitation_cancel,
+    invitation_decline,
+    membership_ban,
+    membership_invite,
+    membership_join,
+    membership_remove,
+    membership_set_role,
+    membership_withdraw_request,
+)
 from profiles.models import Notification
 from profiles.services import follow_create, follow_delete, notification_send, user_erase
 from tests.communities.helpers import community, person_as
@@ -27,7 +38,7 @@ def test_banning_someone_who_never_belonged_to_a_private_community_is_refused_an
     private = community("private")
     outsider = UserFactory()
     with pytest.raises(ValidationError):
-        services.membership_ban(actor=_owner(private), community=private, user=outsider, reason="spam")
+        membership_ban(actor=_owner(private), community=private, user=outsider, reason="spam")
     assert not Membership.objects.filter(community=private, user=outsider).exists()
     assert not Notification.objects.filter(recipient=outsider).exists()
     assert not ModerationLogEntry.objects.filter(community=private, action="banned").exists()
@@ -36,7 +47,7 @@ def test_banning_someone_who_never_belonged_to_a_private_community_is_refused_an
 def test_banning_an_outsider_from_a_restricted_community_still_works():
     restricted = community("restricted")
     outsider = UserFactory()
-    services.membership_ban(actor=_owner(restricted), community=restricted, user=outsider, reason="spam")
+    membership_ban(actor=_owner(restricted), community=restricted, user=outsider, reason="spam")
     assert Membership.objects.get(community=restricted, user=outsider).state == S.BANNED
 
 
@@ -45,18 +56,16 @@ def test_a_facilitator_cannot_demote_another_facilitator_but_an_owner_can():
     first = person_as("facilitator", open_community)
     second = person_as("facilitator", open_community)
     with pytest.raises(PermissionDenied):
-        services.membership_set_role(actor=first, community=open_community, user=second, role=R.MEMBER)
+        membership_set_role(actor=first, community=open_community, user=second, role=R.MEMBER)
     assert Membership.objects.get(community=open_community, user=second).role == R.FACILITATOR
-    services.membership_set_role(
-        actor=_owner(open_community), community=open_community, user=second, role=R.MEMBER
-    )
+    membership_set_role(actor=_owner(open_community), community=open_community, user=second, role=R.MEMBER)
     assert Membership.objects.get(community=open_community, user=second).role == R.MEMBER
 
 
 def test_a_facilitator_may_step_down_themselves():
     open_community = community("open")
     facilitator = person_as("facilitator", open_community)
-    services.membership_set_role(actor=facilitator, community=open_community, user=facilitator, role=R.MEMBER)
+    membership_set_role(actor=facilitator, community=open_community, user=facilitator, role=R.MEMBER)
     assert Membership.objects.get(community=open_community, user=facilitator).role == R.MEMBER
 
 
@@ -64,19 +73,19 @@ def test_member_count_leaves_out_people_no_longer_on_the_hub():
     open_community = community("open")
     person_as("member", open_community)
     person_as("member", open_community, is_active=False)
-    assert services.community_refresh_member_count(community=open_community) == 2  # owner + active member
+    assert community_refresh_member_count(community=open_community) == 2  # owner + active member
 
 
 @pytest.mark.parametrize("how", ["cancel", "decline"])
 def test_an_invitation_that_is_gone_leaves_no_line_in_the_inbox(how):
     private = community("private")
     owner, invitee = _owner(private), UserFactory()
-    services.membership_invite(actor=owner, community=private, user=invitee)
+    membership_invite(actor=owner, community=private, user=invitee)
     assert Notification.objects.filter(recipient=invitee, kind="community.invited").count() == 1
     if how == "cancel":
-        services.invitation_cancel(actor=owner, community=private, user=invitee)
+        invitation_cancel(actor=owner, community=private, user=invitee)
     else:
-        services.invitation_decline(user=invitee, community=private)
+        invitation_decline(user=invitee, community=private)
     assert not Notification.objects.filter(recipient=invitee, text__contains=private.name).exists()
 
 
@@ -84,8 +93,8 @@ def test_asking_withdrawing_and_asking_again_tells_the_facilitators_once_while_u
     restricted = community("restricted")
     owner, asker = _owner(restricted), UserFactory()
     for _ in range(3):
-        services.membership_join(user=asker, community=restricted, message="Please")
-        services.membership_withdraw_request(user=asker, community=restricted)
+        membership_join(user=asker, community=restricted, message="Please")
+        membership_withdraw_request(user=asker, community=restricted)
     assert Notification.objects.filter(recipient=owner, kind="community.join_requested").count() == 1
 
 
@@ -101,9 +110,7 @@ def test_a_long_reason_is_cut_at_a_word_with_an_ellipsis_in_the_inbox_and_kept_w
     open_community = community("open")
     member = person_as("member", open_community)
     reason = "word " * 300
-    services.membership_remove(
-        actor=_owner(open_community), community=open_community, user=member, reason=reason
-    )
+    membership_remove(actor=_owner(open_community), community=open_community, user=member, reason=reason)
     text = Notification.objects.get(recipient=member, kind="community.removed").text
     assert len(text) <= 300
     assert text.endswith("…")
@@ -119,8 +126,8 @@ def test_topics_reuse_an_existing_tag_whatever_its_case():
 def test_opening_a_restricted_community_lets_in_everyone_who_was_waiting():
     restricted = community("restricted")
     owner, asker = _owner(restricted), UserFactory()
-    services.membership_join(user=asker, community=restricted, message="Please")
-    services.community_update(
+    membership_join(user=asker, community=restricted, message="Please")
+    community_update(
         actor=owner,
         community=restricted,
         name=restricted.name,
@@ -152,7 +159,7 @@ def test_two_joins_at_once_make_one_membership_and_the_right_count(postgres_only
 
     def join():
         try:
-            services.membership_join(user=joiner, community=Community.objects.get(pk=open_community.pk))
+            membership_join(user=joiner, community=Community.objects.get(pk=open_community.pk))
         except ValidationError as error:
             errors.append(error)
         finally:

@@ -1,12 +1,25 @@
-"""communities.services: bad input changes nothing and says why; every decision tells the person concerned."""
+"""communities.services.communities and .membership: bad input changes nothing and says why; every decision
+tells the person concerned."""
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 
-from communities import services
 from communities.models import Community, HubSettings, Membership, ModerationLogEntry
+from communities.services.communities import community_create, community_update
+from communities.services.membership import (
+    invitation_accept,
+    membership_approve,
+    membership_ban,
+    membership_decline,
+    membership_invite,
+    membership_join,
+    membership_leave,
+    membership_remove,
+    membership_set_role,
+    membership_withdraw_request,
+)
 from profiles.models import Notification
 from tests.communities.helpers import person_as
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory, VerifiedMemberFactory
@@ -24,7 +37,7 @@ def _create(creator, **fields):
         "visibility": "open",
     }
     values.update(fields)
-    return services.community_create(creator=creator, **values)
+    return community_create(creator=creator, **values)
 
 
 def _notified(person, kind):
@@ -91,11 +104,11 @@ def test_people_without_a_verified_council_cannot_create_a_community():
 def test_joining_an_open_community_is_immediate_and_joining_twice_is_refused():
     community = CommunityFactory(visibility="open")
     person = UserFactory()
-    services.membership_join(user=person, community=community)
+    membership_join(user=person, community=community)
     community.refresh_from_db()
     assert community.member_count == 2
     with pytest.raises(ValidationError, match="already a member"):
-        services.membership_join(user=person, community=community)
+        membership_join(user=person, community=community)
     community.refresh_from_db()
     assert community.member_count == 2
     assert Membership.objects.filter(community=community, user=person).count() == 1
@@ -105,12 +118,12 @@ def test_asking_to_join_a_restricted_community_tells_its_facilitators_and_asking
     community = CommunityFactory(visibility="restricted")
     facilitator = person_as("facilitator", community)
     person = UserFactory()
-    membership = services.membership_join(user=person, community=community, message="  I lead on this.  ")
+    membership = membership_join(user=person, community=community, message="  I lead on this.  ")
     assert (membership.state, membership.message) == (S.REQUESTED, "I lead on this.")
     assert _notified(community.created_by, "join_requested").count() == 1
     assert _notified(facilitator, "join_requested").count() == 1
     with pytest.raises(ValidationError, match="already asked"):
-        services.membership_join(user=person, community=community, message="again")
+        membership_join(user=person, community=community, message="again")
     assert Membership.objects.get(pk=membership.pk).message == "I lead on this."
 
 
@@ -118,14 +131,14 @@ def test_a_message_over_1000_characters_is_refused():
     community = CommunityFactory(visibility="restricted")
     person = UserFactory()
     with pytest.raises(ValidationError):
-        services.membership_join(user=person, community=community, message="x" * 1001)
+        membership_join(user=person, community=community, message="x" * 1001)
     assert not Membership.objects.filter(user=person).exists()
 
 
 def test_a_private_community_cannot_be_joined_and_does_not_exist_for_outsiders():
     community = CommunityFactory(visibility="private")
     with pytest.raises(Http404):
-        services.membership_join(user=UserFactory(), community=community)
+        membership_join(user=UserFactory(), community=community)
     assert Membership.objects.filter(community=community).count() == 1
 
 
@@ -133,17 +146,17 @@ def test_banned_people_cannot_join():
     community = CommunityFactory(visibility="open")
     banned = person_as("banned", community)
     with pytest.raises(ValidationError, match="cannot join"):
-        services.membership_join(user=banned, community=community)
+        membership_join(user=banned, community=community)
     assert Membership.objects.get(user=banned).state == S.BANNED
 
 
 def test_approving_a_withdrawn_request_is_refused_and_changes_nothing():
     community = CommunityFactory(visibility="restricted")
     person = UserFactory()
-    services.membership_join(user=person, community=community)
-    services.membership_withdraw_request(user=person, community=community)
+    membership_join(user=person, community=community)
+    membership_withdraw_request(user=person, community=community)
     with pytest.raises(ValidationError, match="no longer waiting"):
-        services.membership_approve(actor=community.created_by, community=community, user=person)
+        membership_approve(actor=community.created_by, community=community, user=person)
     assert not Membership.objects.filter(user=person).exists()
     assert not _notified(person, "request_approved").exists()
     assert not ModerationLogEntry.objects.filter(action="request_approved").exists()
@@ -153,7 +166,7 @@ def test_inviting_a_banned_member_is_refused():
     community = CommunityFactory(visibility="private")
     banned = person_as("banned", community)
     with pytest.raises(ValidationError, match="Lift the ban first"):
-        services.membership_invite(actor=community.created_by, community=community, user=banned)
+        membership_invite(actor=community.created_by, community=community, user=banned)
     assert Membership.objects.get(user=banned).state == S.BANNED
     assert not _notified(banned, "invited").exists()
 
@@ -162,9 +175,9 @@ def test_the_last_owner_can_neither_leave_nor_be_demoted():
     community = CommunityFactory()
     owner = community.created_by
     with pytest.raises(ValidationError, match="only owner"):
-        services.membership_leave(user=owner, community=community)
+        membership_leave(user=owner, community=community)
     with pytest.raises(ValidationError, match="only owner"):
-        services.membership_set_role(actor=owner, community=community, user=owner, role=R.MEMBER)
+        membership_set_role(actor=owner, community=community, user=owner, role=R.MEMBER)
     membership = Membership.objects.get(community=community, user=owner)
     assert (membership.state, membership.role) == (S.ACTIVE, R.OWNER)
 
@@ -172,8 +185,8 @@ def test_the_last_owner_can_neither_leave_nor_be_demoted():
 def test_an_owner_may_leave_once_there_is_another_owner():
     community = CommunityFactory()
     owner, second = community.created_by, person_as("member", community)
-    services.membership_set_role(actor=owner, community=community, user=second, role=R.OWNER)
-    services.membership_leave(user=owner, community=community)
+    membership_set_role(actor=owner, community=community, user=second, role=R.OWNER)
+    membership_leave(user=owner, community=community)
     membership = Membership.objects.get(community=community, user=owner)
     assert (membership.state, membership.role) == (S.LEFT, R.MEMBER)
 
@@ -182,9 +195,9 @@ def test_non_facilitators_cannot_decide_anything():
     community = CommunityFactory(visibility="restricted")
     member, requester = person_as("member", community), person_as("requester", community)
     with pytest.raises(PermissionDenied):
-        services.membership_approve(actor=member, community=community, user=requester)
+        membership_approve(actor=member, community=community, user=requester)
     with pytest.raises(PermissionDenied):
-        services.membership_invite(actor=member, community=community, user=UserFactory())
+        membership_invite(actor=member, community=community, user=UserFactory())
     assert Membership.objects.get(user=requester).state == S.REQUESTED
 
 
@@ -193,16 +206,16 @@ def test_every_decision_notifies_the_person_concerned():
     owner = community.created_by
     approved, declined, invited, removed, banned, promoted = (UserFactory() for _ in range(6))
     for person in (approved, declined):
-        services.membership_join(user=person, community=community)
-    services.membership_approve(actor=owner, community=community, user=approved, message="Welcome")
-    services.membership_decline(actor=owner, community=community, user=declined)
-    services.membership_invite(actor=owner, community=community, user=invited)
-    services.invitation_accept(user=invited, community=community)
+        membership_join(user=person, community=community)
+    membership_approve(actor=owner, community=community, user=approved, message="Welcome")
+    membership_decline(actor=owner, community=community, user=declined)
+    membership_invite(actor=owner, community=community, user=invited)
+    invitation_accept(user=invited, community=community)
     MembershipFactory(community=community, user=removed)
-    services.membership_remove(actor=owner, community=community, user=removed, reason="Spam")
-    services.membership_ban(actor=owner, community=community, user=banned)
+    membership_remove(actor=owner, community=community, user=removed, reason="Spam")
+    membership_ban(actor=owner, community=community, user=banned)
     MembershipFactory(community=community, user=promoted)
-    services.membership_set_role(actor=owner, community=community, user=promoted, role=R.FACILITATOR)
+    membership_set_role(actor=owner, community=community, user=promoted, role=R.FACILITATOR)
 
     assert (
         _notified(approved, "request_approved").get().text
@@ -220,9 +233,9 @@ def test_member_counts_follow_every_change():
     community = CommunityFactory(visibility="open")
     people = [UserFactory() for _ in range(3)]
     for person in people:
-        services.membership_join(user=person, community=community)
-    services.membership_leave(user=people[0], community=community)
-    services.membership_ban(actor=community.created_by, community=community, user=people[1])
+        membership_join(user=person, community=community)
+    membership_leave(user=people[0], community=community)
+    membership_ban(actor=community.created_by, community=community, user=people[1])
     community.refresh_from_db()
     assert (
         community.member_count == Membership.objects.filter(community=community, state=S.ACTIVE).count() == 2
@@ -233,9 +246,9 @@ def test_an_over_long_invitation_message_or_reason_is_refused_and_changes_nothin
     community = CommunityFactory(visibility="private")
     owner, person, member = community.created_by, UserFactory(), person_as("member", community)
     with pytest.raises(ValidationError):
-        services.membership_invite(actor=owner, community=community, user=person, message="x" * 1001)
+        membership_invite(actor=owner, community=community, user=person, message="x" * 1001)
     with pytest.raises(ValidationError):
-        services.membership_remove(actor=owner, community=community, user=member, reason="x" * 2001)
+        membership_remove(actor=owner, community=community, user=member, reason="x" * 2001)
     assert not Membership.objects.filter(user=person).exists()
     assert Membership.objects.get(user=member).state == S.ACTIVE
     assert not Notification.objects.filter(recipient__in=[person, member]).exists()
@@ -258,7 +271,7 @@ def test_opening_a_private_community_whose_name_a_listed_one_has_is_refused_and_
     private = CommunityFactory(name="Procurement", visibility="private")
     CommunityFactory(name="Procurement", visibility="open")  # its creator cannot see the private one
     with pytest.raises(ValidationError) as raised:
-        services.community_update(
+        community_update(
             actor=private.created_by,
             community=private,
             name="Procurement",

@@ -23,8 +23,8 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from communities.models import Community, HubSettings
-from communities.services import membership_remove
 from communities.services.conversations import thread_create
+from communities.services.membership import membership_remove
 from core.email import message_id
 from khub import tasks
 from khub.celery import app

@@ -17,7 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from communities.models import Community, HubSettings, Post, Thread
-from communities.services import (
+from communities.services.conversations import post_delete, post_reply, post_report, thread_create
+from communities.services.membership import (
     membership_ban,
     membership_decline,
     membership_join,
@@ -26,7 +27,6 @@ from communities.services import (
     membership_set_role,
     memberships_digest_set,
 )
-from communities.services.conversations import post_delete, post_reply, post_report, thread_create
 from communities.services.moderation import post_hide, report_dismiss
 from khub.digests.content import digests_build
 from khub.digests.delivery import deliver_chunk, deliveries_create, period_for, recipients, with_history

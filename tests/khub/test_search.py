@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from communities.models import Community, HubSettings, Post, Thread
-from communities.services import community_update
+from communities.services.communities import community_update
 from communities.services.conversations import post_edit, post_reply, thread_create
 from khub.search import engine
 from khub.search.forms import DATE_ERRORS

@@ -11,8 +11,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
 from communities.models import Community, HubSettings, Post, Thread
-from communities.services import membership_ban, membership_leave
 from communities.services.conversations import post_delete, post_reply, thread_create
+from communities.services.membership import membership_ban, membership_leave
 from communities.services.moderation import post_hide, post_unhide
 from core.search_query import Terms
 from khub.search import engine

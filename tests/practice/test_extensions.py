@@ -10,7 +10,7 @@ from django.db.models.deletion import ProtectedError
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from communities.services import membership_leave
+from communities.services.membership import membership_leave
 from practice.models import Adoption, Endorsement, PracticeStory
 from practice.selectors import council_repeated, council_shared, practice_personal_data, story_contributions
 from practice.services import story_url

@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from communities.models import Community, Membership, ModerationLogEntry, Thread
-from communities.services import membership_leave
 from communities.services.conversations import post_reply
+from communities.services.membership import membership_leave
 from practice.models import Adoption, Endorsement, PracticeStory
 from practice.services.recognition import adoption_record, endorsement_create, story_promote
 from profiles.models import Notification

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from communities.models import Community, HubSettings, Membership
-from communities.services import membership_leave
+from communities.services.membership import membership_leave
 from practice import permissions
 from practice.models import PracticeStory
 from practice.services.stories import story_archive, story_publish

@@ -17,8 +17,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from communities.models import HubSettings, ModerationLogEntry, Post, Thread
-from communities.services import membership_leave
 from communities.services.conversations import thread_create
+from communities.services.membership import membership_leave
 from practice import permissions
 from practice.models import RECORD_SECTIONS, Adoption, Endorsement, MeasuredOutcome, PracticeStory
 from practice.services import story_url

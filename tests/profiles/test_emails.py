@@ -19,7 +19,6 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from communities.models import Community, HubSettings, Post, Thread
-from communities.services import membership_leave
 from communities.services.conversations import (
     post_delete,
     post_notify,
@@ -28,6 +27,7 @@ from communities.services.conversations import (
     thread_create,
     thread_watch_set,
 )
+from communities.services.membership import membership_leave
 from communities.services.moderation import post_hide, thread_move
 from khub.digests.delivery import deliver_chunk, digests_sweep, period_for
 from profiles.emails import (

@@ -6,4 +6,6 @@ class CommunitiesConfig(AppConfig):
     verbose_name = "Communities"
 
     def ready(self) -> None:
-        from communities import extensions  # noqa: F401  (profile sections, data export, erasure)
+        # extensions: profile sections, data export, erasure, notices (registered once, on import);
+        # receivers: member and helpful counts that follow a user row saved or deleted.
+        from communities import extensions, receivers  # noqa: F401

@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
 
-from communities.extensions import conversations_personal_data, personal_data
 from communities.models import Membership, Post, Thread
+from communities.selectors.profiles import conversations_personal_data, personal_data
 from communities.services import conversations as cs
 from communities.services.moderation import post_hide, thread_move
 from profiles.models import Notification

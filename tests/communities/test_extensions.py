@@ -6,12 +6,6 @@ import json
 import pytest
 from django.urls import reverse
 
-from communities.extensions import (
-    conversation_contributions,
-    conversations_personal_data,
-    personal_data,
-    profile_communities,
-)
 from communities.models import (
     Community,
     HubSettings,
@@ -22,6 +16,12 @@ from communities.models import (
     PostReport,
     Thread,
     ThreadWatch,
+)
+from communities.selectors.profiles import (
+    conversation_contributions,
+    conversations_personal_data,
+    personal_data,
+    profile_communities,
 )
 from communities.services.conversations import (
     post_delete,

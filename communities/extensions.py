@@ -14,6 +14,8 @@ from communities.providers import (
     COMMUNITIES_IN_SEARCH,
     CONVERSATIONS_IN_DIGESTS,
     CONVERSATIONS_IN_SEARCH,
+    REPLIES_IN_FEED,
+    THREADS_IN_FEED,
 )
 from communities.selectors.profiles import (
     conversation_contributions,
@@ -23,6 +25,7 @@ from communities.selectors.profiles import (
 )
 from communities.services.erasure import erase_conversation_records, erase_memberships
 from core.providers.digests import register_digest_provider, register_digest_scope
+from core.providers.feed import register_feed_source
 from core.providers.search import register_search_kind
 from profiles.extensions import (
     register_contributions,
@@ -42,6 +45,9 @@ register_erasure(erase_conversation_records)
 register_notice_check("community.", permissions.can_email_notice)
 register_notice_filter("communities.community", permissions.notices_about_communities_q)
 register_notice_filter("communities.post", permissions.notices_about_posts_q)
+
+register_feed_source(THREADS_IN_FEED)
+register_feed_source(REPLIES_IN_FEED)
 
 register_search_kind(CONVERSATIONS_IN_SEARCH)
 register_search_kind(COMMUNITIES_IN_SEARCH)

@@ -9,9 +9,16 @@ follow a site admin deleting someone outright in practice/receivers.py.
 """
 
 from core.providers.digests import register_digest_provider
+from core.providers.feed import register_feed_source
 from core.providers.search import register_search_kind
 from practice import permissions
-from practice.providers import STORIES_IN_DIGESTS, STORIES_IN_SEARCH
+from practice.providers import (
+    PROMOTED_IN_FEED,
+    PUBLISHED_IN_FEED,
+    REPEATED_IN_FEED,
+    STORIES_IN_DIGESTS,
+    STORIES_IN_SEARCH,
+)
 from practice.selectors import council_repeated, council_shared, practice_personal_data, story_contributions
 from practice.services.erasure import erase_endorsements
 from profiles.extensions import (
@@ -28,6 +35,10 @@ register_contributions(story_contributions)
 register_personal_data("practice", practice_personal_data)
 register_notice_filter("practice.practicestory", permissions.notices_about_stories_q)
 register_erasure(erase_endorsements)
+
+register_feed_source(PUBLISHED_IN_FEED)
+register_feed_source(PROMOTED_IN_FEED)
+register_feed_source(REPEATED_IN_FEED)
 
 register_search_kind(STORIES_IN_SEARCH)
 

@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from communities.models import Community, HubSettings, Membership, Post, Thread, ThreadWatch
+from profiles.models import User
 
 V = Community.Visibility
 S = Membership.State
@@ -86,6 +87,15 @@ def can_manage(*, user, community: Community) -> bool:
     return membership is not None and membership.is_facilitator
 
 
+def can_manage_owners(*, user, community: Community) -> bool:
+    """Owners of this community, and site admins: they make and unmake owners, change another
+    facilitator's role and remove facilitators."""
+    if _is_site_admin(user):
+        return True
+    membership = membership_for(user=user, community=community)
+    return membership is not None and membership.is_owner
+
+
 def can_create_community(*, user) -> bool:
     if not _signed_in(user):
         return False
@@ -152,6 +162,15 @@ def managed_communities(viewer) -> QuerySet[Community]:
             )
         )
     )
+
+
+def readers_of(*, community: Community, people: QuerySet[User]) -> QuerySet[User]:
+    """Those of `people` (a queryset of users) who may read the community (can_read for each of them)."""
+    people = people.filter(is_active=True)
+    if community.visibility == V.OPEN:
+        return people
+    member = Membership.objects.filter(community=community, user=OuterRef("pk"), state=S.ACTIVE)
+    return people.filter(Q(is_staff=True) | Exists(member))
 
 
 def readable_community_ids(viewer):

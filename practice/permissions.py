@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from communities import permissions as community_permissions
-from practice.models import PracticeStory
+from practice.models import Adoption, PracticeStory
 
 A = PracticeStory.Audience
 ST = PracticeStory.Status
@@ -104,6 +104,15 @@ def can_adopt(*, user, story: PracticeStory) -> bool:
         and not is_author(user=user, story=story)  # a co-author from another council wrote it: not a repeat
         and can_read(user=user, story=story)
     )
+
+
+def can_withdraw_adoption(*, user, adoption: Adoption) -> bool:
+    """The member who recorded that their council repeated a story, another verified member of that
+    council, or a site admin."""
+    if not _signed_in(user):
+        return False
+    same_council = user.has_verified_affiliation and user.council_id == adoption.council_id
+    return user.is_staff or adoption.recorded_by_id == user.pk or same_council
 
 
 def check_read(*, user, story: PracticeStory) -> None:

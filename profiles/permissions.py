@@ -17,6 +17,11 @@ def on_the_hub(prefix: str = "") -> Q:
     return Q(**{f"{prefix}{key}": value for key, value in ON_THE_HUB.items()})
 
 
+def is_on_the_hub(person: User) -> bool:
+    """on_the_hub() for one person: neither deactivated nor erased."""
+    return person.is_active and person.erased_at is None
+
+
 def visible_people(viewer: User) -> QuerySet[User]:
     return User.objects.filter(on_the_hub())
 

@@ -20,6 +20,7 @@ from core.dates import iso
 from core.markdown import markdown_render
 from profiles.extensions import NO_LONGER_AVAILABLE, erasure_handlers, personal_data_exporters
 from profiles.models import Council, EmailState, Follow, Notification, User
+from profiles.permissions import is_on_the_hub, on_the_hub
 from profiles.selectors import council_for_email, notifications_for_user
 
 logger = logging.getLogger(__name__)
@@ -118,7 +119,7 @@ def notification_send(
     word with an ellipsis. Callers check first that the recipient may see the target: this function does
     not know the apps above it.
     """
-    if not recipient.is_active or recipient.erased_at is not None:
+    if not is_on_the_hub(recipient):
         return None
     if actor is not None and actor.pk == recipient.pk:
         return None
@@ -160,7 +161,7 @@ def notifications_send_many(
     (mentions, direct replies), those who want it are also emailed: the email is a state on the same row,
     written in the caller's transaction, so it is sent later even if Redis is down now.
     """
-    people = recipients.filter(is_active=True, erased_at__isnull=True)
+    people = recipients.filter(on_the_hub())
     if actor is not None:
         people = people.exclude(pk=actor.pk)
     limit = Notification._meta.get_field("text").max_length
@@ -211,7 +212,7 @@ def follow_create(*, follower: User, followed: User) -> Follow:
     """Follow a member (idempotent) and tell them, once."""
     if follower.pk == followed.pk:
         raise ValidationError("You cannot follow yourself.")
-    if not followed.is_active or followed.erased_at is not None:
+    if not is_on_the_hub(followed):
         raise ValidationError("This member is no longer on the hub.")
     follow, created = Follow.objects.get_or_create(follower=follower, followed=followed)
     if created:

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
@@ -36,6 +36,7 @@ from communities.models import (
 from communities.services.communities import clean_labels, clean_title
 from core.markdown import markdown_render_with_mentions, mentioned_handles
 from profiles.models import User
+from profiles.permissions import on_the_hub
 from profiles.services import notifications_send_many, tags_resolve
 
 logger = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ def _check_rate(author: User) -> None:
 
 def _resolve_mentions(handles: set[str]) -> dict[str, str]:
     """Profile URLs of the members with these handles: one query. Links only; who is told is decided later."""
-    people = User.objects.filter(handle__in=handles, is_active=True, erased_at__isnull=True)
+    people = User.objects.filter(on_the_hub(), handle__in=handles)
     return {
         handle: reverse("profiles:profile", args=[handle])
         for handle in people.values_list("handle", flat=True)
@@ -377,16 +378,6 @@ def post_report(*, reporter: User, post: Post, reason: str) -> PostReport:
 
 
 # --- Notices ------------------------------------------------------------------------------------------
-def _readers(people: QuerySet[User], community: Community) -> QuerySet[User]:
-    """Those of `people` who may read the community now (permissions.can_read, as one filter)."""
-    if community.is_open:
-        return people
-    active = Membership.objects.filter(
-        community=community, user=OuterRef("pk"), state=Membership.State.ACTIVE
-    )
-    return people.filter(Q(is_staff=True) | Exists(active))
-
-
 def _not_muted(people: QuerySet[User], thread: Thread) -> QuerySet[User]:
     muted = ThreadWatch.objects.filter(thread=thread, user=OuterRef("pk"), state=W.MUTED)
     return people.exclude(Exists(muted))
@@ -395,7 +386,9 @@ def _not_muted(people: QuerySet[User], thread: Thread) -> QuerySet[User]:
 def _notify_one(
     *, recipient: User, kind: str, text: str, post: Post, actor: User, email: bool = False
 ) -> None:
-    people = _not_muted(_readers(User.objects.filter(pk=recipient.pk), post.thread.community), post.thread)
+    one = User.objects.filter(pk=recipient.pk)
+    readers = permissions.readers_of(community=post.thread.community, people=one)
+    people = _not_muted(readers, post.thread)
     notifications_send_many(
         recipients=people,
         kind=f"community.{kind}",
@@ -409,7 +402,9 @@ def _notify_one(
 
 def _notify_mentions(post: Post, handles: set[str]) -> set[int]:
     thread = post.thread
-    people = _not_muted(_readers(User.objects.filter(handle__in=handles), thread.community), thread)
+    mentioned = User.objects.filter(handle__in=handles)
+    readers = permissions.readers_of(community=thread.community, people=mentioned)
+    people = _not_muted(readers, thread)
     ids = set(people.exclude(pk=post.author_id).values_list("pk", flat=True))
     notifications_send_many(
         recipients=User.objects.filter(pk__in=ids),
@@ -453,7 +448,7 @@ def post_notify(*, post_id: int) -> bool:
     )
     verb = "started" if post.is_opening else "replied in"
     notifications_send_many(
-        recipients=_readers(watchers, thread.community),
+        recipients=permissions.readers_of(community=thread.community, people=watchers),
         kind="community.thread_reply",
         text=f"{name} {verb} “{Truncator(thread.title).chars(120)}”",
         url=post_url(post),

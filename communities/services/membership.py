@@ -19,6 +19,7 @@ from communities.models import Community, Membership, ModerationLogEntry
 from communities.services.log import moderation_log_write
 from communities.services.notices import community_notify, community_url
 from profiles.models import Notification, User
+from profiles.permissions import is_on_the_hub, on_the_hub
 
 S = Membership.State
 R = Membership.Role
@@ -28,9 +29,7 @@ A = ModerationLogEntry.Action
 def community_refresh_member_count(*, community: Community) -> int:
     permissions.membership_forget(community=community)
     # The members page lists only people still on the hub: count the same people.
-    count = Membership.objects.filter(
-        community=community, state=S.ACTIVE, user__is_active=True, user__erased_at__isnull=True
-    ).count()
+    count = Membership.objects.filter(on_the_hub("user__"), community=community, state=S.ACTIVE).count()
     Community.objects.filter(pk=community.pk).update(member_count=count)
     community.member_count = count
     return count
@@ -40,9 +39,7 @@ def communities_refresh_member_counts_of(*, user: User) -> int:
     """Recount every community the person is an active member of: their being on the hub or not changes
     whom the members page lists. One UPDATE, however many communities. Returns how many were recounted."""
     counted = (
-        Membership.objects.filter(
-            community=OuterRef("pk"), state=S.ACTIVE, user__is_active=True, user__erased_at__isnull=True
-        )
+        Membership.objects.filter(on_the_hub("user__"), community=OuterRef("pk"), state=S.ACTIVE)
         .order_by()
         .values("community")
         .annotate(n=Count("pk"))
@@ -71,10 +68,10 @@ def _locked_membership(*, community: Community, user: User) -> Membership | None
 
 def _facilitators(community: Community):
     return User.objects.filter(
+        on_the_hub(),
         memberships__community=community,
         memberships__state=S.ACTIVE,
         memberships__role__in=permissions.FACILITATOR_ROLES,
-        is_active=True,
     )
 
 
@@ -234,7 +231,7 @@ def membership_invite(*, actor: User, community: Community, user: User, message:
     permissions.check_manage(user=actor, community=community)
     if len(message) > 1000:
         raise ValidationError({"message": "The message must be 1000 characters or fewer."})
-    if not user.is_active or user.erased_at is not None:
+    if not is_on_the_hub(user):
         raise ValidationError("That person is no longer on the hub.")
     membership = _locked_membership(community=community, user=user)
     if membership is not None:
@@ -330,9 +327,7 @@ def membership_set_role(*, actor: User, community: Community, user: User, role: 
         raise ValidationError(f"{user.display_name} is not a member of this community.")
     if membership.role == role:
         raise ValidationError(f"{user.display_name} is already a {membership.get_role_display().lower()}.")
-    actor_is_owner = actor.is_staff or getattr(
-        permissions.membership_for(user=actor, community=community), "is_owner", False
-    )
+    actor_is_owner = permissions.can_manage_owners(user=actor, community=community)
     if R.OWNER in (role, membership.role) and not actor_is_owner:
         raise PermissionDenied("Only an owner can make or unmake owners.")
     if membership.role == R.FACILITATOR and not actor_is_owner and actor.pk != user.pk:
@@ -365,12 +360,11 @@ def community_ensure_owner(*, community: Community) -> Membership | None:
     membership, or None when the community already has an owner or nobody is left to make one."""
     _lock_community(community)
     permissions.membership_forget(community=community)
-    on_the_hub = {"state": S.ACTIVE, "user__is_active": True, "user__erased_at__isnull": True}
-    if Membership.objects.filter(community=community, role=R.OWNER, **on_the_hub).exists():
+    still_here = Membership.objects.filter(on_the_hub("user__"), community=community, state=S.ACTIVE)
+    if still_here.filter(role=R.OWNER).exists():
         return None
     heir = (
-        Membership.objects.filter(community=community, **on_the_hub)
-        .select_related("user")
+        still_here.select_related("user")
         .order_by(Case(When(role=R.FACILITATOR, then=0), default=1), "joined_at", "pk")
         .first()
     )
@@ -400,10 +394,10 @@ def _check_removable(*, actor: User, membership: Membership | None, user: User) 
         raise ValidationError(f"{user.display_name} is not a member of this community.")
     if membership.role == R.OWNER and membership.state == S.ACTIVE:
         raise ValidationError(f"{user.display_name} is an owner. Change their role before removing them.")
-    if membership.is_facilitator and not actor.is_staff:
-        actor_membership = permissions.membership_for(user=actor, community=membership.community)
-        if not getattr(actor_membership, "is_owner", False):
-            raise PermissionDenied("Only an owner can remove a facilitator.")
+    if membership.is_facilitator and not permissions.can_manage_owners(
+        user=actor, community=membership.community
+    ):
+        raise PermissionDenied("Only an owner can remove a facilitator.")
     return membership
 
 

@@ -62,12 +62,6 @@ def _url(name: str, community: Community, *, page=None, **query) -> str:
     return url
 
 
-def _viewer_is_owner(request: HttpRequest, community: Community) -> bool:
-    if request.user.is_staff:
-        return True
-    return getattr(permissions.membership_for(user=request.user, community=community), "is_owner", False)
-
-
 def _layout(request: HttpRequest, community: Community, section: str, **extra) -> dict:
     """What every manage page shows around its content: the community, the navigation, the request count."""
     return {
@@ -307,7 +301,7 @@ def _members_context(
         page_obj=page,
         invitations=list(selectors.open_invitations(community=community)),
         banned=list(selectors.banned_memberships(community=community)),
-        viewer_is_owner=_viewer_is_owner(request, community),
+        viewer_is_owner=permissions.can_manage_owners(user=request.user, community=community),
         confirm=confirm,
         confirm_membership=confirm_membership,
         form=form,

@@ -216,8 +216,7 @@ def adoption_withdraw(*, actor: User, adoption: Adoption) -> None:
     adoption = Adoption.objects.select_for_update().filter(pk=adoption.pk).first()
     if adoption is None:  # a second click, or someone else removed it meanwhile
         raise ValidationError("That record was already removed.")
-    same_council = actor.has_verified_affiliation and actor.council_id == adoption.council_id
-    if not (actor.is_staff or adoption.recorded_by_id == actor.pk or same_council):
+    if not permissions.can_withdraw_adoption(user=actor, adoption=adoption):
         raise PermissionDenied("Only someone from the council that recorded it can remove it.")
     adoption.delete()
     _count(story, "adoption_count", -1)

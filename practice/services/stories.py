@@ -34,6 +34,7 @@ from practice.models import (
 )
 from practice.services import authors_notify, locked_story, story_url
 from profiles.models import User
+from profiles.permissions import on_the_hub
 from profiles.services import notification_send, notifications_send_many, tags_resolve
 
 A = PracticeStory.Audience
@@ -144,7 +145,7 @@ def _clean_co_authors(handles: list[str] | None, *, author: User) -> list[User]:
     wanted = {handle.strip().lstrip("@").lower() for handle in handles or [] if handle.strip().lstrip("@")}
     if len(wanted) > MAX_CO_AUTHORS:
         raise ValidationError({"co_authors": f"Enter {MAX_CO_AUTHORS} co-authors or fewer."})
-    people = list(User.objects.filter(handle__in=wanted, is_active=True, erased_at__isnull=True))
+    people = list(User.objects.filter(on_the_hub(), handle__in=wanted))
     missing = wanted - {person.handle for person in people}
     if missing:
         raise ValidationError(

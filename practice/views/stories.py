@@ -43,7 +43,11 @@ def story_context(request: HttpRequest, story: PracticeStory) -> dict:
         "endorsements": endorsements,
         "endorsed": endorsed,
         "adoptions": adoptions,
-        "own_adoption": own_adoption,
+        "withdrawable_adoptions": {
+            adoption.pk
+            for adoption in adoptions
+            if permissions.can_withdraw_adoption(user=user, adoption=adoption)
+        },
         "is_author": permissions.is_author(user=user, story=story),
         "can_endorse": permissions.can_endorse(user=user, story=story) and not endorsed,
         "can_promote": permissions.can_promote(user=user, story=story),

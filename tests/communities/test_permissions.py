@@ -9,6 +9,7 @@ from django.http import Http404
 
 from communities import permissions, selectors
 from communities.models import Community, HubSettings, Membership
+from profiles.models import User
 from tests.communities.helpers import RELATIONS
 from tests.factories import (
     AdminFactory,
@@ -79,6 +80,50 @@ def test_single_object_checks_agree_with_the_queryset_filters_for_every_mix(mix)
             assert permissions.can_manage(user=viewer, community=community) == (community.pk in managed), who
             checked += 1
     assert checked == len(mix["viewers"]) * 9
+
+
+def test_readers_of_a_community_are_the_people_can_read_allows(mix):
+    """The notices' filter over people agrees with can_read for each of them: deactivated people (members,
+    facilitators, site admins) read nothing, site admins who are active read everything."""
+    people = [viewer for viewer in mix["viewers"] if viewer.is_authenticated]
+    everyone = User.objects.filter(pk__in=[person.pk for person in people])
+    answers = set()
+    for community in _fresh(mix["communities"]):
+        readers = permissions.readers_of(community=community, people=everyone)
+        reader_ids = set(readers.values_list("pk", flat=True))
+        for person in people:
+            can_read = permissions.can_read(user=person, community=community)
+            assert can_read == (person.pk in reader_ids), (person.email, community.visibility)
+            answers.add((can_read, person.is_active, person.is_staff))
+    assert (True, True, True) in answers  # an active site admin reads every community
+    assert (False, False, True) in answers  # a deactivated one none
+    assert (False, False, False) in answers  # nor a deactivated facilitator
+    assert {(True, True, False), (False, True, False)} <= answers  # members read, outsiders do not
+
+
+def test_readers_of_keeps_to_the_people_given():
+    place = CommunityFactory(visibility=V.OPEN)
+    reader, other = UserFactory(), UserFactory()
+    chosen = permissions.readers_of(community=place, people=User.objects.filter(pk=reader.pk))
+    assert list(chosen) == [reader]
+    assert other not in chosen
+
+
+def test_owners_and_site_admins_manage_owners_and_nobody_else(mix):
+    for viewer in mix["viewers"]:
+        for community in _fresh(mix["communities"]):
+            membership = (
+                Membership.objects.filter(community=community, user=viewer).first()
+                if viewer.is_authenticated
+                else None
+            )
+            signed_in = viewer.is_authenticated and viewer.is_active
+            owner = membership is not None and membership.state == S.ACTIVE and membership.role == "owner"
+            expected = signed_in and (viewer.is_staff or owner)
+            actual = permissions.can_manage_owners(user=viewer, community=community)
+            assert actual == expected, (getattr(viewer, "email", "anonymous"), community.visibility)
+            if actual:
+                assert permissions.can_manage(user=viewer, community=community)
 
 
 def test_the_raising_checks_hide_private_communities_and_refuse_restricted_ones(mix):

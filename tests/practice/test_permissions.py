@@ -10,17 +10,22 @@ import itertools
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
 
 from communities.models import Community, HubSettings, Membership
 from communities.services.membership import membership_leave
 from practice import permissions
-from practice.models import PracticeStory
+from practice.models import Adoption, PracticeStory
+from practice.services.recognition import adoption_record, adoption_withdraw
 from practice.services.stories import story_archive, story_publish
 from tests.communities.helpers import RELATIONS
 from tests.factories import (
     AdminFactory,
     CommunityFactory,
+    CouncilFactory,
     MembershipFactory,
     UserFactory,
     VerifiedMemberFactory,
@@ -381,6 +386,46 @@ def test_a_story_that_is_not_published_cannot_be_repeated(status):
     story = _story_in(status, author=author_in(place), community=place, audience=A.PUBLIC)
     assert not permissions.can_adopt(user=VerifiedMemberFactory(), story=_fresh(story))
     assert not permissions.can_adopt(user=VerifiedMemberFactory(is_staff=True), story=_fresh(story))
+
+
+# --- can_withdraw_adoption ---------------------------------------------------------------------------------
+def test_its_recorder_a_verified_colleague_or_a_site_admin_withdraw_a_repeat_and_the_page_agrees(client):
+    story = published_story(audience=A.PUBLIC)
+    today = timezone.localdate()
+    recorder = VerifiedMemberFactory()
+    adoption = adoption_record(user=recorder, story=story, outcome="adopted", started_on=today)
+    moved = VerifiedMemberFactory()  # recorded it for their council, then moved to another
+    moved_record = adoption_record(user=moved, story=story, outcome="adopted", started_on=today)
+    moved.council = CouncilFactory()
+    moved.save()
+    unverified = UserFactory(council=recorder.council, council_linked_via="")  # claims the council
+    people = {
+        "recorder": (recorder, adoption, True),
+        "verified colleague": (VerifiedMemberFactory(council=recorder.council), adoption, True),
+        "site admin": (AdminFactory(), adoption, True),
+        "recorder since moved": (moved, moved_record, True),
+        "unverified colleague": (unverified, adoption, False),
+        "another council": (VerifiedMemberFactory(), adoption, False),
+        "its author": (story.author, adoption, False),
+        "home community owner": (person_as("owner", story.community), adoption, False),
+        "deactivated site admin": (AdminFactory(is_active=False), adoption, False),
+        "visitor": (AnonymousUser(), adoption, False),
+    }
+    page = reverse("practice:detail", args=[story.slug])
+    for name, (person, record, allowed) in people.items():
+        assert permissions.can_withdraw_adoption(user=person, adoption=record) == allowed, name
+        if person.is_authenticated and person.is_active:
+            client.force_login(person)
+            button = reverse("practice:adoption-withdraw", args=[story.slug, record.pk])
+            assert (button in client.get(page).content.decode()) == allowed, name
+            with transaction.atomic():  # the service agrees: it refuses exactly those the check refuses
+                if allowed:
+                    adoption_withdraw(actor=person, adoption=record)
+                    transaction.set_rollback(True)
+                else:
+                    with pytest.raises(PermissionDenied):
+                        adoption_withdraw(actor=person, adoption=record)
+    assert Adoption.objects.filter(story=story).count() == 2
 
 
 # --- can_publish ---------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from khub.digests.content import digests_build, subject_for
 from khub.digests.delivery import CHUNK_SIZE, deliver_chunk, period_for, recipients, with_history
 from khub.models import DigestDelivery
 from profiles.models import User
+from profiles.permissions import is_on_the_hub
 
 
 class Command(BaseCommand):
@@ -64,7 +65,7 @@ class Command(BaseCommand):
         person = User.objects.filter(email__iexact=email).first()
         if person is None:
             return f"No member has the email address {email}."
-        if not person.is_active or person.erased_at:
+        if not is_on_the_hub(person):
             return f"{email} is deactivated or erased: they get no email."
         if person.digest_frequency != frequency:
             return (

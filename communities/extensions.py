@@ -31,7 +31,7 @@ from profiles.extensions import (
     register_contributions,
     register_erasure,
     register_notice_check,
-    register_notice_filter,
+    register_notice_subjects,
     register_personal_data,
     register_profile_section,
 )
@@ -43,8 +43,10 @@ register_personal_data("conversations", conversations_personal_data)
 register_erasure(erase_memberships)
 register_erasure(erase_conversation_records)
 register_notice_check("community.", permissions.can_email_notice)
-register_notice_filter("communities.community", permissions.notices_about_communities_q)
-register_notice_filter("communities.post", permissions.notices_about_posts_q)
+register_notice_subjects(
+    "communities.community", permissions.visible_communities, always_kinds=permissions.OWN_STANDING_NOTICES
+)
+register_notice_subjects("communities.post", permissions.posts_named_in_notices)
 
 register_feed_source(THREADS_IN_FEED)
 register_feed_source(REPLIES_IN_FEED)

@@ -304,27 +304,15 @@ def posts_named_in_notices(viewer) -> QuerySet[Post]:
 
 
 # --- Notices (profiles.extensions.notices_available_q) ----------------------------------------------
-# Notices that tell a member they lost their place in a community: they knew its name and must learn
-# why it is gone, so these stay readable after the community stops existing for them.
+# Notices about a community are readable while it exists for the recipient (visible_communities), but
+# those that tell a member they lost their place in it stay readable after: they knew its name and must
+# learn why it is gone. Notices about a post are readable while posts_named_in_notices gives it.
 OWN_STANDING_NOTICES = (
     "community.request_declined",
     "community.invitation_cancelled",
     "community.removed",
     "community.banned",
 )
-
-
-def notices_about_communities_q(viewer) -> Q:
-    """Notices about a community while it exists for the recipient (can_see), and those about their own
-    standing in it."""
-    seen = visible_communities(viewer).filter(pk=OuterRef("target_id"))
-    return Q(kind__in=OWN_STANDING_NOTICES) | Q(Exists(seen))
-
-
-def notices_about_posts_q(viewer) -> Q:
-    """Notices about a post (a mention, a reply, a report, a hidden post) while the post may be named to
-    the recipient (can_name_in_notice)."""
-    return Q(Exists(posts_named_in_notices(viewer).filter(pk=OuterRef("target_id"))))
 
 
 def can_email_notice(notification) -> bool:

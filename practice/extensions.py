@@ -25,7 +25,7 @@ from profiles.extensions import (
     register_contributions,
     register_council_section,
     register_erasure,
-    register_notice_filter,
+    register_notice_subjects,
     register_personal_data,
 )
 
@@ -33,7 +33,7 @@ register_council_section(council_shared)
 register_council_section(council_repeated)
 register_contributions(story_contributions)
 register_personal_data("practice", practice_personal_data)
-register_notice_filter("practice.practicestory", permissions.notices_about_stories_q)
+register_notice_subjects("practice.practicestory", permissions.readable_stories)
 register_erasure(erase_endorsements)
 
 register_feed_source(PUBLISHED_IN_FEED)

@@ -10,7 +10,7 @@ private community does not exist for outsiders; a visitor who is not signed in i
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from communities import permissions as community_permissions
@@ -154,9 +154,3 @@ def readable_stories(viewer) -> QuerySet[PracticeStory]:
 def listed_stories(viewer) -> QuerySet[PracticeStory]:
     """Published stories the viewer may read: the library, council pages, profiles and (later) search."""
     return readable_stories(viewer).filter(status=ST.PUBLISHED)
-
-
-def notices_about_stories_q(viewer) -> Q:
-    """Notices about a story (endorsed, promoted, repeated, published, co-author) while the recipient may
-    read it: an audience narrowed since, or a story back to draft, names nothing."""
-    return Q(Exists(readable_stories(viewer).filter(pk=OuterRef("target_id"))))

@@ -9,8 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+
+from core.queries import pk_among
 
 
 @dataclass(frozen=True)
@@ -56,14 +58,14 @@ _council_sections: list[CouncilSectionProvider] = []
 _exporters: dict[str, PersonalDataExporter] = {}
 _erasure_handlers: list[ErasureHandler] = []
 _contributions: list[ContributionsProvider] = []
-# recipient -> a condition on Notification rows about one model's objects (their target_id): whether the
-# recipient may still read what each notice is about, built from the owning app's permission filters as
-# Exists() subqueries. Keyed by the target model's "app_label.model". The inbox page, the header's unread
-# count, the data export and the emails all ask through notices_available_q, so a notice about a thread
-# since moved into a private community, a hidden post or a story whose audience narrowed names nothing,
-# and a page of notices is one query whatever it holds.
-NoticeFilter = Callable[[Any], Q]
-_notice_filters: dict[str, NoticeFilter] = {}
+# recipient -> the objects of one model that the recipient may still read as the subject of a notice: the
+# owning app's permission filter (a queryset). Keyed by the target model's "app_label.model", with the
+# kinds of notice about such an object that stay readable whatever it is now (a member told they were
+# removed from a community still reads why). The inbox page, the header's unread count, the data export and
+# the emails all ask through notices_available_q, so a notice about a thread since moved into a private
+# community, a hidden post or a story whose audience narrowed names nothing.
+NoticeSubjects = Callable[[Any], QuerySet]
+_notice_subjects: dict[str, tuple[NoticeSubjects, tuple[str, ...]]] = {}
 # notification -> whether its email should still go (muted since, ...), asked after notices_available_q.
 # Keyed by kind prefix.
 NoticeCheck = Callable[[Any], bool]
@@ -71,23 +73,28 @@ _notice_checks: dict[str, NoticeCheck] = {}
 NO_LONGER_AVAILABLE = "This is no longer available to you"
 
 
-def register_notice_filter(model_label: str, build: NoticeFilter) -> None:
-    _notice_filters[model_label.lower()] = build
+def register_notice_subjects(model_label: str, readable: NoticeSubjects, *, always_kinds=()) -> None:
+    _notice_subjects[model_label.lower()] = (readable, tuple(always_kinds))
 
 
 def register_notice_check(kind_prefix: str, check: NoticeCheck) -> None:
     _notice_checks[kind_prefix] = check
 
 
-def notices_available_q(user) -> Q:
-    """Which of `user`'s notifications they may still read: those about nothing, about a kind of object no
-    app registered, or passing the registered filter of their target's model."""
+def notices_available_q(user, among: QuerySet) -> Q:
+    """Which of `among` (some of `user`'s notifications: a page, the newest unread, one) they may still
+    read: those about nothing, about a kind of object no app registered, or about an object its app's
+    filter still gives them. Each filter is asked about the targets of `among` only, a bounded set of
+    primary keys, so the cost is that of the page, never of everything the member may read."""
     available = Q(target_type__isnull=True)
     registered = Q()
-    for label, build in _notice_filters.items():
+    # Every target of `among`, whatever its model: a few primary keys each filter looks up by its index.
+    targets = among.order_by().values("target_id")
+    for label, (readable, always_kinds) in _notice_subjects.items():
         app_label, model = label.split(".")
         is_about = Q(target_type__app_label=app_label, target_type__model=model)
-        available |= is_about & build(user)
+        subjects = readable(user).filter(pk_among(targets)).values("pk")
+        available |= is_about & (Q(kind__in=always_kinds) | Q(target_id__in=subjects))
         registered |= is_about
     return available | ~registered if registered else Q()
 
@@ -97,10 +104,8 @@ def notice_still_visible(notification) -> bool:
     filter as the inbox) and the registered check of the app that sent it agrees."""
     from profiles.models import Notification
 
-    readable = Notification.objects.filter(pk=notification.pk).filter(
-        notices_available_q(notification.recipient)
-    )
-    if not readable.exists():
+    this = Notification.objects.filter(pk=notification.pk)
+    if not this.filter(notices_available_q(notification.recipient, this)).exists():
         return False
     for prefix, check in _notice_checks.items():
         if notification.kind.startswith(prefix):

@@ -5,7 +5,7 @@ are gone from every list and their pages give 404. An email address is shown onl
 to show it, to the owner themselves and to site admins.
 """
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from profiles.models import User
 
@@ -30,10 +30,3 @@ def can_see_email(*, viewer: User, person: User) -> bool:
     if not viewer.is_authenticated:
         return False
     return person.show_email or viewer.pk == person.pk or viewer.is_staff
-
-
-def notices_about_people_q(viewer: User) -> Q:
-    """Notices about a person (a follow) while that person is still on the hub: a deactivated or erased
-    member's page is gone, so a notice about them names nobody."""
-    people = User.objects.filter(pk=OuterRef("target_id")).filter(on_the_hub())
-    return Q(Exists(people))

@@ -18,6 +18,7 @@ from core.providers.search import (
     tag_rows,
     tagged,
 )
+from core.queries import InArray
 from core.search_query import Terms
 from profiles.models import Council, ExpertiseTag
 from profiles.permissions import visible_people
@@ -29,14 +30,6 @@ class WordSimilar(Func):
 
     template = "%(expressions)s"
     arg_joiner = " %%> "
-    output_field = BooleanField()
-
-
-class InArray(Func):
-    """`a = ANY(ARRAY(subquery))`: unlike IN (subquery), an index condition, so it can join a BitmapOr."""
-
-    template = "%(expressions)s)"
-    arg_joiner = " = ANY(ARRAY"
     output_field = BooleanField()
 
 

@@ -1,3 +1,4 @@
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -59,23 +60,50 @@ def interest_tag_ids(viewer: User):
 
 def notifications_for_user(*, user: User) -> QuerySet[Notification]:
     # A member only ever sees their own inbox. Newest first on the profiles_notif_inbox index; each line
-    # names its actor, so the actor comes in the same query. `available`: whether they may still read
-    # what it is about, asked of the owning app's permissions in the same query (an Exists per row of
-    # the page, on the target's primary key); a line that is not names nothing (notice_display).
-    available = Case(When(notices_available_q(user), then=True), default=False, output_field=BooleanField())
+    # names its actor, so the actor comes in the same query.
+    return Notification.objects.filter(recipient=user).select_related("actor").order_by("-created_at", "-pk")
+
+
+def notifications_checked(*, user: User, notifications: QuerySet[Notification]) -> QuerySet[Notification]:
+    """These of the member's notifications (a page: a slice of notifications_for_user), each with
+    `available`: whether they may still read what it is about, asked of the owning app's permissions in the
+    same query, whose permission subqueries look only among the page's targets: a fixed cost per page."""
+    rows = Notification.objects.filter(recipient=user, pk__in=notifications.values("pk"))
+    available = notices_available_q(user, rows)
     return (
-        Notification.objects.filter(recipient=user)
-        .select_related("actor")
-        .annotate(available=available)
+        rows.select_related("actor")
+        .annotate(available=Case(When(available, then=True), default=False, output_field=BooleanField()))
         .order_by("-created_at", "-pk")
     )
 
 
-def notifications_unread_count(*, user: User) -> int:
-    # One COUNT on the partial index profiles_notif_unread (recipient, read_at IS NULL), of the lines the
-    # inbox shows as new: a notice about something no longer readable is not news (it shows as read).
-    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
-    return unread.filter(notices_available_q(user)).count()
+# The header says "99+" beyond this: counting more would re-check every line a member ever left unread.
+UNREAD_COUNTED_MOST = 99
+# The header's count is kept this long between pages. profiles.services forgets it whenever a notice is
+# sent to the member or they mark one read; what they may read changing elsewhere (a thread moved, a post
+# hidden) shows in the header within this time, and on the inbox page at once (counted afresh there).
+UNREAD_KEPT_SECONDS = 60
+
+
+def unread_cache_key(user_id: int) -> str:
+    return f"inbox-unread:{user_id}"
+
+
+def notifications_unread_count(*, user: User, fresh: bool = False) -> int:
+    """How many lines the inbox shows as new, up to UNREAD_COUNTED_MOST + 1 ("99+"): a notice about
+    something no longer readable is not news (it shows as read). One COUNT over the newest unread lines (the
+    partial index profiles_notif_unread), each re-checked through its app's permission filter; kept in the
+    cache between pages, since compiling that check costs more than running it."""
+    key = unread_cache_key(user.pk)
+    if not fresh:
+        kept = cache.get(key)
+        if kept is not None:
+            return kept
+    newest = Notification.objects.filter(recipient=user, read_at__isnull=True).order_by("-created_at", "-pk")
+    rows = Notification.objects.filter(pk__in=newest.values("pk")[: UNREAD_COUNTED_MOST + 1])
+    count = rows.filter(notices_available_q(user, rows)).count()
+    cache.set(key, count, UNREAD_KEPT_SECONDS)
+    return count
 
 
 # --- People pages (directory, profiles, follower lists, councils) ------------------------------------

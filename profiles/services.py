@@ -6,6 +6,7 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.files.base import ContentFile
 from django.db import models, transaction
@@ -21,7 +22,12 @@ from core.markdown import markdown_render
 from profiles.extensions import NO_LONGER_AVAILABLE, erasure_handlers, personal_data_exporters
 from profiles.models import Council, EmailState, Follow, Notification, User
 from profiles.permissions import is_on_the_hub, on_the_hub
-from profiles.selectors import council_for_email, notifications_for_user
+from profiles.selectors import (
+    council_for_email,
+    notifications_checked,
+    notifications_for_user,
+    unread_cache_key,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +107,15 @@ def council_sync_members(*, council: Council) -> int:
     return count
 
 
+def _unread_forget(user_ids) -> None:
+    """The header's kept unread count of these members is stale: forgotten now, and again once this
+    transaction commits (a page counting in between saw the rows as they were before it)."""
+    keys = [unread_cache_key(pk) for pk in user_ids]
+    if keys:
+        cache.delete_many(keys)
+        transaction.on_commit(lambda: cache.delete_many(keys))
+
+
 def notification_send(
     *,
     recipient: User,
@@ -141,6 +156,7 @@ def notification_send(
     )
     notification.full_clean(exclude=["target_type", "target_id"])
     notification.save()
+    _unread_forget([recipient.pk])
     return notification
 
 
@@ -173,6 +189,7 @@ def notifications_send_many(
         for pk, wants in people.values_list("pk", "email_immediately")
     ]
     Notification.objects.bulk_create(rows, batch_size=500)
+    _unread_forget([row.recipient_id for row in rows])
     if any(row.email_state for row in rows):
         from profiles.emails import notification_emails_queue
 
@@ -204,6 +221,7 @@ def notifications_mark_read(*, user: User, notification_ids: list[int] | None = 
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if notification_ids is not None:
         unread = unread.filter(pk__in=notification_ids)
+    _unread_forget([user.pk])
     return unread.update(read_at=timezone.now())
 
 
@@ -368,7 +386,7 @@ def user_personal_data(*, user: User) -> dict[str, Any]:
                 "read_at": iso(n.read_at),
                 "emailed_at": iso(n.emailed_at),
             }
-            for n in notifications_for_user(user=user)
+            for n in notifications_checked(user=user, notifications=notifications_for_user(user=user))
         ],
     }
     for name, exporter in personal_data_exporters().items():

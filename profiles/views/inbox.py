@@ -1,7 +1,7 @@
 """A member's inbox: /notifications/, newest first, and marking lines read (plain forms and htmx)."""
 
 from django.contrib import messages
-from django.core.paginator import Page
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -9,19 +9,27 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from core.pagination import paginate
-from profiles.selectors import notifications_for_user
+from profiles.selectors import notifications_checked, notifications_for_user, notifications_unread_count
 from profiles.services import notifications_mark_read
 
 PAGE_SIZE = 25
 
 
 def _page(request: HttpRequest, number) -> Page:
-    return paginate(notifications_for_user(user=request.user), number, PAGE_SIZE)
+    # Not core.pagination.paginate, which reads the rows: the page's slice stays a subquery of the one
+    # query that fetches its rows with what each is about re-checked.
+    page = Paginator(notifications_for_user(user=request.user), PAGE_SIZE).get_page(number)
+    page.object_list = notifications_checked(user=request.user, notifications=page.object_list)
+    return page
 
 
-def _list_context(page: Page) -> dict:
-    return {"page_obj": page}
+def _fresh_count(request: HttpRequest) -> dict:
+    # The header's count afresh on the inbox itself, so it agrees with the lines below it.
+    return {"notifications_unread": notifications_unread_count(user=request.user, fresh=True)}
+
+
+def _list_context(request: HttpRequest, page: Page) -> dict:
+    return {"page_obj": page, **_fresh_count(request)}
 
 
 def _posted_page_number(request: HttpRequest) -> int:
@@ -46,18 +54,19 @@ def _back(request: HttpRequest) -> HttpResponse:
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     page = _page(request, request.GET.get("page"))
-    return render(request, "profiles/inbox/index.html", _list_context(page))
+    return render(request, "profiles/inbox/index.html", _list_context(request, page))
 
 
 @require_POST
 def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
     # Through the member's own inbox: someone else's notification is a 404, as if it did not exist.
-    notification = get_object_or_404(notifications_for_user(user=request.user), pk=notification_id)
+    mine = notifications_for_user(user=request.user).filter(pk=notification_id)
+    notification = get_object_or_404(notifications_checked(user=request.user, notifications=mine))
     notifications_mark_read(user=request.user, notification_ids=[notification.pk])
     status = "Notification marked as read."
     if request.htmx:
         notification.read_at = notification.read_at or timezone.now()
-        context = {"notification": notification, "status": status, "focus": True}
+        context = {"notification": notification, "status": status, "focus": True, **_fresh_count(request)}
         return render(request, "profiles/inbox/updated.html", context)
     messages.success(request, status)
     return _back(request)
@@ -69,6 +78,8 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
     status = "All notifications marked as read." if count else "You have no unread notifications."
     if request.htmx:
         page = _page(request, _posted_page_number(request))
-        return render(request, "profiles/inbox/updated.html", {**_list_context(page), "status": status})
+        return render(
+            request, "profiles/inbox/updated.html", {**_list_context(request, page), "status": status}
+        )
     messages.success(request, status)
     return _back(request)

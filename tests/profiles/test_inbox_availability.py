@@ -19,8 +19,8 @@ from practice.services.recognition import endorsement_create
 from practice.services.stories import story_audience_set
 from profiles.emails import notification_email_send
 from profiles.models import EmailState, Notification
-from profiles.selectors import notifications_for_user, notifications_unread_count
-from profiles.services import follow_create, notification_send, user_personal_data
+from profiles.selectors import notifications_checked, notifications_for_user, notifications_unread_count
+from profiles.services import follow_create, notification_send, notifications_mark_read, user_personal_data
 from tests.communities.helpers import community, person_as
 from tests.factories import AdminFactory, MembershipFactory, UserFactory
 from tests.practice.helpers import published_story
@@ -52,7 +52,10 @@ def _inbox(client, person):
 
 
 def _shown(person) -> list[tuple[str, bool]]:
-    return [(notice.kind, notice.available) for notice in notifications_for_user(user=person)]
+    mine = notifications_for_user(user=person)
+    return [
+        (notice.kind, notice.available) for notice in notifications_checked(user=person, notifications=mine)
+    ]
 
 
 # --- The leak in the issue: a mention, then the thread moves somewhere private ---------------------------
@@ -259,3 +262,27 @@ def test_the_listing_and_notice_rules_for_posts_agree_with_their_filters_for_eve
             assert permissions.can_name_in_notice(user=viewer, post=post) == (post.pk in named), who
             checked += 1
     assert checked == len(viewers) * len(posts)
+
+
+def test_the_header_counts_at_most_a_hundred_and_says_99_plus(client):
+    reader = UserFactory()
+    for _ in range(101):
+        notification_send(recipient=reader, kind="test", text="Welcome", actor=None)
+    assert notifications_unread_count(user=reader) == 100
+    client.force_login(reader)
+    page = client.get(reverse("profiles:notifications")).content.decode()
+    assert '99+<span class="govuk-visually-hidden"> unread</span>' in page
+
+
+def test_the_header_count_is_kept_between_pages_and_forgotten_when_a_notice_comes_or_is_read(
+    client, django_assert_num_queries
+):
+    reader = UserFactory()
+    notification_send(recipient=reader, kind="test", text="Welcome", actor=None)
+    assert notifications_unread_count(user=reader) == 1
+    with django_assert_num_queries(0):
+        assert notifications_unread_count(user=reader) == 1  # kept
+    notification_send(recipient=reader, kind="test", text="Again", actor=None)
+    assert notifications_unread_count(user=reader) == 2  # a new notice forgets it
+    notifications_mark_read(user=reader)
+    assert notifications_unread_count(user=reader) == 0  # so does reading

@@ -6,6 +6,7 @@ action lands in the moderation log with the thread (and post) it concerned.
 
 import threading
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -164,6 +165,15 @@ def test_a_body_of_exactly_the_maximum_length_is_accepted():
     assert len(thread.opening_post.body) == BODY_MAX_LENGTH
 
 
+def test_a_post_mentioning_more_than_twenty_people_is_refused_and_nothing_is_saved():
+    place = community("open")
+    author = person_as("member", place)
+    body = " ".join(f"@person-{n}" for n in range(21))
+    with pytest.raises(ValidationError, match="up to 20 people"):
+        thread_create(author=author, community=place, title="Everyone", body=body)
+    assert not Thread.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("visibility", "relation", "error"),
     [
@@ -293,6 +303,16 @@ def test_a_reply_to_a_hidden_post_is_refused():
     with pytest.raises(ValidationError) as raised:
         _reply(thread, person_as("member", place), parent=hidden)
     assert "parent" in raised.value.message_dict
+
+
+def test_a_reply_to_the_conversation_works_after_its_opening_post_was_deleted():
+    place = community("open")
+    author = person_as("member", place)
+    thread = _start(place, author)
+    post_delete(actor=author, post=thread.opening_post)
+    reply = post_reply(author=person_as("member", place), thread=thread, body="Still useful")
+    assert reply.parent_id == thread.opening_post_id
+    assert Thread.objects.get(pk=thread.pk).reply_count == 1
 
 
 def test_an_empty_or_over_long_reply_is_refused_and_nothing_changes():
@@ -467,6 +487,18 @@ def test_a_mention_added_before_the_notices_went_out_is_told_once(django_capture
     assert _notified(bob, "mention").count() == 1
 
 
+def test_removing_and_adding_a_mention_again_tells_them_once(django_capture_on_commit_callbacks):
+    place = community("open")
+    author, bob = person_as("member", place), person_as("member", place)
+    thread = _start(place, author)
+    post = post_reply(author=author, thread=thread, body="Thanks all")
+    post_notify(post_id=post.pk)
+    for body in (f"Thanks @{bob.handle}", "Thanks all", f"Thanks @{bob.handle}!"):
+        with django_capture_on_commit_callbacks(execute=True):
+            post = post_edit(actor=author, post=post, body=body)
+    assert Notification.objects.filter(recipient=bob, kind="community.mention").count() == 1
+
+
 # --- post_delete -------------------------------------------------------------------------------------
 def test_deleting_a_post_keeps_its_text_lowers_the_count_and_clears_the_answer():
     place = community("open")
@@ -533,6 +565,15 @@ def test_nobody_can_mark_their_own_or_a_removed_post_helpful():
         post_helpful_toggle(user=person_as("member", place), post=post)
     assert _fresh(post).helpful_count == 0
     assert not PostReaction.objects.exists()
+
+
+def test_deleting_a_member_in_the_admin_takes_their_helpful_marks_off_the_counts():
+    place = community("open")
+    author, fan = person_as("member", place), person_as("member", place)
+    post = post_reply(author=author, thread=_start(place, author), body="Worth a look")
+    post_helpful_toggle(user=fan, post=post)
+    fan.delete()
+    assert Post.objects.get(pk=post.pk).helpful_count == 0
 
 
 @pytest.mark.parametrize(
@@ -801,6 +842,24 @@ def test_the_sweep_sends_the_notices_of_posts_older_than_two_minutes_that_were_n
     assert _notified(asker, "reply").count() == 1
     assert posts_notify_unsent() == 0
     assert _notified(asker, "reply").count() == 1
+
+
+def test_the_sweep_goes_on_past_a_post_whose_notices_fail(monkeypatch):
+    place = community("open")
+    author = person_as("member", place)
+    first = _start(place, author).opening_post
+    second = _start(place, author).opening_post
+    Post.objects.update(notified_at=None, created_at=first.created_at.replace(year=2020))
+    real = post_notify
+
+    def failing(*, post_id):
+        if post_id == first.pk:
+            raise RuntimeError("broken post")
+        return real(post_id=post_id)
+
+    monkeypatch.setattr("communities.services.conversations.post_notify", failing)
+    assert posts_notify_unsent() == 1
+    assert Post.objects.get(pk=second.pk).notified_at is not None
 
 
 def test_the_celery_tasks_run_the_notices_and_the_sweep():
@@ -1126,3 +1185,43 @@ def test_two_replies_at_once_are_both_saved_with_distinct_paths_and_the_right_co
     assert sorted(replies.values_list("path", flat=True)) == ["000001000002", "000001000003"]
     thread = _fresh(thread)
     assert (thread.reply_count, thread.post_sequence) == (2, 3)
+
+
+def _at_once(*actions) -> list[Exception]:
+    """Run the calls in threads released together (each with its own connection); the errors they raised."""
+    start, errors = threading.Barrier(len(actions)), []
+
+    def run(action):
+        try:
+            start.wait()
+            action()
+        except Exception as error:  # returned to the test, which asserts there are none
+            errors.append(error)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=run, args=(action,)) for action in actions]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reply_and_a_delete_or_helpful_mark_of_its_parent_at_once_do_not_deadlock(postgres_only):
+    place = community("open")
+    thread = _start(place)
+    errors = []
+    for _ in range(4):
+        author, fan = person_as("member", place), person_as("member", place)
+        parent = post_reply(author=author, thread=thread, body="Parent")
+        sibling = post_reply(author=author, thread=thread, body="Sibling", parent=parent)
+        errors += _at_once(
+            partial(post_reply, author=fan, thread=thread, body="Reply", parent=parent),
+            partial(post_helpful_toggle, user=fan, post=parent),
+            partial(post_delete, actor=author, post=sibling),
+        )
+    assert errors == []
+    thread = Thread.objects.get(pk=thread.pk)
+    assert thread.reply_count == Post.objects.filter(thread=thread, depth__gt=0, state="visible").count()

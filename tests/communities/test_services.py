@@ -1,15 +1,20 @@
 """communities.services.communities and .membership: bad input changes nothing and says why; every decision
 tells the person concerned."""
 
+import threading
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import Http404
 
 from communities.models import Community, HubSettings, Membership, ModerationLogEntry
 from communities.services.communities import community_create, community_update
 from communities.services.membership import (
+    community_refresh_member_count,
     invitation_accept,
+    invitation_cancel,
+    invitation_decline,
     membership_approve,
     membership_ban,
     membership_decline,
@@ -92,6 +97,12 @@ def test_too_many_or_too_long_topics_are_refused():
     assert not Community.objects.exists()
 
 
+def test_topics_reuse_an_existing_tag_whatever_its_case():
+    first = CommunityFactory(visibility="open", topics=["Digital transformation"])
+    second = CommunityFactory(visibility="open", topics=["digital transformation"])
+    assert list(first.topics.values_list("pk", flat=True)) == list(second.topics.values_list("pk", flat=True))
+
+
 def test_people_without_a_verified_council_cannot_create_a_community():
     with pytest.raises(PermissionDenied):
         _create(UserFactory())
@@ -150,6 +161,23 @@ def test_banned_people_cannot_join():
     assert Membership.objects.get(user=banned).state == S.BANNED
 
 
+def test_banning_someone_who_never_belonged_to_a_private_community_is_refused_and_tells_them_nothing():
+    private = CommunityFactory(visibility="private")
+    outsider = UserFactory()
+    with pytest.raises(ValidationError):
+        membership_ban(actor=private.created_by, community=private, user=outsider, reason="spam")
+    assert not Membership.objects.filter(community=private, user=outsider).exists()
+    assert not Notification.objects.filter(recipient=outsider).exists()
+    assert not ModerationLogEntry.objects.filter(community=private, action="banned").exists()
+
+
+def test_banning_an_outsider_from_a_restricted_community_still_works():
+    restricted = CommunityFactory(visibility="restricted")
+    outsider = UserFactory()
+    membership_ban(actor=restricted.created_by, community=restricted, user=outsider, reason="spam")
+    assert Membership.objects.get(community=restricted, user=outsider).state == S.BANNED
+
+
 def test_approving_a_withdrawn_request_is_refused_and_changes_nothing():
     community = CommunityFactory(visibility="restricted")
     person = UserFactory()
@@ -191,6 +219,24 @@ def test_an_owner_may_leave_once_there_is_another_owner():
     assert (membership.state, membership.role) == (S.LEFT, R.MEMBER)
 
 
+def test_a_facilitator_cannot_demote_another_facilitator_but_an_owner_can():
+    open_community = CommunityFactory(visibility="open")
+    first = person_as("facilitator", open_community)
+    second = person_as("facilitator", open_community)
+    with pytest.raises(PermissionDenied):
+        membership_set_role(actor=first, community=open_community, user=second, role=R.MEMBER)
+    assert Membership.objects.get(community=open_community, user=second).role == R.FACILITATOR
+    membership_set_role(actor=open_community.created_by, community=open_community, user=second, role=R.MEMBER)
+    assert Membership.objects.get(community=open_community, user=second).role == R.MEMBER
+
+
+def test_a_facilitator_may_step_down_themselves():
+    open_community = CommunityFactory(visibility="open")
+    facilitator = person_as("facilitator", open_community)
+    membership_set_role(actor=facilitator, community=open_community, user=facilitator, role=R.MEMBER)
+    assert Membership.objects.get(community=open_community, user=facilitator).role == R.MEMBER
+
+
 def test_non_facilitators_cannot_decide_anything():
     community = CommunityFactory(visibility="restricted")
     member, requester = person_as("member", community), person_as("requester", community)
@@ -229,6 +275,39 @@ def test_every_decision_notifies_the_person_concerned():
     assert _notified(promoted, "role_changed").get().text == f"You are now a facilitator of {community.name}"
 
 
+@pytest.mark.parametrize("how", ["cancel", "decline"])
+def test_an_invitation_that_is_gone_leaves_no_line_in_the_inbox(how):
+    private = CommunityFactory(visibility="private")
+    owner, invitee = private.created_by, UserFactory()
+    membership_invite(actor=owner, community=private, user=invitee)
+    assert Notification.objects.filter(recipient=invitee, kind="community.invited").count() == 1
+    if how == "cancel":
+        invitation_cancel(actor=owner, community=private, user=invitee)
+    else:
+        invitation_decline(user=invitee, community=private)
+    assert not Notification.objects.filter(recipient=invitee, text__contains=private.name).exists()
+
+
+def test_asking_withdrawing_and_asking_again_tells_the_facilitators_once_while_unread():
+    restricted = CommunityFactory(visibility="restricted")
+    owner, asker = restricted.created_by, UserFactory()
+    for _ in range(3):
+        membership_join(user=asker, community=restricted, message="Please")
+        membership_withdraw_request(user=asker, community=restricted)
+    assert Notification.objects.filter(recipient=owner, kind="community.join_requested").count() == 1
+
+
+def test_a_long_reason_is_cut_at_a_word_with_an_ellipsis_in_the_inbox_and_kept_whole_in_the_log():
+    open_community = CommunityFactory(visibility="open")
+    member = person_as("member", open_community)
+    reason = "word " * 300
+    membership_remove(actor=open_community.created_by, community=open_community, user=member, reason=reason)
+    text = Notification.objects.get(recipient=member, kind="community.removed").text
+    assert len(text) <= 300
+    assert text.endswith("…")
+    assert ModerationLogEntry.objects.get(community=open_community, action="removed").reason == reason
+
+
 def test_member_counts_follow_every_change():
     community = CommunityFactory(visibility="open")
     people = [UserFactory() for _ in range(3)]
@@ -240,6 +319,13 @@ def test_member_counts_follow_every_change():
     assert (
         community.member_count == Membership.objects.filter(community=community, state=S.ACTIVE).count() == 2
     )
+
+
+def test_member_count_leaves_out_people_no_longer_on_the_hub():
+    open_community = CommunityFactory(visibility="open")
+    person_as("member", open_community)
+    person_as("member", open_community, is_active=False)
+    assert community_refresh_member_count(community=open_community) == 2  # owner + active member
 
 
 def test_an_over_long_invitation_message_or_reason_is_refused_and_changes_nothing():
@@ -283,8 +369,52 @@ def test_opening_a_private_community_whose_name_a_listed_one_has_is_refused_and_
     assert private.visibility == "private"
 
 
+def test_opening_a_restricted_community_lets_in_everyone_who_was_waiting():
+    restricted = CommunityFactory(visibility="restricted")
+    owner, asker = restricted.created_by, UserFactory()
+    membership_join(user=asker, community=restricted, message="Please")
+    community_update(
+        actor=owner,
+        community=restricted,
+        name=restricted.name,
+        description=restricted.description,
+        visibility="open",
+    )
+    assert Membership.objects.get(community=restricted, user=asker).state == S.ACTIVE
+    restricted.refresh_from_db()
+    assert restricted.member_count == 2
+    assert Notification.objects.filter(recipient=asker, kind="community.request_approved").exists()
+
+
 def test_the_database_keeps_listed_names_unique_whatever_the_case():
     CommunityFactory(name="Procurement", visibility="open")
     Community.objects.create(name="PROCUREMENT", slug="procurement-b", description="x", visibility="private")
     with pytest.raises(IntegrityError), transaction.atomic():
         Community.objects.create(name="procurement", slug="procurement-c", description="x", visibility="open")
+
+
+# --- Concurrency (PostgreSQL) -------------------------------------------------------------------------
+@pytest.mark.django_db(transaction=True)
+def test_two_joins_at_once_make_one_membership_and_the_right_count(postgres_only):
+    open_community = CommunityFactory(visibility="open")
+    joiner = UserFactory()
+    errors = []
+
+    def join():
+        try:
+            membership_join(user=joiner, community=Community.objects.get(pk=open_community.pk))
+        except ValidationError as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=join) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert Membership.objects.filter(community=open_community, user=joiner).count() == 1
+    assert len(errors) == 1
+    assert "already a member" in errors[0].messages[0]
+    open_community.refresh_from_db()
+    assert open_community.member_count == 2

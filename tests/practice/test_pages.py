@@ -21,6 +21,7 @@ from communities.services.conversations import post_reply
 from communities.services.membership import membership_leave
 from practice.models import Adoption, Endorsement, PracticeStory
 from practice.services.recognition import adoption_record, endorsement_create, story_promote
+from practice.services.stories import story_archive
 from profiles.models import Notification
 from tests.factories import (
     CommunityFactory,
@@ -152,6 +153,16 @@ def test_the_form_explains_each_mistake_and_keeps_what_was_typed(client, mistake
     assert escape(RECORD["challenge"]) in response.text  # the rest of the story is still there
     assert "Days to reach crews" in response.text
     assert not PracticeStory.objects.exists()
+
+
+@pytest.mark.parametrize("field", ["evidence_links", "tags"])
+def test_a_null_character_in_links_or_tags_is_a_message_not_a_server_error(client, field):
+    story = draft_story()
+    client.force_login(story.author)
+    value = "https://example.com/a\x00b report" if field == "evidence_links" else "wa\x00ste"
+    response = client.post(_url("edit", story), _form(story.community, **{field: value}))
+    assert response.status_code == 200
+    assert "Null characters are not allowed." in response.content.decode()
 
 
 def test_an_author_edits_a_draft_and_a_published_story(client):
@@ -619,6 +630,14 @@ def test_the_library_says_when_there_is_nothing_to_show(client):
     assert _titles(nothing) == []
 
 
+@pytest.mark.parametrize("query", ["?council=nope", "?sort=zzz", "?tag=" + "x" * 500, "?region=atlantis"])
+def test_a_stale_library_filter_is_dropped_without_an_error_message(client, query):
+    published_story()
+    html = client.get(reverse("practice:index") + query).content.decode()
+    assert "govuk-error-message" not in html
+    assert "1 story" in html
+
+
 def test_a_members_own_stories_list_their_drafts_first(client):
     place = CommunityFactory()
     author = author_in(place)
@@ -634,6 +653,18 @@ def test_a_members_own_stories_list_their_drafts_first(client):
     assert mine.text.count('govuk-tag--yellow">Draft</strong>') == 2
     client.force_login(UserFactory())
     assert "You have not written a story yet." in client.get(_url("mine")).text
+
+
+def test_your_stories_lists_drafts_then_published_then_archived(client):
+    place = CommunityFactory()
+    author = author_in(place)
+    archived = published_story(community=place, author=author, title="Archived one")
+    story_archive(actor=author, story=archived)
+    published_story(community=place, author=author, title="Published one")
+    draft_story(community=place, author=author, title="Draft one")
+    client.force_login(author)
+    html = client.get(reverse("practice:mine")).content.decode()
+    assert html.index("Draft one") < html.index("Published one") < html.index("Archived one")
 
 
 def test_the_header_links_to_the_practice_library(client):

@@ -406,6 +406,24 @@ def test_a_co_author_can_edit_the_story_but_not_change_who_its_authors_are():
     assert set(_fresh(story).co_authors.all()) == {co_author, other}
 
 
+def test_a_member_who_endorsed_and_then_became_a_co_author_no_longer_endorses_it():
+    story = published_story()
+    reader = UserFactory()
+    endorsement_create(user=reader, story=story, comment="Good")
+    story_update(
+        actor=story.author,
+        story=story,
+        title=story.title,
+        summary=story.summary,
+        service_area=story.service_area,
+        sections=RECORD,
+        co_authors=[reader.handle],
+    )
+    story.refresh_from_db()
+    assert story.endorsement_count == 0
+    assert not Endorsement.objects.filter(user=reader).exists()
+
+
 # --- story_update --------------------------------------------------------------------------------------
 def test_updating_a_story_replaces_what_it_says_and_renders_it_again():
     story = draft_story(measures=[_measure()], evidence_links=[{"url": "https://a.example", "title": "A"}])
@@ -444,6 +462,21 @@ def test_updating_a_story_with_bad_input_says_why_and_changes_nothing(fields, fi
     assert raised.value.message_dict[field] == [message]
     assert _snapshot(story) == before
     assert not Notification.objects.exists()
+
+
+def test_the_services_refuse_a_null_character_in_a_link_or_a_tag():
+    story = draft_story()
+    bad_link = [{"url": "https://example.com/\x00", "title": ""}]
+    for changes in ({"evidence_links": bad_link}, {"tags": ["a\x00"]}):
+        with pytest.raises(ValidationError):
+            story_update(actor=story.author, story=story, title=story.title, sections=RECORD, **changes)
+
+
+def test_a_published_story_keeps_the_parts_it_needs_to_be_published():
+    story = published_story()
+    with pytest.raises(ValidationError):
+        _update(story, story.author, summary="", sections={**RECORD, "outcomes": ""})
+    assert _fresh(story).outcomes == RECORD["outcomes"]
 
 
 @pytest.mark.parametrize(
@@ -539,6 +572,24 @@ def test_publishing_tells_the_home_communitys_active_members_and_nobody_else():
     for relation, person in [*others.items(), ("elsewhere", elsewhere), ("author", story.author)]:
         assert not _notified(person, "published").exists(), relation
     assert _notified(place.created_by, "published").count() == 1  # the community's owner is a member too
+
+
+def test_publishing_tells_co_authors_who_are_not_members_of_the_home_community():
+    place = CommunityFactory()
+    outside = UserFactory()
+    story = draft_story(community=place, co_authors=[outside.handle])
+    story_publish(actor=story.author, story=story)
+    assert Notification.objects.filter(recipient=outside, kind="practice.published").count() == 1
+    assert not Notification.objects.filter(recipient=story.author, kind="practice.published").exists()
+
+
+def test_a_co_author_outside_a_private_home_community_is_told_of_publication_without_its_name():
+    place = CommunityFactory(visibility="private", name="Secret Circle")
+    outside = UserFactory()
+    story = draft_story(community=place, author=author_in(place), co_authors=[outside.handle])
+    story_publish(actor=story.author, story=story)
+    notice = Notification.objects.get(recipient=outside, kind="practice.published")
+    assert "Secret Circle" not in notice.text
 
 
 def test_a_co_author_cannot_publish():
@@ -887,6 +938,16 @@ def test_a_facilitator_of_another_community_cannot_promote_a_public_story():
     assert not _fresh(story).is_promoted
 
 
+def test_a_facilitator_cannot_promote_their_own_story_and_nothing_is_logged():
+    place = CommunityFactory()
+    story = published_story(community=place, author=place.created_by)  # the owner wrote it
+    with pytest.raises(PermissionDenied, match="another facilitator"):
+        story_promote(actor=place.created_by, story=story)
+    story.refresh_from_db()
+    assert not story.is_promoted
+    assert not ModerationLogEntry.objects.filter(action=ModerationLogEntry.Action.STORY_PROMOTED).exists()
+
+
 def test_a_draft_cannot_be_promoted_even_by_a_site_admin():
     story = draft_story()
     with pytest.raises(PermissionDenied):
@@ -976,6 +1037,15 @@ def test_a_council_cannot_record_that_it_repeated_its_own_story():
     assert "your own council's story" in raised.value.messages[0]
     assert not Adoption.objects.exists()
     assert _fresh(story).adoption_count == 0
+
+
+def test_a_co_author_from_another_council_cannot_record_repeating_their_own_story():
+    place = CommunityFactory()
+    partner = VerifiedMemberFactory()  # a council of their own
+    story = published_story(community=place, co_authors=[partner.handle])
+    with pytest.raises(ValidationError, match="You wrote this story"):
+        adoption_record(user=partner, story=story, outcome="adopted", started_on=story.created_at.date())
+    assert not Adoption.objects.exists()
 
 
 def test_a_member_without_a_verified_council_cannot_record_a_repeat():
@@ -1112,12 +1182,17 @@ def test_the_adoption_count_stays_exact_as_councils_record_and_withdraw():
     assert _fresh(story).adoption_count == Adoption.objects.filter(story=story).count() == 2
 
 
-# --- A gap in story_update -------------------------------------------------------------------------------
-def test_a_published_story_keeps_the_parts_it_needs_to_be_published():
+def test_removing_an_adoption_twice_says_so_and_keeps_the_count():
     story = published_story()
-    with pytest.raises(ValidationError):
-        _update(story, story.author, summary="", sections={**RECORD, "outcomes": ""})
-    assert _fresh(story).outcomes == RECORD["outcomes"]
+    adopter = VerifiedMemberFactory()
+    started = story.created_at.date()
+    adoption = adoption_record(user=adopter, story=story, outcome="adopted", started_on=started)
+    stale = Adoption.objects.get(pk=adoption.pk)
+    adoption_withdraw(actor=adopter, adoption=adoption)
+    with pytest.raises(ValidationError, match="already removed"):
+        adoption_withdraw(actor=adopter, adoption=stale)
+    story.refresh_from_db()
+    assert story.adoption_count == 0
 
 
 # --- Concurrency (PostgreSQL) --------------------------------------------------------------------------
@@ -1172,23 +1247,3 @@ def test_two_members_of_one_council_recording_at_once_make_one_adoption(postgres
     assert "has already recorded this" in errors[0].messages[0]
     assert Adoption.objects.filter(story=story).count() == 1
     assert _fresh(story).adoption_count == 1
-
-
-# --- Review fixes ------------------------------------------------------------------------------------------
-def test_a_facilitator_cannot_promote_their_own_story_and_nothing_is_logged():
-    place = CommunityFactory()
-    story = published_story(community=place, author=place.created_by)  # the owner wrote it
-    with pytest.raises(PermissionDenied, match="another facilitator"):
-        story_promote(actor=place.created_by, story=story)
-    story.refresh_from_db()
-    assert not story.is_promoted
-    assert not ModerationLogEntry.objects.filter(action=ModerationLogEntry.Action.STORY_PROMOTED).exists()
-
-
-def test_publishing_tells_co_authors_who_are_not_members_of_the_home_community():
-    place = CommunityFactory()
-    outside = UserFactory()
-    story = draft_story(community=place, co_authors=[outside.handle])
-    story_publish(actor=story.author, story=story)
-    assert Notification.objects.filter(recipient=outside, kind="practice.published").count() == 1
-    assert not Notification.objects.filter(recipient=story.author, kind="practice.published").exists()

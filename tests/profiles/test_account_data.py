@@ -295,6 +295,17 @@ def test_erasing_removes_follows_both_ways_and_the_inbox_but_keeps_what_they_sen
     assert User.objects.filter(pk=fan.pk, is_active=True).exists()
 
 
+def test_erasing_someone_replaces_only_their_name_at_the_start_of_lines_they_caused():
+    sam, recipient = UserFactory(display_name="Sam"), UserFactory()
+    notification_send(
+        recipient=recipient, kind="test", actor=sam, text="Sam asked to join Samaritans Liaison"
+    )
+    user_erase(user=sam)
+    assert (
+        Notification.objects.get(recipient=recipient).text == "Former member asked to join Samaritans Liaison"
+    )
+
+
 def test_erasing_calls_every_registered_erasure_handler_inside_the_transaction(person, monkeypatch):
     calls = []
 

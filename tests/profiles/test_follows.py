@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from profiles.models import Follow, Notification
-from profiles.services import user_erase
+from profiles.services import follow_create, follow_delete, user_erase
 from tests.factories import UserFactory
 from tests.profiles.people_helpers import follow
 
@@ -38,6 +38,14 @@ def test_following_twice_keeps_one_follow_and_notifies_once(client, member, priy
     (notification,) = Notification.objects.filter(recipient=priya)
     assert notification.kind == "follow"
     assert notification.actor == member
+
+
+def test_follow_unfollow_follow_tells_them_once_while_unread():
+    follower, followed = UserFactory(), UserFactory()
+    for _ in range(3):
+        follow_create(follower=follower, followed=followed)
+        follow_delete(follower=follower, followed=followed)
+    assert Notification.objects.filter(recipient=followed, kind="follow").count() == 1
 
 
 def test_following_with_htmx_returns_the_fragment_with_the_unfollow_button_and_new_count(

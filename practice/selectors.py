@@ -11,7 +11,6 @@ from communities.permissions import can_participate, readable_communities, reada
 from core.dates import iso
 from practice import permissions
 from practice.models import RECORD_SECTIONS, Adoption, Endorsement, PracticeStory
-from practice.services import story_url
 from profiles.extensions import Contribution, ProfileSection
 from profiles.models import Council
 
@@ -203,7 +202,7 @@ def story_contributions(viewer, person, limit: int) -> list[Contribution]:
         Contribution(
             kind="Story",
             title=story.title,
-            url=story_url(story),
+            url=story.get_absolute_url(),
             created_at=story.published_at,
             where=story.community.name if story.community_readable else "",
         )

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
@@ -79,10 +80,6 @@ def notifications_checked(*, user: User, notifications: QuerySet[Notification]) 
 
 # The header says "99+" beyond this: counting more would re-check every line a member ever left unread.
 UNREAD_COUNTED_MOST = 99
-# The header's count is kept this long between pages. profiles.services forgets it whenever a notice is
-# sent to the member or they mark one read; what they may read changing elsewhere (a thread moved, a post
-# hidden) shows in the header within this time, and on the inbox page at once (counted afresh there).
-UNREAD_KEPT_SECONDS = 60
 
 
 def unread_cache_key(user_id: int) -> str:
@@ -94,15 +91,18 @@ def notifications_unread_count(*, user: User, fresh: bool = False) -> int:
     something no longer readable is not news (it shows as read). One COUNT over the newest unread lines (the
     partial index profiles_notif_unread), each re-checked through its app's permission filter; kept in the
     cache between pages, since compiling that check costs more than running it."""
-    key = unread_cache_key(user.pk)
-    if not fresh:
+    # Kept settings.INBOX_UNREAD_KEPT_SECONDS between pages; profiles.services forgets it whenever a notice is
+    # sent to the member or they mark one read, and the inbox page counts afresh.
+    key, seconds = unread_cache_key(user.pk), settings.INBOX_UNREAD_KEPT_SECONDS
+    if seconds and not fresh:
         kept = cache.get(key)
         if kept is not None:
             return kept
     newest = Notification.objects.filter(recipient=user, read_at__isnull=True).order_by("-created_at", "-pk")
     rows = Notification.objects.filter(pk__in=newest.values("pk")[: UNREAD_COUNTED_MOST + 1])
     count = rows.filter(notices_available_q(user, rows)).count()
-    cache.set(key, count, UNREAD_KEPT_SECONDS)
+    if seconds:
+        cache.set(key, count, seconds)
     return count
 
 

@@ -23,7 +23,6 @@ from communities.models import (
 )
 from communities.selectors import memberships_for_profile
 from communities.selectors.conversations import posts_by
-from communities.services.conversations import post_url
 from core.dates import iso as _iso
 from profiles.extensions import Contribution, ProfileSection
 
@@ -45,7 +44,7 @@ def conversation_contributions(viewer, person, limit: int) -> list[Contribution]
         Contribution(
             kind="Conversation" if post.is_opening else "Reply",
             title=post.thread.title,
-            url=post_url(post),
+            url=post.get_absolute_url(),
             created_at=post.created_at,
             where=post.thread.community.name,
         )

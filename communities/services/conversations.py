@@ -96,19 +96,6 @@ def _render(body: str) -> str:
 
 
 # --- Threads and replies ------------------------------------------------------------------------------
-def post_url(post: Post) -> str:
-    """The permalink: it opens the thread at the page holding the post."""
-    thread = post.thread
-    return reverse(
-        "communities:post",
-        kwargs={"slug": thread.community.slug, "thread_id": thread.pk, "post_id": post.pk},
-    )
-
-
-def thread_url(thread: Thread) -> str:
-    return reverse("communities:thread", kwargs={"slug": thread.community.slug, "thread_id": thread.pk})
-
-
 def _segment(sequence: int) -> str:
     return f"{sequence:0{PATH_STEP}d}"
 
@@ -393,7 +380,7 @@ def _notify_one(
         recipients=people,
         kind=f"community.{kind}",
         text=text,
-        url=post_url(post),
+        url=post.get_absolute_url(),
         actor=actor,
         target=post,
         email=email,
@@ -410,7 +397,7 @@ def _notify_mentions(post: Post, handles: set[str]) -> set[int]:
         recipients=User.objects.filter(pk__in=ids),
         kind="community.mention",
         text=f"{post.author.public_name} mentioned you in “{thread.title}”",
-        url=post_url(post),
+        url=post.get_absolute_url(),
         actor=post.author,
         target=post,
         email=True,  # mentions are emailed at once to those who want it
@@ -451,7 +438,7 @@ def post_notify(*, post_id: int) -> bool:
         recipients=permissions.readers_of(community=thread.community, people=watchers),
         kind="community.thread_reply",
         text=f"{name} {verb} “{Truncator(thread.title).chars(120)}”",
-        url=post_url(post),
+        url=post.get_absolute_url(),
         actor=post.author,
         target=post,
     )

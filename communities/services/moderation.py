@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from communities import permissions
 from communities.models import Community, ModerationLogEntry, Post, PostReport, Thread
-from communities.services.conversations import lock_thread_then_post, post_url, thread_url
+from communities.services.conversations import lock_thread_then_post
 from communities.services.log import moderation_log_write
 from communities.services.notices import community_notify
 from profiles.models import User
@@ -107,7 +107,7 @@ def post_hide(*, actor: User, post: Post, reason: str) -> Post:
             text=f"A facilitator hid your post in “{post.thread.title}”: {reason}",
             community=community,
             actor=actor,
-            url=post_url(post),
+            url=post.get_absolute_url(),
             about=post,
         )
     return post
@@ -165,7 +165,7 @@ def thread_move(*, actor: User, thread: Thread, to: Community, reason: str = "")
             text=f"A facilitator moved your conversation “{thread.title}” to {to.name}",
             community=to,
             actor=actor,
-            url=thread_url(thread),
+            url=thread.get_absolute_url(),
         )
     return thread
 

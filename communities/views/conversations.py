@@ -113,7 +113,7 @@ def create(request: HttpRequest, slug: str) -> HttpResponse:
             add_service_errors(form, error)
         else:
             messages.success(request, "Your conversation has started. You will be told about replies.")
-            return redirect(services.thread_url(thread))
+            return redirect(thread.get_absolute_url())
     return render(request, "communities/conversations/create.html", {"community": community, "form": form})
 
 
@@ -217,7 +217,7 @@ def permalink(request: HttpRequest, slug: str, thread_id: int, post_id: int) -> 
     if thread.community.slug != slug:
         return _moved(request, thread, post_id)
     post = _post(thread, post_id)
-    url = services.thread_url(thread)
+    url = thread.get_absolute_url()
     if not post.is_opening:
         earlier = Post.objects.filter(thread=thread, depth__gt=0, path__lt=post.path)
         if earlier[: selectors.REPLIES_PAGE_SIZE].count() == selectors.REPLIES_PAGE_SIZE:
@@ -302,7 +302,7 @@ def _replied(request: HttpRequest, thread: Thread, post: Post) -> HttpResponse:
         }
         return render(request, "communities/conversations/_reply_posted.html", context)
     messages.success(request, status)
-    return redirect(services.post_url(post))
+    return redirect(post.get_absolute_url())
 
 
 # --- A member's own post -------------------------------------------------------------------------------
@@ -320,7 +320,7 @@ def edit(request: HttpRequest, slug: str, thread_id: int, post_id: int) -> HttpR
             add_service_errors(form, error)
         else:
             messages.success(request, "Your post has been updated.")
-            return redirect(services.post_url(post))
+            return redirect(post.get_absolute_url())
     context = {"community": thread.community, "thread": thread, "post": post, "form": form}
     return render(request, "communities/conversations/edit.html", context)
 
@@ -334,7 +334,7 @@ def delete(request: HttpRequest, slug: str, thread_id: int, post_id: int) -> Htt
     if request.method == "POST":
         services.post_delete(actor=request.user, post=post)
         messages.success(request, "Your post has been deleted. Readers see a note that you deleted it.")
-        return redirect(services.post_url(post))
+        return redirect(post.get_absolute_url())
     context = {"community": thread.community, "thread": thread, "post": post}
     return render(request, "communities/conversations/delete.html", context)
 
@@ -374,7 +374,7 @@ def helpful(request: HttpRequest, slug: str, thread_id: int, post_id: int) -> Ht
             messages.success(
                 request, "You marked the post as helpful." if found else "You took back your helpful mark."
             )
-        return redirect(services.post_url(post))
+        return redirect(post.get_absolute_url())
     post.refresh_from_db(fields=["helpful_count"])
     _decorate(request, thread, [post])
     status = error or ("Marked as helpful." if found else "Helpful mark taken back.")
@@ -403,7 +403,7 @@ def answer(request: HttpRequest, slug: str, thread_id: int, post_id: int) -> Htt
         messages.success(
             request, "The question is open again." if unmark else "You marked this reply as the answer."
         )
-    return redirect(services.post_url(post))
+    return redirect(post.get_absolute_url())
 
 
 WATCH_OUTCOMES = {
@@ -429,7 +429,7 @@ def watch(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
         }
         return render(request, "communities/conversations/_watch.html", context)
     messages.success(request, WATCH_OUTCOMES[state])
-    return redirect(services.thread_url(thread))
+    return redirect(thread.get_absolute_url())
 
 
 @require_http_methods(["GET", "POST"])
@@ -447,6 +447,6 @@ def report(request: HttpRequest, slug: str, thread_id: int, post_id: int) -> Htt
             add_service_errors(form, error)
         else:
             messages.success(request, "Thank you. The community's facilitators will look at the post.")
-            return redirect(services.post_url(post))
+            return redirect(post.get_absolute_url())
     context = {"community": thread.community, "thread": thread, "post": post, "form": form}
     return render(request, "communities/conversations/report.html", context)

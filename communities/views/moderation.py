@@ -16,7 +16,6 @@ from communities import permissions
 from communities.forms import ModerationReasonForm, MoveThreadForm
 from communities.models import PostReport, Thread
 from communities.selectors import conversations as selectors
-from communities.services import conversations as conversation_services
 from communities.services import moderation as services
 from communities.views.conversations import _post, readable_thread
 from communities.views.manage import _community, _layout
@@ -52,11 +51,11 @@ def thread_action(request: HttpRequest, slug: str, thread_id: int) -> HttpRespon
     action = THREAD_ACTIONS.get(request.POST.get("action", ""))
     if action is None:
         messages.error(request, "Choose pin, unpin, lock or unlock.")
-        return redirect(conversation_services.thread_url(thread))
+        return redirect(thread.get_absolute_url())
     service, arguments, outcome = action
     service(actor=request.user, thread=thread, **arguments)
     messages.success(request, outcome)
-    return redirect(conversation_services.thread_url(thread))
+    return redirect(thread.get_absolute_url())
 
 
 @require_http_methods(["GET", "POST"])
@@ -97,7 +96,7 @@ def unhide(request: HttpRequest, slug: str, thread_id: int, post_id: int) -> Htt
             add_service_errors(form, error)
         else:
             messages.success(request, "The post is visible again.")
-            return redirect(conversation_services.post_url(post))
+            return redirect(post.get_absolute_url())
     context = {
         "community": thread.community,
         "thread": thread,
@@ -113,7 +112,7 @@ def _back(request: HttpRequest, post) -> str:
     """Back to the reports page when the facilitator came from it, else to the post."""
     if request.POST.get("next") == "reports":
         return _reports_url(post.thread.community)
-    return conversation_services.post_url(post)
+    return post.get_absolute_url()
 
 
 @require_http_methods(["GET", "POST"])
@@ -131,7 +130,7 @@ def move(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
             add_service_errors(form, error)
         else:
             messages.success(request, f"The conversation is now in {to.name}.")
-            return redirect(conversation_services.thread_url(moved))  # its new address, not the old one
+            return redirect(moved.get_absolute_url())  # its new address, not the old one
     context = {"community": thread.community, "thread": thread, "form": form, "has_targets": targets.exists()}
     return render(request, "communities/conversations/move.html", context)
 

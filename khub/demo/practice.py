@@ -30,7 +30,7 @@ from khub.demo.communities import add_member
 from khub.demo.files import read
 from khub.demo.people import Cast, Key
 from practice.models import Adoption, Endorsement, PracticeStory, ServiceArea
-from practice.services import recognition, stories, story_url
+from practice.services import recognition, stories
 from profiles.models import Notification
 
 
@@ -250,7 +250,7 @@ def _seed_story(seeding: _Seeding, spec: DemoStory, community: Community) -> Pra
         dates["promoted_at"] = seeding.between(published, days_ago, 0)
         recognition.story_promote(actor=seeding.cast.person(facilitator), story=story)
         ModerationLogEntry.objects.filter(
-            action=ModerationLogEntry.Action.STORY_PROMOTED, about_url=story_url(story)
+            action=ModerationLogEntry.Action.STORY_PROMOTED, about_url=story.get_absolute_url()
         ).update(created_at=dates["promoted_at"])
     if archived is not None:
         stories.story_archive(actor=author, story=story)

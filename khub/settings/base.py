@@ -157,6 +157,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 # A digest covers activity up to this many seconds before it is built: a post saved just before 07:00
 # may commit just after, and must fall in the next digest rather than between the two.
 DIGEST_SETTLE_SECONDS = 120
+# How long the header's unread count is kept between pages (profiles.selectors): a new notice or marking
+# one read forgets it; a change in what the member may read shows within this time (at once on the inbox).
+INBOX_UNREAD_KEPT_SECONDS = 60
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "khub.clear_expired_sessions",

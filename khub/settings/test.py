@@ -18,3 +18,5 @@ LOGGING = {
 }
 # Tests build digests straight after writing their content (committed: no transaction is still open).
 DIGEST_SETTLE_SECONDS = 0
+# Every page counts the inbox afresh, so each request's queries are the same whatever came before it.
+INBOX_UNREAD_KEPT_SECONDS = 0

@@ -4,16 +4,10 @@ Errors a person can fix are ValidationError with a message to show as it is, and
 the person may not read is Http404 (practice.permissions), so a refusal never reveals it.
 """
 
-from django.urls import reverse
-
 from practice import permissions
 from practice.models import PracticeStory
 from profiles.models import User
 from profiles.services import notification_send
-
-
-def story_url(story: PracticeStory) -> str:
-    return reverse("practice:detail", kwargs={"slug": story.slug})
 
 
 def authors_of(story: PracticeStory) -> list[User]:
@@ -28,7 +22,7 @@ def authors_notify(*, story: PracticeStory, actor: User | None, kind: str, text:
                 recipient=person,
                 kind=f"practice.{kind}",
                 text=text,
-                url=story_url(story),
+                url=story.get_absolute_url(),
                 actor=actor,
                 target=story,
             )

@@ -14,7 +14,7 @@ from communities.models import ModerationLogEntry
 from communities.services.log import moderation_log_write
 from practice import permissions
 from practice.models import Adoption, Endorsement, PracticeStory
-from practice.services import authors_notify, locked_story, story_url
+from practice.services import authors_notify, locked_story
 from profiles.models import User
 
 COMMENT_MAX_LENGTH = Endorsement._meta.get_field("comment").max_length
@@ -93,7 +93,7 @@ def story_promote(*, actor: User, story: PracticeStory) -> PracticeStory:
         actor=actor,
         action=L.STORY_PROMOTED,
         about_title=story.title,
-        about_url=story_url(story),
+        about_url=story.get_absolute_url(),
     )
     authors_notify(
         story=story,
@@ -123,7 +123,7 @@ def story_promotion_withdraw(*, actor: User, story: PracticeStory, reason: str) 
         action=L.STORY_UNPROMOTED,
         reason=reason,
         about_title=story.title,
-        about_url=story_url(story),
+        about_url=story.get_absolute_url(),
     )
     authors_notify(
         story=story,

@@ -32,7 +32,7 @@ from practice.models import (
     PracticeStory,
     ServiceArea,
 )
-from practice.services import authors_notify, locked_story, story_url
+from practice.services import authors_notify, locked_story
 from profiles.models import User
 from profiles.permissions import on_the_hub
 from profiles.services import notification_send, notifications_send_many, tags_resolve
@@ -210,7 +210,7 @@ def _save_related(story: PracticeStory, *, tags, co_authors, measures, actor: Us
                 recipient=person,
                 kind="practice.co_author",
                 text=f"{actor.public_name} added you as a co-author of “{story.title}”",
-                url=story_url(story),
+                url=story.get_absolute_url(),
                 actor=actor,
                 target=story,
             )
@@ -327,7 +327,7 @@ def missing_to_publish(story: PracticeStory) -> list[tuple[str, str]]:
 
 
 def _discussion_body(story: PracticeStory) -> str:
-    return f"{story.summary}\n\n[Read the story: {story.title}]({story_url(story)})"
+    return f"{story.summary}\n\n[Read the story: {story.title}]({story.get_absolute_url()})"
 
 
 @transaction.atomic
@@ -378,7 +378,7 @@ def story_publish(*, actor: User, story: PracticeStory) -> PracticeStory:
             recipients=members,
             kind="practice.published",
             text=f"{actor.public_name} published a story in {story.community.name}: “{story.title}”",
-            url=story_url(story),
+            url=story.get_absolute_url(),
             actor=actor,
             target=story,
         )
@@ -387,7 +387,7 @@ def story_publish(*, actor: User, story: PracticeStory) -> PracticeStory:
             recipients=story.co_authors.exclude(pk__in=members.values("pk")),
             kind="practice.published",
             text=f"{actor.public_name} published “{story.title}”, which you wrote together",
-            url=story_url(story),
+            url=story.get_absolute_url(),
             actor=actor,
             target=story,
         )
@@ -432,7 +432,7 @@ def story_audience_set(
         action=ModerationLogEntry.Action.STORY_AUDIENCE,
         reason=f"From “{before}” to “{now}”.",
         about_title=story.title,
-        about_url=story_url(story),
+        about_url=story.get_absolute_url(),
     )
     authors_notify(
         story=story,

@@ -17,12 +17,11 @@ from practice import permissions, selectors
 from practice.forms import AdoptionForm, EndorseForm, ReasonForm
 from practice.models import Adoption
 from practice.services import recognition as services
-from practice.services import story_url
 from practice.views import error_text, readable_story
 
 
 def _back(request: HttpRequest, story, anchor: str) -> HttpResponse:
-    return redirect(f"{story_url(story)}#{anchor}")
+    return redirect(f"{story.get_absolute_url()}#{anchor}")
 
 
 @require_POST

@@ -14,7 +14,6 @@ from practice import permissions, selectors
 from practice.forms import AUDIENCE_HINTS, AudienceForm, EndorseForm, StoryForm
 from practice.models import PracticeStory
 from practice.services import stories as services
-from practice.services import story_url
 from practice.views import SignInFirst, error_text, readable_story, sign_in
 
 
@@ -112,7 +111,7 @@ def _after_save(request: HttpRequest, story: PracticeStory) -> HttpResponse:
         else "Your changes are saved.",
     )
     return redirect(
-        reverse("practice:edit", kwargs={"slug": story.slug}) if story.is_draft else story_url(story)
+        reverse("practice:edit", kwargs={"slug": story.slug}) if story.is_draft else story.get_absolute_url()
     )
 
 
@@ -180,7 +179,7 @@ def publish(request: HttpRequest, slug: str) -> HttpResponse:
     messages.success(
         request, "Your story is published. Its home community has been told, and its discussion has started."
     )
-    return redirect(story_url(story))
+    return redirect(story.get_absolute_url())
 
 
 @require_POST
@@ -192,7 +191,7 @@ def archive(request: HttpRequest, slug: str) -> HttpResponse:
         messages.error(request, error_text(error))
     else:
         messages.success(request, "The story is archived: it has left the library. You can publish it again.")
-    return redirect(story_url(story))
+    return redirect(story.get_absolute_url())
 
 
 @require_http_methods(["GET", "POST"])
@@ -215,5 +214,5 @@ def audience(request: HttpRequest, slug: str) -> HttpResponse:
             add_service_errors(form, error)
         else:
             messages.success(request, f"Who can read it has changed: {story.get_audience_display().lower()}.")
-            return redirect(story_url(story))
+            return redirect(story.get_absolute_url())
     return render(request, "practice/story/audience.html", {"story": story, "form": form})

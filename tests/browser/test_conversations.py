@@ -23,7 +23,7 @@ def _signed_in(visitor: Visitor, person) -> Visitor:
 
 
 def _thread_url(thread: Thread) -> str:
-    return conversation_services.thread_url(thread)
+    return thread.get_absolute_url()
 
 
 def _mark_document(visitor: Visitor) -> None:

@@ -9,7 +9,6 @@ from django.utils.formats import date_format
 from playwright.sync_api import expect
 
 from practice.models import Adoption, Endorsement, PracticeStory
-from practice.services import story_url
 from tests.browser.steps import sign_in
 from tests.browser.visitor import Visitor
 from tests.factories import CommunityFactory, CouncilFactory, VerifiedMemberFactory
@@ -74,7 +73,7 @@ def _write_and_publish(visitor: Visitor, *, community_name: str, title: str) -> 
     visitor.submit(page.get_by_role("button", name="Publish"))
     story.refresh_from_db()
     assert story.is_published
-    assert visitor.path() == story_url(story)
+    assert visitor.path() == story.get_absolute_url()
     expect(
         page.get_by_text(
             "Your story is published. Its home community has been told, and its discussion has started."
@@ -132,7 +131,7 @@ def test_a_story_is_published_endorsed_promoted_repeated_and_read_by_a_visitor(n
     page = _signed_in(endorser, ben).page
     endorser.follow(page.get_by_role("link", name="Practice", exact=True))
     endorser.follow(page.get_by_role("link", name=TITLE))
-    assert endorser.path() == story_url(story)
+    assert endorser.path() == story.get_absolute_url()
     comment = page.get_by_label("Why would you recommend it? (optional)")
     comment.focus()
     page.keyboard.type("We copied the round sheets idea: complaints halved.")
@@ -141,7 +140,7 @@ def test_a_story_is_published_endorsed_promoted_repeated_and_read_by_a_visitor(n
     with page.expect_navigation():
         page.keyboard.press("Enter")
     endorser.scan()
-    assert endorser.path() == story_url(story)
+    assert endorser.path() == story.get_absolute_url()
     expect(
         page.get_by_text("Thank you: you endorsed this story. Its authors have been told.")
     ).to_be_visible()
@@ -156,7 +155,7 @@ def test_a_story_is_published_endorsed_promoted_repeated_and_read_by_a_visitor(n
 
     # (3) Fiona, a facilitator of the home community, promotes it.
     page = _signed_in(facilitator, fiona).page
-    facilitator.open(story_url(story))
+    facilitator.open(story.get_absolute_url())
     facilitator.submit(page.get_by_role("button", name="Promote to Practice worth repeating"))
     story.refresh_from_db()
     assert story.is_promoted
@@ -176,7 +175,7 @@ def test_a_story_is_published_endorsed_promoted_repeated_and_read_by_a_visitor(n
 
     # (4) Cara, of a third council, records that Cornwall repeated it: a mistake first, then how it went.
     page = _signed_in(adopter, cara).page
-    adopter.open(story_url(story))
+    adopter.open(story.get_absolute_url())
     expect(page.get_by_text("No other council has recorded repeating it yet.")).to_be_visible()
     adopter.follow(page.get_by_role("button", name="We've repeated this"))
     expect(page.get_by_role("heading", level=1)).to_have_text("We've repeated this")
@@ -188,7 +187,7 @@ def test_a_story_is_published_endorsed_promoted_repeated_and_read_by_a_visitor(n
     page.get_by_label("Year").fill("2025")
     page.get_by_label("Notes (optional)").fill("We send the report to the crew's tablet as well.")
     adopter.submit(page.get_by_role("button", name="Record it"))
-    assert adopter.path() == story_url(story)
+    assert adopter.path() == story.get_absolute_url()
     expect(
         page.get_by_text("Recorded: Cornwall Council repeated this story. Its authors have been told.")
     ).to_be_visible()
@@ -216,7 +215,7 @@ def test_a_story_is_published_endorsed_promoted_repeated_and_read_by_a_visitor(n
     expect(card.get_by_text("Repeated by 1 council")).to_be_visible()
     expect(card.get_by_text("1 endorsement")).to_be_visible()
     reader.follow(card.get_by_role("link", name=TITLE))
-    assert reader.path() == story_url(story)
+    assert reader.path() == story.get_absolute_url()
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
     _expect_the_record(reader, story)
     expect(page.locator("#endorsements")).to_contain_text("Ben Okoro, Leeds City Council")
@@ -226,7 +225,7 @@ def test_a_story_is_published_endorsed_promoted_repeated_and_read_by_a_visitor(n
     expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
 
     # The community-only story does not exist for the visitor: its address asks them to sign in.
-    reader.open(story_url(hidden))
+    reader.open(hidden.get_absolute_url())
     assert reader.path().startswith("/accounts/login/")
     expect(page.get_by_text(hidden.title)).to_have_count(0)
 
@@ -244,10 +243,10 @@ def test_a_story_is_published_and_endorsed_without_javascript(new_visitor):
     _expect_the_record(author, story)
 
     page = _signed_in(endorser, eve).page
-    endorser.open(story_url(story))
+    endorser.open(story.get_absolute_url())
     page.get_by_label("Why would you recommend it? (optional)").fill("Clear, and the numbers are honest.")
     endorser.submit(page.get_by_role("button", name="I'd recommend this"))
-    assert endorser.path() == story_url(story)
+    assert endorser.path() == story.get_absolute_url()
     expect(
         page.get_by_text("Thank you: you endorsed this story. Its authors have been told.")
     ).to_be_visible()

@@ -10,9 +10,8 @@ import re
 from playwright.sync_api import Locator, Page, expect
 
 from communities.models import Community
-from communities.services.conversations import post_reply, thread_create, thread_url
+from communities.services.conversations import post_reply, thread_create
 from practice.models import PracticeStory
-from practice.services import story_url
 from profiles.models import Council, User
 from tests.browser.steps import sign_in
 from tests.browser.visitor import Visitor
@@ -184,7 +183,7 @@ def _open_the_crews_conversation(visitor: Visitor, world: World) -> None:
     )
     expect(opening).to_have_count(1)
     visitor.follow(opening.get_by_role("link", name=CREWS_LINK))
-    assert visitor.path() == thread_url(world.crews)
+    assert visitor.path() == world.crews.get_absolute_url()
     expect(page.get_by_role("heading", level=1)).to_have_text(CREWS)
 
 
@@ -231,7 +230,7 @@ def test_member_narrows_by_a_tag_and_opens_a_story_without_javascript(new_visito
     results = page.locator(".khub-search-result")
     expect(results).to_have_count(2)
     visitor.follow(results.get_by_role("link", name=MEMBERS_STORY))
-    assert visitor.path() == story_url(world.members_story)
+    assert visitor.path() == world.members_story.get_absolute_url()
     expect(page.get_by_role("heading", level=1)).to_have_text(MEMBERS_STORY)
 
     _search_from_the_header(visitor, QUERY)
@@ -280,7 +279,7 @@ def test_member_searches_from_the_header_with_the_keyboard_only(visitor):
     with page.expect_navigation():
         page.keyboard.press("Enter")
     visitor.scan()
-    assert visitor.path() == thread_url(world.hostels)
+    assert visitor.path() == world.hostels.get_absolute_url()
 
 
 def test_visitor_searches_the_public_practice_library_only(new_visitor):
@@ -305,7 +304,7 @@ def test_visitor_searches_the_public_practice_library_only(new_visitor):
     _expect_highlights(page)
 
     visitor.follow(main.get_by_role("link", name=PUBLIC_STORY))
-    assert visitor.path() == story_url(world.public_story)
+    assert visitor.path() == world.public_story.get_absolute_url()
     expect(page.get_by_role("heading", level=1)).to_have_text(PUBLIC_STORY)
 
     # The sign-in link brings them back to the same search once signed in.

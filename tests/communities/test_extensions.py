@@ -29,7 +29,6 @@ from communities.services.conversations import (
     post_helpful_toggle,
     post_reply,
     post_report,
-    post_url,
     thread_create,
     thread_watch_set,
 )
@@ -247,8 +246,8 @@ def test_contributions_are_the_conversations_started_and_the_replies_newest_firs
         ("Reply", "Which housing register software?", "Housing"),
         ("Conversation", "Temporary accommodation costs", "Housing"),
     ]
-    assert contributions[0].url == post_url(reply)
-    assert contributions[1].url == post_url(started.opening_post)
+    assert contributions[0].url == reply.get_absolute_url()
+    assert contributions[1].url == started.opening_post.get_absolute_url()
     assert contributions[0].url.endswith(f"/conversations/{asked.pk}/posts/{reply.pk}/")
     assert contributions[0].created_at == reply.created_at
     assert len(conversation_contributions(UserFactory(), person, 1)) == 1
@@ -328,7 +327,7 @@ def test_the_profile_page_lists_conversations_the_viewer_may_read(client):
     client.force_login(UserFactory())
     html = client.get(reverse("profiles:profile", args=[person.handle])).text
     assert "Conversation in Adult Social Care" in html
-    assert f'href="{post_url(public.opening_post)}"' in html
+    assert f'href="{public.opening_post.get_absolute_url()}"' in html
     assert "Pay negotiations" not in html
     assert "Chief Executives Network" not in html
 

@@ -23,7 +23,6 @@ from khub.digests.delivery import recipients, with_history
 from khub.models import DigestDelivery
 from practice import permissions as practice_permissions
 from practice.models import PracticeStory
-from practice.services import story_url
 from profiles.models import Notification, User
 
 DAILY = DigestDelivery.Frequency.DAILY
@@ -122,7 +121,7 @@ def test_a_story_was_published_and_one_promoted_today_and_two_people_asked_to_jo
     assert promoted.filter(published_at__lt=now - timedelta(days=30)).exists()
     for story in promoted:
         entry = ModerationLogEntry.objects.get(
-            action=ModerationLogEntry.Action.STORY_PROMOTED, about_url=story_url(story)
+            action=ModerationLogEntry.Action.STORY_PROMOTED, about_url=story.get_absolute_url()
         )
         assert entry.created_at == story.promoted_at
     requests = Membership.objects.filter(state="requested", message__in=[m for _, _, m, _ in JOIN_REQUESTS])

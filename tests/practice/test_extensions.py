@@ -13,7 +13,6 @@ from django.urls import reverse
 from communities.services.membership import membership_leave
 from practice.models import Adoption, Endorsement, PracticeStory
 from practice.selectors import council_repeated, council_shared, practice_personal_data, story_contributions
-from practice.services import story_url
 from practice.services.recognition import adoption_record, endorsement_create, story_promote
 from practice.services.stories import story_archive
 from profiles.extensions import recent_contributions
@@ -133,7 +132,7 @@ def test_an_outsider_never_sees_a_private_communitys_story_on_the_council_page(c
 def test_a_member_of_the_private_community_sees_its_story_on_the_council_page(client, shire):
     html = _council_page(client, person_as("member", shire["private"]), shire["council"])
     story = shire["stories"]["community"]
-    assert f'<a class="govuk-link" href="{story_url(story)}">Pooled reserves</a>' in html
+    assert f'<a class="govuk-link" href="{story.get_absolute_url()}">Pooled reserves</a>' in html
     assert story.summary in html
     assert "Environment and waste" in html  # its service area
 
@@ -226,7 +225,7 @@ def test_the_council_page_shows_what_the_council_repeated_where_it_came_from_and
     html = _council_page(client, person_as("member", shire["private"]), vale)
     assert ">Practice repeated</h2>" in html
     story = shire["stories"]["community"]
-    assert f'href="{story_url(story)}">Pooled reserves</a>' in html
+    assert f'href="{story.get_absolute_url()}">Pooled reserves</a>' in html
     shire_url = reverse("profiles:council", kwargs={"slug": shire["council"].slug})
     assert f'href="{shire_url}">Shire Council</a>' in html
     assert "Adapted" in html
@@ -339,7 +338,7 @@ def test_contributions_are_the_published_stories_the_viewer_may_read(shire, writ
 def test_a_contribution_links_the_story_and_is_dated_when_it_was_published(writer):
     contribution = story_contributions(UserFactory(), writer["person"], 10)[0]
     story = writer["co_written"]
-    assert (contribution.url, contribution.created_at) == (story_url(story), story.published_at)
+    assert (contribution.url, contribution.created_at) == (story.get_absolute_url(), story.published_at)
     assert len(story_contributions(AdminFactory(), writer["person"], 1)) == 1
 
 
@@ -354,7 +353,7 @@ def test_a_public_story_from_a_private_community_does_not_name_the_community(cli
     assert ("Story", "Open data for all", "") in _contributions(outsider, story.author)
     client.force_login(outsider)
     html = client.get(reverse("profiles:profile", args=[story.author.handle])).text
-    assert f'href="{story_url(story)}">Open data for all</a>' in html
+    assert f'href="{story.get_absolute_url()}">Open data for all</a>' in html
     assert "Chief Executives Network" not in html
 
 

@@ -21,7 +21,6 @@ from communities.services.conversations import thread_create
 from communities.services.membership import membership_leave
 from practice import permissions
 from practice.models import RECORD_SECTIONS, Adoption, Endorsement, MeasuredOutcome, PracticeStory
-from practice.services import story_url
 from practice.services.recognition import (
     adoption_record,
     adoption_withdraw,
@@ -369,7 +368,7 @@ def test_co_authors_are_found_by_handle_and_told_once():
     )
     assert list(story.co_authors.all()) == [first]  # the author is never their own co-author
     told = _notified(first, "co_author").get()
-    assert (told.actor, told.url, told.target) == (author, story_url(story), story)
+    assert (told.actor, told.url, told.target) == (author, story.get_absolute_url(), story)
     assert story.title in told.text
     assert not _notified(author, "co_author").exists()
 
@@ -549,8 +548,8 @@ def test_publishing_records_the_council_and_starts_the_discussion_in_the_home_co
     assert sorted(thread.tags.names()) == ["Bins", "Waste"]
     opening = thread.opening_post
     assert story.summary in opening.body
-    assert f"]({story_url(story)})" in opening.body
-    assert f'href="{story_url(story)}"' in opening.body_html
+    assert f"]({story.get_absolute_url()})" in opening.body
+    assert f'href="{story.get_absolute_url()}"' in opening.body_html
     assert story in permissions.listed_stories(AnonymousUser())
 
 
@@ -566,7 +565,8 @@ def test_publishing_tells_the_home_communitys_active_members_and_nobody_else():
     story_publish(actor=story.author, story=story)
     for relation, person in people.items():
         told = _notified(person, "published").get()
-        assert (told.actor, told.url, told.target) == (story.author, story_url(story), story), relation
+        expected = (story.author, story.get_absolute_url(), story)
+        assert (told.actor, told.url, told.target) == expected, relation
         assert story.title in told.text
         assert place.name in told.text
     for relation, person in [*others.items(), ("elsewhere", elsewhere), ("author", story.author)]:
@@ -748,13 +748,13 @@ def test_a_confirmed_widening_is_logged_in_the_home_community_and_told_to_the_ot
         place,
         story.author,
         story.title,
-        story_url(story),
+        story.get_absolute_url(),
     )
     assert entry.reason == (
         "From “Those who can read the home community” to “Anyone, including people who are not signed in”."
     )
     told = _notified(co_author, "audience").get()
-    assert (told.actor, told.url) == (story.author, story_url(story))
+    assert (told.actor, told.url) == (story.author, story.get_absolute_url())
     assert not _notified(story.author, "audience").exists()
 
 
@@ -815,7 +815,7 @@ def test_a_member_endorses_a_story_once_and_its_authors_are_told():
     assert _fresh(story).endorsement_count == 1
     for author in (story.author, co_author):
         told = _notified(author, "endorsed").get()
-        assert (told.actor, told.url, told.target) == (reader, story_url(story), story)
+        assert (told.actor, told.url, told.target) == (reader, story.get_absolute_url(), story)
         assert reader.public_name in told.text
     with pytest.raises(ValidationError) as raised:
         endorsement_create(user=reader, story=story)
@@ -913,7 +913,7 @@ def test_the_home_communitys_facilitators_promote_a_story_logged_and_told_to_its
         place,
         promoter,
         story.title,
-        story_url(story),
+        story.get_absolute_url(),
     )
     for author in (story.author, co_author):
         assert _notified(author, "promoted").get().actor == promoter
@@ -995,7 +995,7 @@ def test_withdrawing_a_promotion_needs_a_reason_which_is_logged_and_told_to_the_
         owner,
         "The figures are out of date.",
         story.title,
-        story_url(story),
+        story.get_absolute_url(),
     )
     for author in (story.author, co_author):
         told = _notified(author, "unpromoted").get()
@@ -1024,7 +1024,7 @@ def test_a_verified_member_of_another_council_records_that_their_council_repeate
     assert _fresh(story).adoption_count == 1
     for author in (story.author, co_author):
         told = _notified(author, "adopted").get()
-        assert (told.actor, told.url) == (adopter, story_url(story))
+        assert (told.actor, told.url) == (adopter, story.get_absolute_url())
         assert adopter.council.name in told.text
         assert "adapted" in told.text
 

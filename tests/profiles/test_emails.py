@@ -23,7 +23,6 @@ from communities.services.conversations import (
     post_delete,
     post_notify,
     post_reply,
-    post_url,
     thread_create,
     thread_watch_set,
 )
@@ -128,7 +127,7 @@ def test_a_mention_sends_one_email_with_text_and_html_parts_and_the_links_every_
     assert unsubscribe_read(_token(leave)) == (priya, Unsubscribe.IMMEDIATE)
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in message.message().as_string()
-    post_link = settings.SITE_URL + post_url(thread.opening_post)
+    post_link = settings.SITE_URL + thread.opening_post.get_absolute_url()
     settings_link = settings.SITE_URL + reverse("notification-settings")
     assert settings_link.endswith("/settings/notifications/")
     for part in (message.body, _html(message)):
@@ -157,14 +156,14 @@ def test_a_direct_reply_sends_its_author_one_email(mailoutbox, django_capture_on
     assert notice.kind == "community.reply"
     assert message.to == [asker.email]
     assert message.subject == "Sam Jones replied to your conversation “Bin rounds”"
-    assert settings.SITE_URL + post_url(post) in message.body
+    assert settings.SITE_URL + post.get_absolute_url() in message.body
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
     with django_capture_on_commit_callbacks(execute=True):
         answer = post_reply(author=asker, thread=thread, body="Thanks!", parent=post)
     assert [m.to for m in mailoutbox] == [[asker.email], [replier.email]]
     assert mailoutbox[1].subject == f"{asker.display_name} replied to your post in “Bin rounds”"
-    assert settings.SITE_URL + post_url(answer) in _html(mailoutbox[1])
+    assert settings.SITE_URL + answer.get_absolute_url() in _html(mailoutbox[1])
     notification_emails_send_due()
     assert len(mailoutbox) == 2
 

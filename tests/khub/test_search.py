@@ -162,6 +162,18 @@ def test_a_minus_leaves_out_a_word(client, member, postgres_only):
     assert _post_ids(_search(client, member, q="housing -student", type="conversations")) == [families.pk]
 
 
+def test_a_minus_leaves_out_communities_and_people_matched_by_name(client, member, postgres_only):
+    community("open", name="Housing and Homelessness", description="Officers who house people.")
+    community("open", name="Housing Repairs", description="Officers who mend homes.")
+    _person("Asha Housing", "Homelessness prevention")
+    _person("Ben Housing", "Repairs")
+
+    response = _search(client, member, q="housing -homelessness")
+
+    assert [hit.name for hit in _hits(response, "communities")] == ["Housing Repairs"]
+    assert [hit.display_name for hit in _hits(response, "people")] == ["Ben Housing"]
+
+
 def test_english_stemming_finds_other_forms_of_a_word(client, member, postgres_only):
     place = community("open")
     thread = _thread(place, "Lettings question")
@@ -336,6 +348,15 @@ def test_a_post_holding_the_highlight_markers_itself_still_gets_well_formed_mark
     assert "<mark>gritting</mark>" in hit.snippet
 
 
+def test_titles_and_names_keep_every_character(client, member):
+    place = community("open")
+    _thread(place, "~30% fewer missed *bins* with C# `grep`", body="Quibbleworth rota.")
+
+    (hit,) = _hits(_search(client, member, q="quibbleworth", type="conversations"), "conversations")
+
+    assert unescape(re.sub(r"</?mark>", "", hit.title_html)) == "~30% fewer missed *bins* with C# `grep`"
+
+
 @pytest.mark.parametrize("query", ["École", "école", "ÉCOLE"])
 def test_a_word_with_an_accented_capital_is_found_however_it_is_typed(client, member, query):
     place = community("open")
@@ -343,6 +364,14 @@ def test_a_word_with_an_accented_capital_is_found_however_it_is_typed(client, me
     post = _reply(thread, "Our twin town runs an École maternelle.")
 
     assert _post_ids(_search(client, member, q=query, type="conversations")) == [post.pk]
+
+
+def test_a_name_with_an_accented_capital_is_found_as_typed(client, member):
+    _person("Élodie Brennan")
+
+    for query in ("Élodie", "élodie", "Brennan"):
+        response = _search(client, member, q=query, type="people")
+        assert [hit.display_name for hit in _hits(response, "people")] == ["Élodie Brennan"], query
 
 
 @pytest.mark.parametrize("query", ['"', '""', "-", "or", '- "'])
@@ -510,6 +539,29 @@ def test_each_filter_lists_the_values_found_among_the_results_with_their_counts(
     assert _select(html, "tag") == [("salt", "Salt", 2, False), ("winter", "Winter", 2, False)]
 
 
+def test_a_reply_counts_under_its_own_authors_council_as_its_result_line_says(client, member):
+    leeds, camden = CouncilFactory(name="Leeds City Council"), CouncilFactory(name="Camden Council")
+    place = community("open")
+    starter = UserFactory(council=camden)
+    replier = UserFactory(council=leeds)
+    for person in (starter, replier):
+        person.memberships.create(community=place, state="active")
+    thread = thread_create(author=starter, community=place, title="Winter rota", body="Who covers nights?")
+    reply = post_reply(author=replier, thread=thread, body="Our quibbleworth gritting crews do.")
+
+    response = _search(client, member, q="quibbleworth", type="conversations")
+
+    assert _post_ids(response) == [reply.pk]
+    assert [(label, count) for _value, label, count, _chosen in _select(response.text, "council")] == [
+        ("Leeds City Council", 1)
+    ]
+    narrowed = _search(client, member, q="quibbleworth", type="conversations", council=leeds.slug)
+    assert _post_ids(narrowed) == [reply.pk]
+    assert (
+        _post_ids(_search(client, member, q="quibbleworth", type="conversations", council=camden.slug)) == []
+    )
+
+
 @pytest.mark.parametrize(
     ("name", "value", "found"),
     [
@@ -595,6 +647,24 @@ def test_a_chosen_filter_can_be_removed_with_its_link(client, member, gritting_s
     assert len(_story_titles(widened)) == 3
 
 
+def test_a_chosen_region_with_no_results_keeps_its_name(client, member):
+    response = _search(client, member, q="quibbleworth", region="yorkshire")
+
+    assert 'Remove <span class="govuk-visually-hidden">filter</span> region: Yorkshire and the Humber' in (
+        response.text
+    )
+
+
+def test_the_results_have_their_own_heading_after_the_filters(client, member):
+    _story("Gritting plan")
+
+    html = _search(client, member, q="gritting").text
+
+    headings = re.findall(r"<h([1-4])[^>]*>\s*([^<]*)", html)
+    filter_at = next(i for i, (_level, text) in enumerate(headings) if text.strip() == "Filter")
+    assert ("2", "Results") in headings[filter_at:]
+
+
 # --- The form's messages -------------------------------------------------------------------------------
 def test_a_query_over_two_hundred_characters_gets_a_message_and_no_results(client, member):
     _story("Gritting the hills")
@@ -633,6 +703,17 @@ def test_a_bad_date_or_range_gets_a_message_and_is_left_out_of_the_search(
     assert message in response.text
     assert "govuk-error-summary" in response.text
     assert set(_story_titles(response)) == {gritting_stories[key].title for key in found}
+
+
+@pytest.mark.parametrize("kind", ["people", "communities", "practice"])
+def test_a_bad_date_is_shown_beside_its_field_on_every_tab(client, member, kind):
+    _story("Gritting plan")
+
+    response = _search(client, member, q="gritting", since="32/13/2026", type=kind)
+
+    assert 'href="#id_since"' in response.text
+    assert 'id="id_since"' in response.text
+    assert DATE_ERRORS["invalid"] in response.text
 
 
 # --- The cap on common words ---------------------------------------------------------------------------
@@ -745,85 +826,3 @@ def test_the_query_count_of_every_tab_does_not_grow_with_the_matches(
     client.logout()
     with django_assert_max_num_queries(VISITOR_QUERIES):
         assert len(_story_titles(client.get(_urls()["all"]))) == engine.PAGE_SIZE
-
-
-# --- Found in review -----------------------------------------------------------------------------------
-def test_a_reply_counts_under_its_own_authors_council_as_its_result_line_says(client, member):
-    leeds, camden = CouncilFactory(name="Leeds City Council"), CouncilFactory(name="Camden Council")
-    place = community("open")
-    starter = UserFactory(council=camden)
-    replier = UserFactory(council=leeds)
-    for person in (starter, replier):
-        person.memberships.create(community=place, state="active")
-    thread = thread_create(author=starter, community=place, title="Winter rota", body="Who covers nights?")
-    reply = post_reply(author=replier, thread=thread, body="Our quibbleworth gritting crews do.")
-
-    response = _search(client, member, q="quibbleworth", type="conversations")
-
-    assert _post_ids(response) == [reply.pk]
-    assert [(label, count) for _value, label, count, _chosen in _select(response.text, "council")] == [
-        ("Leeds City Council", 1)
-    ]
-    narrowed = _search(client, member, q="quibbleworth", type="conversations", council=leeds.slug)
-    assert _post_ids(narrowed) == [reply.pk]
-    assert (
-        _post_ids(_search(client, member, q="quibbleworth", type="conversations", council=camden.slug)) == []
-    )
-
-
-def test_a_minus_leaves_out_communities_and_people_matched_by_name(client, member, postgres_only):
-    community("open", name="Housing and Homelessness", description="Officers who house people.")
-    community("open", name="Housing Repairs", description="Officers who mend homes.")
-    _person("Asha Housing", "Homelessness prevention")
-    _person("Ben Housing", "Repairs")
-
-    response = _search(client, member, q="housing -homelessness")
-
-    assert [hit.name for hit in _hits(response, "communities")] == ["Housing Repairs"]
-    assert [hit.display_name for hit in _hits(response, "people")] == ["Ben Housing"]
-
-
-def test_titles_and_names_keep_every_character(client, member):
-    place = community("open")
-    _thread(place, "~30% fewer missed *bins* with C# `grep`", body="Quibbleworth rota.")
-
-    (hit,) = _hits(_search(client, member, q="quibbleworth", type="conversations"), "conversations")
-
-    assert unescape(re.sub(r"</?mark>", "", hit.title_html)) == "~30% fewer missed *bins* with C# `grep`"
-
-
-@pytest.mark.parametrize("kind", ["people", "communities", "practice"])
-def test_a_bad_date_is_shown_beside_its_field_on_every_tab(client, member, kind):
-    _story("Gritting plan")
-
-    response = _search(client, member, q="gritting", since="32/13/2026", type=kind)
-
-    assert 'href="#id_since"' in response.text
-    assert 'id="id_since"' in response.text
-    assert DATE_ERRORS["invalid"] in response.text
-
-
-def test_a_name_with_an_accented_capital_is_found_as_typed(client, member):
-    _person("Élodie Brennan")
-
-    for query in ("Élodie", "élodie", "Brennan"):
-        response = _search(client, member, q=query, type="people")
-        assert [hit.display_name for hit in _hits(response, "people")] == ["Élodie Brennan"], query
-
-
-def test_a_chosen_region_with_no_results_keeps_its_name(client, member):
-    response = _search(client, member, q="quibbleworth", region="yorkshire")
-
-    assert 'Remove <span class="govuk-visually-hidden">filter</span> region: Yorkshire and the Humber' in (
-        response.text
-    )
-
-
-def test_the_results_have_their_own_heading_after_the_filters(client, member):
-    _story("Gritting plan")
-
-    html = _search(client, member, q="gritting").text
-
-    headings = re.findall(r"<h([1-4])[^>]*>\s*([^<]*)", html)
-    filter_at = next(i for i, (_level, text) in enumerate(headings) if text.strip() == "Filter")
-    assert ("2", "Results") in headings[filter_at:]

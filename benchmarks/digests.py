@@ -764,7 +764,6 @@ DIGEST_CODE = (
     "practice/providers.py",
     "khub/models.py",
     "core/email.py",
-    "core/email.py",
     "profiles/emails.py",
     "templates/emails",
     "templates/khub/digests",

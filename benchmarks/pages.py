@@ -427,6 +427,7 @@ def measure(*, fixtures: dict, samples: int) -> list[tuple[str, float, float, in
         ("visitor practice:index", {}, ""),
         ("visitor practice:index", {}, "?sort=endorsed&service_area=housing"),
         ("visitor practice:detail", {"slug": fixtures["story"].slug}, ""),
+        ("visitor healthz", {}, ""),  # what a load balancer probes: the broker's answer is kept a few seconds
     ]
 
     def sample(browser, path: str) -> tuple[float, float, int]:

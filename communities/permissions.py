@@ -297,10 +297,12 @@ def posts_named_in_notices(viewer) -> QuerySet[Post]:
     """Every post can_name_in_notice allows the viewer."""
     if not _signed_in(viewer):
         return Post.objects.none()
-    own = Q(author=viewer, thread__community__in=readable_community_ids(viewer))
+    # listed_posts or their own, where they may read (one subquery of readable communities, compiled once:
+    # the inbox asks this on every page), or anywhere they manage.
+    listed = Q(listable_threads_q("thread__"), state=Post.State.VISIBLE)
+    readable = Q(thread__community__in=readable_community_ids(viewer))
     managed = Q(thread__community__in=managed_communities(viewer).values("pk"))
-    listed = Q(listed_threads_q(viewer, "thread__"), state=Post.State.VISIBLE)
-    return Post.objects.filter(listed | own | managed)
+    return Post.objects.filter((readable & (listed | Q(author=viewer))) | managed)
 
 
 # --- Notices (profiles.extensions.notices_available_q) ----------------------------------------------

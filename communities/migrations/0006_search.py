@@ -34,9 +34,7 @@ class Migration(migrations.Migration):
             name="search_vector",
             field=models.GeneratedField(
                 db_persist=True,
-                expression=core.search.SearchDocument(
-                    ("name", "A"), ("description", "B"), ("about", "C")
-                ),
+                expression=core.search.SearchDocument(("name", "A"), ("description", "B"), ("about", "C")),
                 output_field=core.search.SearchDocumentField(),
             ),
         ),

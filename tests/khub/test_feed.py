@@ -549,18 +549,11 @@ def test_the_feed_runs_the_same_queries_for_2_or_30_of_everything(client, django
 
 def test_the_feed_names_no_kind_of_content_itself_but_composes_the_registered_sources():
     """khub.feed imports no app: each kind reaches it through its app's provider (core.providers.feed)."""
-    import ast
-    from pathlib import Path
-
     from core.providers.feed import feed_labels
+    from tests.imports import ROOT, imports_of
 
-    for path in Path("khub/feed").glob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom | ast.Import):
-                names = [node.module] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
-                assert not any(
-                    name.split(".")[0] in {"communities", "practice", "profiles"} for name in names
-                ), path
+    for path in (ROOT / "khub" / "feed").glob("*.py"):
+        assert not imports_of(path, {"communities", "practice", "profiles"}), path
     assert list(feed_labels()) == [
         "thread_started",
         "thread_busy",

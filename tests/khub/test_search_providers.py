@@ -1,32 +1,20 @@
 """Search composes the kinds the apps register (core.providers.search): khub/search names no app, and the
 kinds arrive in INSTALLED_APPS order while the tabs keep their own."""
 
-import ast
-from pathlib import Path
-
 import pytest
 from django.template.loader import get_template
 
 from core.providers.search import filter_choices, search_kinds, search_tabs
+from tests.imports import ROOT, imports_of
 
-SEARCH = Path(__file__).resolve().parents[2] / "khub" / "search"
+SEARCH = ROOT / "khub" / "search"
 APPS = {"profiles", "communities", "practice"}
-
-
-def _imported_modules(path: Path) -> set[str]:
-    modules = set()
-    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
-        if isinstance(node, ast.Import):
-            modules.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and not node.level:
-            modules.add(node.module or "")
-    return modules
 
 
 @pytest.mark.parametrize("path", sorted(SEARCH.glob("*.py")), ids=lambda path: path.name)
 def test_khub_search_imports_no_app(path):
-    apps = {module for module in _imported_modules(path) if module.split(".")[0] in APPS}
-    assert not apps, f"khub/search/{path.name} imports {sorted(apps)}"
+    apps = imports_of(path, APPS)
+    assert not apps, f"khub/search/{path.name} imports {apps}"
 
 
 def test_the_import_check_sees_the_search_modules():

@@ -50,6 +50,7 @@ from communities.services.moderation import (
 )
 from profiles.models import Notification
 from tests.communities.helpers import community, person_as
+from tests.concurrency import at_once
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -1187,27 +1188,6 @@ def test_two_replies_at_once_are_both_saved_with_distinct_paths_and_the_right_co
     assert (thread.reply_count, thread.post_sequence) == (2, 3)
 
 
-def _at_once(*actions) -> list[Exception]:
-    """Run the calls in threads released together (each with its own connection); the errors they raised."""
-    start, errors = threading.Barrier(len(actions)), []
-
-    def run(action):
-        try:
-            start.wait()
-            action()
-        except Exception as error:  # returned to the test, which asserts there are none
-            errors.append(error)
-        finally:
-            connection.close()
-
-    workers = [threading.Thread(target=run, args=(action,)) for action in actions]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    return errors
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_reply_and_a_delete_or_helpful_mark_of_its_parent_at_once_do_not_deadlock(postgres_only):
     place = community("open")
@@ -1217,7 +1197,7 @@ def test_a_reply_and_a_delete_or_helpful_mark_of_its_parent_at_once_do_not_deadl
         author, fan = person_as("member", place), person_as("member", place)
         parent = post_reply(author=author, thread=thread, body="Parent")
         sibling = post_reply(author=author, thread=thread, body="Sibling", parent=parent)
-        errors += _at_once(
+        errors += at_once(
             partial(post_reply, author=fan, thread=thread, body="Reply", parent=parent),
             partial(post_helpful_toggle, user=fan, post=parent),
             partial(post_delete, actor=author, post=sibling),

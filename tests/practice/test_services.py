@@ -6,13 +6,11 @@ authors hear of what others do with their story, and every facilitator action is
 """
 
 import datetime
-import threading
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from django.http import Http404
 from django.utils import timezone
 
@@ -38,6 +36,7 @@ from practice.services.stories import (
     story_update,
 )
 from profiles.models import Notification
+from tests.concurrency import at_once
 from tests.factories import (
     AdminFactory,
     CommunityFactory,
@@ -1196,33 +1195,17 @@ def test_removing_an_adoption_twice_says_so_and_keeps_the_count():
 
 
 # --- Concurrency (PostgreSQL) --------------------------------------------------------------------------
-def _at_once(work, arguments) -> list[Exception]:
-    start = threading.Barrier(len(arguments))
-    errors = []
-
-    def run(argument):
-        try:
-            start.wait()
-            work(argument)
-        except Exception as error:  # reported by the caller's assertion
-            errors.append(error)
-        finally:
-            connection.close()
-
-    workers = [threading.Thread(target=run, args=(argument,)) for argument in arguments]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    return errors
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_endorsements_at_once_are_both_saved_and_counted(postgres_only):
     story = published_story()
     readers = [UserFactory() for _ in range(2)]
-    errors = _at_once(
-        lambda reader: endorsement_create(user=reader, story=PracticeStory.objects.get(pk=story.pk)), readers
+    errors = at_once(
+        *(
+            lambda reader=reader: endorsement_create(
+                user=reader, story=PracticeStory.objects.get(pk=story.pk)
+            )
+            for reader in readers
+        )
     )
     assert errors == []
     assert set(Endorsement.objects.filter(story=story).values_list("user", flat=True)) == {
@@ -1236,11 +1219,16 @@ def test_two_members_of_one_council_recording_at_once_make_one_adoption(postgres
     story = published_story()
     council = CouncilFactory()
     colleagues = [VerifiedMemberFactory(council=council) for _ in range(2)]
-    errors = _at_once(
-        lambda person: adoption_record(
-            user=person, story=PracticeStory.objects.get(pk=story.pk), outcome="adopted", started_on=TODAY()
-        ),
-        colleagues,
+    errors = at_once(
+        *(
+            lambda person=person: adoption_record(
+                user=person,
+                story=PracticeStory.objects.get(pk=story.pk),
+                outcome="adopted",
+                started_on=TODAY(),
+            )
+            for person in colleagues
+        )
     )
     assert len(errors) == 1
     assert isinstance(errors[0], ValidationError)

@@ -49,6 +49,7 @@ _sources: list[FeedSource] = []
 def register_feed_source(source: FeedSource) -> None:
     if source not in _sources:
         _sources.append(source)
+        feed_labels.cache_clear()
         _kind_order.cache_clear()
 
 
@@ -56,13 +57,14 @@ def feed_sources() -> list[FeedSource]:
     return list(_sources)
 
 
+@cache
 def feed_labels() -> dict[str, str]:
+    # Every item's label asks for it: built once, again after each registration.
     return {kind: label for source in _sources for kind, label in source.labels.items()}
 
 
 @cache
 def _kind_order() -> dict[str, int]:
-    # Sort keys ask for it for every item: computed once, again after each registration.
     return {kind: rank for rank, kind in enumerate(feed_labels())}
 
 

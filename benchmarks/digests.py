@@ -733,9 +733,9 @@ def profile_chunk(*, anchor: datetime, ids: list[int], chunk_size: int, top: int
             cumulative("django/db/backends/utils.py", "execute"),
         ),
         ("  digests_build", cumulative("khub/digests/content.py", "digests_build")),
-        ("    providers' collect (the chunk's rows)", cumulative("/providers.py", "_collect")),
-        ("      DigestMemberships (memberships)", cumulative("communities/providers.py", "__init__")),
-        ("    providers' pick (Python, per member)", cumulative("/providers.py", "_pick")),
+        ("    providers' collect (the chunk's rows)", cumulative("/providers/digests.py", "_collect")),
+        ("      DigestMemberships (memberships)", cumulative("communities/providers/digests.py", "__init__")),
+        ("    providers' pick (Python, per member)", cumulative("/providers/digests.py", "_pick")),
         (
             "  delivery_send (claim, render, send, record)",
             cumulative("khub/digests/delivery.py", "delivery_send"),
@@ -760,8 +760,8 @@ def profile_chunk(*, anchor: datetime, ids: list[int], chunk_size: int, top: int
 DIGEST_CODE = (
     "khub/digests",
     "core/providers/digests.py",
-    "communities/providers.py",
-    "practice/providers.py",
+    "communities/providers/digests.py",
+    "practice/providers/digests.py",
     "khub/models.py",
     "core/email.py",
     "profiles/emails.py",

@@ -9,14 +9,9 @@ deleting someone in communities/receivers.py.
 """
 
 from communities import permissions
-from communities.providers import (
-    COMMUNITIES_IN_DIGESTS,
-    COMMUNITIES_IN_SEARCH,
-    CONVERSATIONS_IN_DIGESTS,
-    CONVERSATIONS_IN_SEARCH,
-    REPLIES_IN_FEED,
-    THREADS_IN_FEED,
-)
+from communities.providers.digests import COMMUNITIES_IN_DIGESTS, CONVERSATIONS_IN_DIGESTS
+from communities.providers.feed import REPLIES_IN_FEED, THREADS_IN_FEED
+from communities.providers.search import COMMUNITIES_IN_SEARCH, CONVERSATIONS_IN_SEARCH
 from communities.selectors.profiles import (
     conversation_contributions,
     conversations_personal_data,

@@ -12,13 +12,9 @@ from core.providers.digests import register_digest_provider
 from core.providers.feed import register_feed_source
 from core.providers.search import register_search_kind
 from practice import permissions
-from practice.providers import (
-    PROMOTED_IN_FEED,
-    PUBLISHED_IN_FEED,
-    REPEATED_IN_FEED,
-    STORIES_IN_DIGESTS,
-    STORIES_IN_SEARCH,
-)
+from practice.providers.digests import STORIES_IN_DIGESTS
+from practice.providers.feed import PROMOTED_IN_FEED, PUBLISHED_IN_FEED, REPEATED_IN_FEED
+from practice.providers.search import STORIES_IN_SEARCH
 from practice.selectors import council_repeated, council_shared, practice_personal_data, story_contributions
 from practice.services.erasure import erase_endorsements
 from profiles.extensions import (

@@ -1,0 +1,149 @@
+"""Conversations and communities in search (core.providers.search)."""
+
+from functools import partial
+
+from django.contrib.postgres.search import SearchRank, TrigramWordSimilarity
+from django.db.models import F, Q
+
+from communities.models import Post, Thread, ThreadTag, TopicTag
+from communities.permissions import listed_posts, listed_threads_q, visible_communities
+from core.providers.search import (
+    NAME_SIMILARITY,
+    Candidate,
+    Filters,
+    SearchKind,
+    highlighted,
+    id_array,
+    in_range,
+    joined,
+    matching,
+    pair,
+    postgres,
+    tag_rows,
+    tagged,
+    unwanted_document,
+)
+from core.search_query import Terms
+from profiles.models import Council
+
+COMMUNITY_SNIPPET_FIELDS = ("description", "about")
+
+
+def _conversations(viewer, terms: Terms, filters: Filters, limit: int) -> list[Candidate]:
+    """Listed posts whose text matches, and opening posts whose thread's title matches: one candidate per
+    post, its two ranks added. Two single-table matches, so each uses its own GIN index. A post counts
+    under its own author's council, as its result line says."""
+    # As in the feed and digests: a thread whose opening post was hidden or deleted is found by nothing.
+    posts = listed_posts(viewer)
+    threads = Thread.objects.filter(listed_threads_q(viewer))
+    if filters.community:
+        posts = posts.filter(thread__community__slug=filters.community)
+        threads = threads.filter(community__slug=filters.community)
+    if filters.council:
+        posts = posts.filter(author__council__slug=filters.council)
+        threads = threads.filter(author__council__slug=filters.council)
+    if filters.region:
+        posts = posts.filter(author__council__region=filters.region)
+        threads = threads.filter(author__council__region=filters.region)
+    if filters.tag:
+        posts = posts.filter(tagged(ThreadTag, filters.tag, outer="thread"))
+        threads = threads.filter(tagged(ThreadTag, filters.tag))
+    posts = in_range(posts, "created_at", filters)
+    threads = in_range(threads, "opening_post__created_at", filters)
+    # Only what orders and ranks the matches; their facets' labels come after, for the few kept. Fewer
+    # joins leave PostgreSQL free to start from the rarest condition (a tag's threads, a rare word).
+    post_rows = matching(posts, terms).order_by("-created_at", "-pk").values_list("pk", "rank", "created_at")
+    title_rows = (
+        matching(threads, terms)
+        .order_by("-created_at", "-pk")
+        .values_list("opening_post_id", "rank", "opening_post__created_at")
+    )
+    found: dict[int, Candidate] = {}
+    for pk, rank, when in post_rows[:limit]:
+        found[pk] = Candidate(pk=pk, rank=rank, when=when)
+    for pk, rank, when in title_rows[:limit]:
+        if pk in found:
+            found[pk].rank += rank
+        else:
+            found[pk] = Candidate(pk=pk, rank=rank, when=when)
+    newest = sorted(found.values(), key=lambda candidate: (candidate.when, candidate.pk), reverse=True)
+    newest = newest[:limit]
+    if not newest:
+        return []
+    # A post counts under its own author's council, as its result line says.
+    labels = Post.objects.filter(pk__in=id_array(c.pk for c in newest)).values_list(
+        "pk", "thread_id", "thread__community__slug", "thread__community__name", "author__council__slug",
+        "author__council__name", "author__council__region",
+    )  # fmt: skip
+    by_pk = {row[0]: row[1:] for row in labels}
+    newest = [candidate for candidate in newest if candidate.pk in by_pk]  # deleted in between: gone
+    for candidate in newest:
+        thread_id, community_slug, community_name, council_slug, council_name, region = by_pk[candidate.pk]
+        candidate.tag_key = thread_id
+        candidate.community = pair(community_slug, community_name)
+        candidate.council = pair(council_slug, council_name)
+        candidate.region = region or ""
+    return newest
+
+
+def _conversation_rows(viewer, ids, terms):
+    posts = listed_posts(viewer).filter(pk__in=ids).select_related("thread__community", "author__council")
+    return highlighted(posts, terms, title="thread__title", text="body")
+
+
+def _communities(viewer, terms: Terms, filters: Filters, limit: int) -> list[Candidate]:
+    communities = visible_communities(viewer)
+    if filters.tag:
+        communities = communities.filter(tagged(TopicTag, filters.tag))
+    if postgres():
+        # A misspelt or partial name still finds its community ("homelesness"), as in the directory; a
+        # `-word` leaves out a community whose name or text holds it, whichever way it matched.
+        query = terms.postgres
+        rows = (
+            communities.annotate(
+                similarity=TrigramWordSimilarity(terms.plain, "name"),
+                rank=SearchRank(F("search_vector"), query),
+            )
+            .filter(Q(search_vector=query) | Q(similarity__gte=NAME_SIMILARITY))
+            .exclude(unwanted_document(terms))
+            .annotate(score=F("rank") + F("similarity"))
+        )
+    else:
+        rows = matching(communities, terms).annotate(score=F("rank"))
+    rows = rows.order_by("-created_at", "-pk").values("pk", "score", "created_at")[:limit]
+    return [
+        Candidate(pk=row["pk"], rank=row["score"], when=row["created_at"], tag_key=row["pk"]) for row in rows
+    ]
+
+
+def _community_rows(viewer, ids, terms):
+    communities = visible_communities(viewer).filter(pk__in=ids)
+    return highlighted(communities, terms, title="name", text=joined(COMMUNITY_SNIPPET_FIELDS))
+
+
+CONVERSATIONS_IN_SEARCH = SearchKind(
+    name="conversations",
+    label="Conversations",
+    position=20,
+    filters=frozenset({"community", "council", "region", "tag", "since", "until"}),
+    candidates=_conversations,
+    tags=partial(tag_rows, ThreadTag),
+    rows=_conversation_rows,
+    title=lambda post: post.thread.title,
+    snippet=lambda post: post.body,
+    template="communities/search/_conversations.html",
+    dated="conversations (when written)",
+    choices={"region": Council.Region.choices},
+)
+COMMUNITIES_IN_SEARCH = SearchKind(
+    name="communities",
+    label="Communities",
+    position=30,
+    filters=frozenset({"tag"}),
+    candidates=_communities,
+    tags=partial(tag_rows, TopicTag),
+    rows=_community_rows,
+    title=lambda community: community.name,
+    snippet=lambda community: " ".join(getattr(community, name) for name in COMMUNITY_SNIPPET_FIELDS),
+    template="communities/search/_communities.html",
+)

@@ -1,0 +1,101 @@
+"""Practice stories in search (core.providers.search)."""
+
+from functools import partial
+
+from django.db.models import BooleanField, ExpressionWrapper, Q, Value
+
+from communities.permissions import visible_communities
+from core.providers.search import (
+    Candidate,
+    Filters,
+    SearchKind,
+    highlighted,
+    in_range,
+    joined,
+    matching,
+    pair,
+    tag_rows,
+    tagged,
+)
+from core.search_query import Terms
+from practice.models import RECORD_SECTIONS, ServiceArea, StoryTag
+from practice.permissions import listed_stories
+from profiles.models import Council
+
+# The text a snippet is cut from: what a story's document holds apart from its title.
+STORY_SNIPPET_FIELDS = ("summary", *(name for name, _heading in RECORD_SECTIONS))
+
+
+def _community_shown(viewer):
+    """A story's home community is named only to those who may know the community exists."""
+    if not viewer.is_authenticated:
+        return Value(False)
+    return ExpressionWrapper(
+        Q(community__in=visible_communities(viewer).values("pk")), output_field=BooleanField()
+    )
+
+
+def _stories(viewer, terms: Terms, filters: Filters, limit: int) -> list[Candidate]:
+    stories = matching(listed_stories(viewer), terms)
+    if filters.community:
+        shown = visible_communities(viewer).values("pk")
+        stories = stories.filter(community__slug=filters.community, community__in=shown)
+    if filters.council:
+        stories = stories.filter(council__slug=filters.council)
+    if filters.region:
+        stories = stories.filter(council__region=filters.region)
+    if filters.service_area:
+        stories = stories.filter(service_area=filters.service_area)
+    if filters.tag:
+        stories = stories.filter(tagged(StoryTag, filters.tag))
+    stories = in_range(stories, "published_at", filters)
+    rows = (
+        stories.annotate(community_shown=_community_shown(viewer))
+        .order_by("-published_at", "-pk")
+        .values(
+            "pk", "rank", "published_at", "community_shown", "community__slug", "community__name",
+            "council__slug", "council__name", "council__region", "service_area",
+        )[:limit]
+    )  # fmt: skip
+    return [
+        Candidate(
+            pk=row["pk"],
+            rank=row["rank"],
+            when=row["published_at"],
+            community=pair(row["community__slug"], row["community__name"])
+            if row["community_shown"]
+            else None,
+            council=pair(row["council__slug"], row["council__name"]),
+            region=row["council__region"] or "",
+            service_area=row["service_area"],
+            tag_key=row["pk"],
+        )
+        for row in rows
+    ]
+
+
+def _story_rows(viewer, ids, terms):
+    stories = (
+        listed_stories(viewer)
+        .filter(pk__in=ids)
+        .select_related("council", "community")
+        .annotate(community_shown=_community_shown(viewer))
+    )
+    return highlighted(stories, terms, title="title", text=joined(STORY_SNIPPET_FIELDS))
+
+
+STORIES_IN_SEARCH = SearchKind(
+    name="practice",
+    label="Practice",
+    position=10,
+    filters=frozenset({"community", "council", "region", "service_area", "tag", "since", "until"}),
+    candidates=_stories,
+    tags=partial(tag_rows, StoryTag),
+    rows=_story_rows,
+    title=lambda story: story.title,
+    snippet=lambda story: " ".join(getattr(story, name) for name in STORY_SNIPPET_FIELDS),
+    template="practice/search/_stories.html",
+    public="the practice stories councils have shared publicly",
+    dated="practice stories (when published)",
+    choices={"region": Council.Region.choices, "service_area": ServiceArea.choices},
+)

@@ -18,13 +18,13 @@ migrates it and streams into it with COPY, at the default size:
 
 --people scales everything but the communities (--communities, default 3 per 200 people) with it: 10
 posts, 5 memberships, 10 notifications and a conversation per person, a story per four, a council per
-500, the long thread a two-hundredth of the posts (at least 1,000). Text is Zipf-distributed words
-(benchmarks/bulk.Writer), and every derived column the app keeps is written as the services would: the
-rendered HTML beside each Markdown field, the counters (members, replies, endorsements, adoptions, helpful
-marks), post paths and depths, opening posts, answers, last activity; PostgreSQL computes the stored
-search documents as each row arrives. Plain indexes are dropped for the load and rebuilt after it, the
-foreign keys checked in bulk, then VACUUM ANALYZE. It prints how long each step took and the database's
-size (pg_database_size).
+500, the long thread a two-hundredth of the posts (at least 1,000). Text is sentences of Zipf-distributed
+words (benchmarks/bulk.Writer) drawn from a pool of up to 300,000, and every derived column the app keeps
+is written as the services would: the rendered HTML beside each Markdown field, the counters (members,
+replies, endorsements, adoptions, helpful marks), post paths and depths, opening posts, answers, last
+activity; PostgreSQL computes the stored search documents as each row arrives. Plain indexes are dropped
+for the load and rebuilt after it, the foreign keys checked in bulk, then VACUUM ANALYZE. It prints how
+long each step took and the database's size (pg_database_size).
 
 Then it requests every page of benchmarks/pages.py through Django's test client as a member of ten
 communities, as a facilitator of a restricted community with a few thousand members (the one holding
@@ -59,8 +59,8 @@ from benchmarks.bulk import (  # noqa: E402
     JOB_TITLES,
     LOCAL_GOV,
     PLACES,
+    PooledWriter,
     Stopwatch,
-    Writer,
     copy_rows,
     distinct,
     html_of,
@@ -177,8 +177,10 @@ def generate(url: str, *, people: int, communities: int | None = None, seed: int
     )
     plain = load_begin(conn, LOADED)
     vocab = vocabulary(conn, rng, min(200_000, max(5_000, size["posts"] // 10)))
-    writer = Writer(rng, vocab)
-    watch.lap(f"vocabulary: {len(vocab):,} words with distinct lexemes")
+    writer = PooledWriter(rng, vocab, pool=min(300_000, 30 * people))
+    watch.lap(
+        f"vocabulary: {len(vocab):,} words with distinct lexemes, {len(writer.pool):,} sentences of them"
+    )
 
     def moment(low: datetime = start, high: datetime = anchor) -> datetime:
         return low + (high - low) * rng.random()

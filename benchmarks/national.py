@@ -29,8 +29,9 @@ long each step took and the database's size (pg_database_size).
 Then it requests every page of benchmarks/pages.py through Django's test client as a member of ten
 communities, as a facilitator of a restricted community with a few thousand members (the one holding
 the long thread and the busy story) and as a visitor who is not signed in (the pages a visitor may see),
-and prints p50/p95 of the server time, the SQL queries, and each page's p50 as a multiple of the one-query
-yardstick (benchmarks/baseline.py) measured in the same run, with the load average before and after.
+and prints p50/p95 of the server time, the p50 of its time in SQL, the SQL queries, and each page's p50
+as a multiple of the one-query yardstick (benchmarks/baseline.py) measured in the same run, with the load
+average before and after.
 
 --reuse skips generation when the database already holds data made for the same --people and
 --communities (a marker in its comment, as benchmarks/pages.py keeps) and measures that data again;

@@ -7,9 +7,10 @@ It drops and recreates the benchmark database (named khub_bench...; never the on
 migrates it, bulk-loads people, follows, tags, notifications, communities, memberships, conversations (a
 few threads in every community; in the viewer's, 60 threads, one of them 1,000 posts long, and open
 reports) and 5,000 practice stories with endorsements and adoptions. Then it requests each page through
-Django's test client as a signed-in member (the practice library and a story also as a visitor who is not
-signed in) and reports p50/p95 of the time spent in Django (middleware, view, queries, template) and the
-number of SQL queries. No network or browser time is included.
+Django's test client as a signed-in facilitator of that community (the landing page, the practice library
+and a story also as a visitor who is not signed in) and reports p50/p95 of the time spent in Django
+(middleware, view, queries, template), the p50 of the time in SQL and the number of SQL queries. No
+network or browser time is included. benchmarks/national.py measures the same pages on a national hub.
 
 The database is left in place: --reuse skips generation when it already holds data made for the same
 --people and --communities (a marker in its comment, as benchmarks/search.py and digests.py keep) and
@@ -432,10 +433,11 @@ def page_list(fixtures: dict) -> list[tuple[str, dict, str, tuple[str, ...]]]:
 
 def measure(
     *, fixtures: dict, samples: int, viewers: dict | None = None
-) -> list[tuple[str, str, float, float, int]]:
-    """(who, path, p50 ms, p95 ms, queries) for each page each viewer may see, viewer by viewer; the
-    one-query yardstick first, as the first signed-in viewer. `viewers` maps each role of page_list to
-    its member (None for the visitor): by default the fixtures' viewer as facilitator, and a visitor."""
+) -> list[tuple[str, str, float, float, float, int]]:
+    """(who, path, p50 ms, p95 ms, p50 ms in SQL, queries) for each page each viewer may see, viewer by
+    viewer; the one-query yardstick first, as the first signed-in viewer. `viewers` maps each role of
+    page_list to its member (None for the visitor): by default the fixtures' viewer as facilitator, and a
+    visitor."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext, override_settings
@@ -451,19 +453,21 @@ def measure(
         if user is not None:
             clients[role].force_login(user)
 
-    def sample(browser, path: str) -> tuple[float, float, int]:
+    def sample(browser, path: str) -> tuple[float, float, float, int]:
         for _ in range(3):  # warm caches and connections
             browser.get(path)
-        timings = []
+        timings, in_sql = [], []
         for _ in range(samples):
             with CaptureQueriesContext(connection) as queries:
                 start = time.perf_counter()
                 response = browser.get(path)
                 timings.append((time.perf_counter() - start) * 1000)
+            in_sql.append(sum(float(query["time"]) for query in queries.captured_queries) * 1000)
             if response.status_code != 200:
                 raise SystemExit(f"{path}: HTTP {response.status_code}")
         timings.sort()
-        return statistics.median(timings), timings[max(0, int(len(timings) * 0.95) - 1)], len(queries)
+        p95 = timings[max(0, int(len(timings) * 0.95) - 1)]
+        return statistics.median(timings), p95, statistics.median(in_sql), len(queries)
 
     rows = []
     # The header's unread count kept between pages as in production (the test settings count every time);
@@ -483,14 +487,14 @@ def measure(
     return rows
 
 
-def print_table(rows: list[tuple[str, str, float, float, int]]) -> None:
+def print_table(rows: list[tuple[str, str, float, float, float, int]]) -> None:
     """The rows of measure() as a Markdown table, each p50 also as a multiple of the yardstick's."""
     yardstick = rows[0][2]
-    print(
-        "\n| Page | Viewer | p50 | p95 | p50 / one query | Queries |\n| --- | --- | --- | --- | --- | --- |"
-    )
-    for who, path, p50, p95, queries in rows:
-        print(f"| `{path}` | {who} | {p50:.1f} ms | {p95:.1f} ms | {p50 / yardstick:.1f} | {queries} |")
+    print("\n| Page | Viewer | p50 | p95 | p50 / one query | SQL p50 | Queries |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for who, path, p50, p95, sql, queries in rows:
+        times = f"{p50:.1f} ms | {p95:.1f} ms | {p50 / yardstick:.1f} | {sql:.1f} ms"
+        print(f"| `{path}` | {who} | {times} | {queries} |")
 
 
 def remember(fixtures: dict) -> dict:

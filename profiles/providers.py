@@ -4,7 +4,7 @@
 from functools import partial
 
 from django.contrib.postgres.search import TrigramWordSimilarity
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, FloatField, Func, OuterRef, Q, Value
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, FloatField, OuterRef, Q, Value
 from django.db.models.functions import Upper
 from django.db.models.lookups import Contains
 
@@ -18,21 +18,13 @@ from core.providers.search import (
     tag_rows,
     tagged,
 )
-from core.queries import InArray
+from core.queries import InArray, WordSimilar
 from core.search_query import Terms
 from profiles.models import Council, ExpertiseTag
 from profiles.permissions import visible_people
 
 
 # --- Search -------------------------------------------------------------------------------------------------
-class WordSimilar(Func):
-    """`a %> b`: b is like a word of a (pg_trgm's word similarity), which a trigram index serves."""
-
-    template = "%(expressions)s"
-    arg_joiner = " %%> "
-    output_field = BooleanField()
-
-
 def _people(viewer, terms: Terms, filters: Filters, limit: int) -> list[Candidate]:
     """By name (trigram similarity on PostgreSQL, so "Priay" finds Priya) or by an expertise tag; a `-word`
     leaves out those whose name or expertise holds it."""

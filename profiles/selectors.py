@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.postgres.search import TrigramWordSimilarity
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
@@ -14,9 +15,11 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Upper
+from django.db.models.lookups import Contains
 from taggit.models import Tag
 
+from core.queries import WordSimilar
 from profiles.extensions import notices_available_q
 from profiles.models import Council, CouncilDomain, ExpertiseTag, Follow, InterestTag, Notification, User
 from profiles.permissions import on_the_hub, visible_people
@@ -38,11 +41,6 @@ def council_for_email(*, email: str) -> Council | None:
         if candidate in matches:
             return matches[candidate]
     return None
-
-
-def councils_with_member_counts() -> QuerySet[Council]:
-    # One aggregate query for list pages and the admin changelist instead of a count per row.
-    return Council.objects.annotate(member_count=Count("members", distinct=True))
 
 
 # User.public_name reads these: lists that name people fetch them and no more of the row.
@@ -143,12 +141,14 @@ def people_directory(
     query = " ".join(query.split())
     order = ("-date_joined", "-pk") if sort == "recent" else ("display_name", "pk")
     if query and connection.vendor == "postgresql":
-        from django.contrib.postgres.search import TrigramWordSimilarity
-
-        # Word similarity finds misspelt names; icontains keeps every partial name ("pri" -> "Priya"),
-        # which similarity alone scores too low. pg_trgm comes with migration 0002.
-        people = people.annotate(similarity=TrigramWordSimilarity(query, "display_name")).filter(
-            Q(similarity__gte=TRIGRAM_THRESHOLD) | Q(display_name__icontains=query)
+        # Word similarity finds misspelt names ("Priay" -> "Priya"); the substring keeps every partial name
+        # ("pri" -> "Priya"), which similarity alone scores too low. Both as operators on UPPER(display_name),
+        # so the name's trigram index (migration 0004) answers them rather than every member being scored:
+        # `%>` is word similarity of at least pg_trgm.word_similarity_threshold, which the settings set to
+        # TRIGRAM_THRESHOLD. Best match orders by the same expression.
+        name, wanted = Upper("display_name"), Upper(Value(query))
+        people = people.annotate(similarity=TrigramWordSimilarity(wanted, name)).filter(
+            Q(WordSimilar(name, wanted)) | Q(Contains(name, wanted))
         )
         if sort == "relevance":
             order = ("-similarity", "display_name", "pk")
@@ -200,10 +200,9 @@ def person_following(*, viewer: User, person: User) -> QuerySet[User]:
 
 
 def councils_directory(*, viewer: User) -> QuerySet[Council]:
-    # Counts only members on the hub, as the council's page lists them; one aggregate query.
-    return Council.objects.annotate(
-        member_count=Count("members", filter=on_the_hub("members__"), distinct=True)
-    ).order_by("name", "pk")
+    # member_count is kept as members join, leave, are deactivated or erased (profiles.receivers): the page
+    # reads 20 rows in name order whatever the number of people.
+    return Council.objects.order_by("name", "pk")
 
 
 def council_filter_choices() -> list[tuple[str, str]]:

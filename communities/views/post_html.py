@@ -46,8 +46,21 @@ def _template_version() -> str:
     return hashlib.blake2b("\0".join([_stand_in()[0], *sources]).encode(), digest_size=8).hexdigest()
 
 
+# What TEMPLATE (and what it includes) reads, each in _reads below: a test holds this list to the
+# templates' text. is_visible and is_opening follow from state and depth.
+KEYED = (
+    "post.pk", "post.indent", "post.is_answer", "post.links", "post.author.public_name",
+    "post.author.council", "post.author.council.name", "post.created_at", "post.edited_at", "post.depth",
+    "post.parent", "post.parent.author.public_name", "post.show_parent", "post.state", "post.is_visible",
+    "post.is_opening", "post.body_html", "post.moderation_reason", "post.helpful_count",
+    "post.viewer_found_helpful", "post.viewer_can_react", "post.viewer_can_reply", "post.viewer_can_edit",
+    "post.viewer_can_delete", "post.viewer_can_moderate", "post.viewer_is_author", "post.viewer_can_report",
+    "post.viewer_sees_text", "can_mark_answer",
+)  # fmt: skip
+
+
 def _reads(post: Post, can_mark_answer: bool) -> tuple:
-    """Every value TEMPLATE (and what it includes) reads, in the order it reads them."""
+    """Every value named in KEYED, in that order."""
     author = post.author
     council = author.council
     parent = post.parent if post.depth > 1 else None  # the template asks for it only below the top level
@@ -61,6 +74,7 @@ def _reads(post: Post, can_mark_answer: bool) -> tuple:
         post.created_at,
         post.edited_at is not None,
         post.depth,
+        parent is not None,
         parent.author.public_name if parent else None,
         post.show_parent,
         post.state,

@@ -7,6 +7,8 @@ agree. Site admins (is_staff) see, read and manage every community: they answer 
 A private community does not exist for anyone outside it: checks raise Http404, never PermissionDenied.
 """
 
+from functools import cached_property
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
@@ -187,31 +189,77 @@ def can_reply(*, user, thread) -> bool:
     return not thread.locked or can_manage(user=user, community=community)
 
 
+class PostPermissions:
+    """What one viewer may do with the posts of one thread: the rules for a post, asked of three answers
+    about the viewer (may take part, may manage, may reply) that are each worked out once, when first
+    needed. A thread page asks it for fifty posts without a membership look-up per post; the can_*_post
+    checks below ask it for one (and fetch its thread only for a rule that needs it)."""
+
+    def __init__(self, *, user, thread=None, post=None) -> None:
+        self.user, self._thread, self._post = user, thread, post
+        self.viewer_pk = getattr(user, "pk", None)
+        self.signed_in = _signed_in(user)
+
+    @cached_property
+    def thread(self):
+        return self._thread if self._thread is not None else self._post.thread
+
+    @cached_property
+    def participates(self) -> bool:
+        return can_participate(user=self.user, community=self.thread.community)
+
+    @cached_property
+    def manages(self) -> bool:
+        return can_manage(user=self.user, community=self.thread.community)
+
+    @cached_property
+    def replies(self) -> bool:
+        return can_reply(user=self.user, thread=self.thread)
+
+    def is_author(self, post) -> bool:
+        return post.author_id == self.viewer_pk
+
+    def can_edit(self, post) -> bool:
+        """Authors edit their own visible posts while they still take part (and the thread is not locked)."""
+        return self.signed_in and self.is_author(post) and post.is_visible and self.replies
+
+    def can_delete(self, post) -> bool:
+        return self.signed_in and self.is_author(post) and post.is_visible
+
+    def can_react(self, post) -> bool:
+        """Participants find others' visible posts helpful (not their own)."""
+        return post.is_visible and not self.is_author(post) and self.participates
+
+    def can_report(self, post) -> bool:
+        return self.can_react(post)
+
+    def can_see_text(self, post) -> bool:
+        """Readers see a removed post's notice; its author and the facilitators may still read the text."""
+        return post.is_visible or self.is_author(post) or self.manages
+
+
+def post_permissions(*, user, thread) -> PostPermissions:
+    return PostPermissions(user=user, thread=thread)
+
+
+def _one_post(user, post) -> PostPermissions:
+    return PostPermissions(user=user, post=post)
+
+
 def can_edit_post(*, user, post) -> bool:
-    """Authors edit their own visible posts while they still take part (and the thread is not locked)."""
-    return (
-        _signed_in(user)
-        and post.author_id == user.pk
-        and post.is_visible
-        and can_reply(user=user, thread=post.thread)
-    )
+    return _one_post(user, post).can_edit(post)
 
 
 def can_delete_post(*, user, post) -> bool:
-    return _signed_in(user) and post.author_id == user.pk and post.is_visible
+    return _one_post(user, post).can_delete(post)
 
 
 def can_react(*, user, post) -> bool:
-    """Participants find others' visible posts helpful (not their own)."""
-    return (
-        post.is_visible
-        and post.author_id != getattr(user, "pk", None)
-        and can_participate(user=user, community=post.thread.community)
-    )
+    return _one_post(user, post).can_react(post)
 
 
 def can_report(*, user, post) -> bool:
-    return can_react(user=user, post=post)
+    return _one_post(user, post).can_report(post)
 
 
 def can_mark_answer(*, user, thread) -> bool:
@@ -225,12 +273,7 @@ def can_mark_answer(*, user, thread) -> bool:
 
 
 def can_see_post_text(*, user, post) -> bool:
-    """Readers see a removed post's notice; its author and the facilitators may still read the text."""
-    if post.is_visible:
-        return True
-    return post.author_id == getattr(user, "pk", None) or can_manage(
-        user=user, community=post.thread.community
-    )
+    return _one_post(user, post).can_see_text(post)
 
 
 def check_thread_read(*, user, thread) -> None:

@@ -1,9 +1,12 @@
-"""Template helpers for the community pages: what a visibility means and how to name a membership."""
+"""Template helpers for the community pages: what a visibility means, how to name a membership, and a
+thread page's posts as kept in the cache (communities.views.post_html)."""
 
 from django import template
+from django.utils.safestring import SafeString
 
 from communities.forms import VISIBILITY_HINTS
-from communities.models import Membership
+from communities.models import Membership, Post
+from communities.views import post_html as post_html_cache
 
 register = template.Library()
 
@@ -46,3 +49,9 @@ def membership_tag(membership: Membership | None) -> dict:
     else:
         label, colour = _MEMBERSHIP_TAGS.get(membership.state, ("", ""))
     return {"label": label, "colour": colour}
+
+
+@register.simple_tag(takes_context=True)
+def post_html(context, post: Post) -> SafeString:
+    """A post drawn by post_html_cache.render_posts, with this page's CSRF token in its forms."""
+    return post_html_cache.post_html(post, context)

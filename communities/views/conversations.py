@@ -25,6 +25,7 @@ from communities.forms import EditPostForm, ReplyForm, ReportForm, ThreadForm
 from communities.models import Community, Post, Thread, ThreadWatch
 from communities.selectors import conversations as selectors
 from communities.services import conversations as services
+from communities.views import post_html
 from communities.views.browse import community_or_404
 from core.forms import add_service_errors
 from core.pagination import paginate
@@ -145,13 +146,12 @@ def _post_links(thread: Thread):
 
 
 def _decorate(request: HttpRequest, thread: Thread, posts: list[Post]) -> None:
-    """What the viewer may do with each post, and how it is drawn. No queries: the viewer's membership is
-    kept on the one community object every post shares."""
-    user = request.user
+    """What the viewer may do with each post, and how it is drawn: the rules of one PostPermissions, whose
+    answers about the viewer (take part, manage, reply) are worked out once for the page. No queries: the
+    viewer's membership is kept on the one community object every post shares."""
     on_page = {post.pk for post in posts}
-    helpful = selectors.helpful_post_ids(viewer=user, posts=posts)
-    may_manage = permissions.can_manage(user=user, community=thread.community)
-    may_reply = permissions.can_reply(user=user, thread=thread)
+    helpful = selectors.helpful_post_ids(viewer=request.user, posts=posts)
+    may = permissions.post_permissions(user=request.user, thread=thread)
     links = _post_links(thread)
     for post in posts:
         post.thread = thread
@@ -160,13 +160,14 @@ def _decorate(request: HttpRequest, thread: Thread, posts: list[Post]) -> None:
         # Say whom it replies to where the tree cannot: past the last indent, or parent on another page.
         post.show_parent = post.depth > 1 and (post.depth > INDENT_LEVELS or post.parent_id not in on_page)
         post.viewer_found_helpful = post.pk in helpful
-        post.viewer_can_reply = may_reply and post.is_visible
-        post.viewer_can_edit = permissions.can_edit_post(user=user, post=post)
-        post.viewer_can_delete = permissions.can_delete_post(user=user, post=post)
-        post.viewer_can_react = permissions.can_react(user=user, post=post)
-        post.viewer_can_report = permissions.can_report(user=user, post=post)
-        post.viewer_sees_text = permissions.can_see_post_text(user=user, post=post)
-        post.viewer_can_moderate = may_manage
+        post.viewer_can_reply = may.replies and post.is_visible
+        post.viewer_can_edit = may.can_edit(post)
+        post.viewer_can_delete = may.can_delete(post)
+        post.viewer_can_react = may.can_react(post)
+        post.viewer_can_report = may.can_report(post)
+        post.viewer_sees_text = may.can_see_text(post)
+        post.viewer_can_moderate = may.manages
+        post.viewer_is_author = may.is_author(post)
         post.is_answer = post.pk == thread.answer_id
 
 
@@ -183,6 +184,8 @@ def thread_context(request: HttpRequest, thread: Thread, **extra) -> dict:
     opening = thread.opening_post
     _decorate(request, thread, [opening, *page.posts])
     opening.show_parent = False
+    can_mark_answer = permissions.can_mark_answer(user=user, thread=thread)
+    post_html.render_posts([opening, *page.posts], can_mark_answer=can_mark_answer)  # {% post_html %}
     return {
         "community": thread.community,
         "thread": thread,
@@ -195,7 +198,7 @@ def thread_context(request: HttpRequest, thread: Thread, **extra) -> dict:
         "can_reply": permissions.can_reply(user=user, thread=thread),
         "can_participate": permissions.can_participate(user=user, community=thread.community),
         "can_manage": permissions.can_manage(user=user, community=thread.community),
-        "can_mark_answer": permissions.can_mark_answer(user=user, thread=thread),
+        "can_mark_answer": can_mark_answer,
         "reply_form": extra.pop("reply_form", None) or ReplyForm(),
         **extra,
     }

@@ -10,6 +10,7 @@ A private community does not exist for anyone outside it: checks raise Http404, 
 from functools import cached_property
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
@@ -127,8 +128,58 @@ def check_manage(*, user, community: Community) -> None:
         raise PermissionDenied("Only the community's facilitators can do this.")
 
 
+# --- The viewer's standing, read with their user row -------------------------------------------------
+# The signed-in member's user row is read once per request (khub.auth); on PostgreSQL the same query brings
+# the ids of the communities they are an active member of and invited to, so the filters below name those
+# communities instead of asking the membership table again in a subquery of every query of the page. Read
+# afresh on every request: a membership that changes is in force from the next request on, with nothing
+# kept anywhere to invalidate. A user object that did not come from the request (tests, tasks) has none:
+# the filters then ask in a subquery, as before.
+STANDING = {S.ACTIVE: "standing_member_of", S.INVITED: "standing_invited_to"}  # state -> attribute
+
+
+def standing_annotations() -> dict:
+    """Annotations for the request's user query: the ids of their communities, by state (PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        return {}
+    from django.contrib.postgres.expressions import ArraySubquery
+
+    memberships = Membership.objects.filter(user=OuterRef("pk"))
+    return {
+        name: ArraySubquery(memberships.filter(state=state).values("community_id"))
+        for state, name in STANDING.items()
+    }
+
+
+def standing_forget(*, user) -> None:
+    """Drop the standing read with this user object: the membership services call it whenever they change
+    one of the user's own memberships, so the rest of the same request sees the change."""
+    for name in STANDING.values():
+        getattr(user, "__dict__", {}).pop(name, None)
+
+
+def _standing_ids(viewer, states) -> list[int] | None:
+    """The ids of the viewer's communities in these states, if read with their user row; else None."""
+    kept = getattr(viewer, "__dict__", {})
+    values = [kept.get(STANDING.get(state)) for state in states]
+    if any(value is None for value in values):
+        return None
+    return sorted({pk for value in values for pk in value})
+
+
+def member_community_ids(viewer):
+    """The communities the viewer takes part in (an active membership): their ids, or a subquery of them."""
+    ids = _standing_ids(viewer, (S.ACTIVE,))
+    if ids is not None:
+        return ids
+    return Membership.objects.filter(user=viewer, state=S.ACTIVE).values("community_id")
+
+
 # --- Queryset filters ------------------------------------------------------------------------------
-def _membership_exists(user, states) -> Exists:
+def _membership_exists(user, states) -> Exists | Q:
+    ids = _standing_ids(user, states)
+    if ids is not None:
+        return Q(pk__in=ids)
     return Exists(Membership.objects.filter(community=OuterRef("pk"), user=user, state__in=states))
 
 
@@ -178,6 +229,16 @@ def readers_of(*, community: Community, people: QuerySet[User]) -> QuerySet[User
 def readable_community_ids(viewer):
     """A subquery of readable community ids, for filtering other apps' rows (threads, stories) in SQL."""
     return readable_communities(viewer).values("pk")
+
+
+def readable_community_q(viewer, path: str = "community") -> Q:
+    """Rows whose community (at `path`) the viewer may read, as a condition. With the viewer's standing read
+    with their user row it is a condition on the joined community, which a page that shows the community
+    joins anyway; else a subquery of readable_communities."""
+    ids = _standing_ids(viewer, (S.ACTIVE,))
+    if ids is None or not _signed_in(viewer) or viewer.is_staff:
+        return Q(**{f"{path}__in": readable_community_ids(viewer)})
+    return Q(**{f"{path}__visibility": V.OPEN}) | Q(**{f"{path}__in": ids})
 
 
 # --- Conversations: a thread is as readable as its community ------------------------------------------
@@ -308,7 +369,7 @@ def listable_threads_q(prefix: str = "") -> Q:
 def listed_threads_q(viewer, prefix: str = "") -> Q:
     """listed_threads as a condition, on Thread or through a relation (prefix "thread__" on Post): joins
     rather than a subquery of threads, so the planner may start from the rarest condition."""
-    return Q(**{f"{prefix}community__in": readable_community_ids(viewer)}) & listable_threads_q(prefix)
+    return readable_community_q(viewer, f"{prefix}community") & listable_threads_q(prefix)
 
 
 def listed_threads(viewer) -> QuerySet[Thread]:

@@ -145,6 +145,12 @@ class PracticeStory(models.Model):
             models.Index(fields=["status", "-adoption_count"], name="practice_story_repeated"),
             models.Index(fields=["council", "status"], name="practice_story_council"),
             models.Index(fields=["author", "-created_at"], name="practice_story_author"),
+            # The feed's promotions, newest first: the few stories ever promoted.
+            models.Index(
+                fields=["-promoted_at"],
+                condition=models.Q(promoted_at__isnull=False),
+                name="practice_story_promoted",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -237,7 +243,11 @@ class Adoption(models.Model):
     class Meta:
         ordering = ["-started_on", "-pk"]
         constraints = [models.UniqueConstraint(fields=["story", "council"], name="practice_adopt_once")]
-        indexes = [models.Index(fields=["council", "-started_on"], name="practice_adopt_council")]
+        indexes = [
+            models.Index(fields=["council", "-started_on"], name="practice_adopt_council"),
+            # The feed's repeats, newest first.
+            models.Index(fields=["-created_at"], name="practice_adopt_newest"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.council_id} {self.outcome} {self.story_id}"

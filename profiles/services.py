@@ -26,6 +26,7 @@ from profiles.selectors import (
     council_for_email,
     notifications_checked,
     notifications_for_user,
+    standing_forget,
     unread_cache_key,
 )
 
@@ -260,6 +261,7 @@ def follow_create(*, follower: User, followed: User) -> Follow:
     if not is_on_the_hub(followed):
         raise ValidationError("This member is no longer on the hub.")
     follow, created = Follow.objects.get_or_create(follower=follower, followed=followed)
+    standing_forget(user=follower)
     if created:
         notification_send(
             recipient=followed,
@@ -276,6 +278,7 @@ def follow_create(*, follower: User, followed: User) -> Follow:
 def follow_delete(*, follower: User, followed: User) -> bool:
     """Stop following (idempotent). Returns whether a follow was removed."""
     deleted, _ = Follow.objects.filter(follower=follower, followed=followed).delete()
+    standing_forget(user=follower)
     return bool(deleted)
 
 
@@ -346,6 +349,7 @@ def profile_update(
             user.save(update_fields=fields)
             user.expertise.set(tags_resolve(expertise))
             user.interests.set(tags_resolve(interests))
+            standing_forget(user=user)
             if "avatar" in fields and old_avatar:
                 transaction.on_commit(lambda: storage.delete(old_avatar))
     except BaseException:

@@ -201,6 +201,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Accounts (django-allauth) --------------------------------------------------------------------
 AUTH_USER_MODEL = "profiles.User"
 AUTHENTICATION_BACKENDS = [
+    # Django's and allauth's, each reading the member's standing with their user row (khub/auth.py).
+    "khub.auth.ModelBackend",
+    "khub.auth.AuthenticationBackend",
+    # Sessions signed in before khub.auth existed name these: they stay signed in.
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]

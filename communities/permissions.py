@@ -53,6 +53,28 @@ def membership_remember(*, user, community: Community, membership: Membership | 
         community.__dict__.setdefault("_membership_cache", {})[user.pk] = membership
 
 
+class _KnownMemberships(dict):
+    """Memberships fetched in bulk for a set of users: one of them without a row here has none (None)."""
+
+    def __init__(self, memberships: dict[int, Membership], user_ids: frozenset[int]):
+        super().__init__(memberships)
+        self.user_ids = user_ids
+
+    def __contains__(self, user_id) -> bool:
+        return user_id in self.user_ids or super().__contains__(user_id)
+
+    def __missing__(self, user_id) -> None:
+        return None
+
+
+def memberships_remember(
+    *, community: Community, user_ids: frozenset[int], memberships: dict[int, Membership]
+) -> None:
+    """membership_remember for many users at once (a chunk of digests): `memberships` by user id, and none
+    for the other `user_ids`, kept without a row per user, so the checks ask for no other."""
+    community.__dict__["_membership_cache"] = _KnownMemberships(memberships, user_ids)
+
+
 # --- Single-object checks: booleans ------------------------------------------------------------------
 def can_see(*, user, community: Community) -> bool:
     """Whether the community exists for this user: its page, name and card."""

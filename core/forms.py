@@ -1,10 +1,13 @@
 """The GOV.UK form kit every app's forms use, beside the templates in templates/forms/govuk/ (which
 khub.forms.GovukFormRenderer renders every form and field with)."""
 
+from html import escape
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 CHARACTER_COUNT = "forms/govuk/character_count.html"  # a field's template_name: GOV.UK character count
 
@@ -30,10 +33,11 @@ class LongSelect(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None) -> str:
         chosen = {str(v) for v in self.format_value(value)}
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            ((key, " selected" if str(key) in chosen else "", label) for key, label in self.choices),
+        options = "".join(
+            f'<option value="{escape(str(key))}"{" selected" if str(key) in chosen else ""}>'
+            f"{escape(str(label))}</option>"
+            for key, label in self.choices
         )
         attributes = flatatt(self.build_attrs(self.attrs, attrs))
-        return format_html('<select name="{}"{}>{}</select>', name, attributes, options)
+        # Every key and label was escaped above.
+        return format_html('<select name="{}"{}>{}</select>', name, attributes, mark_safe(options))  # noqa: S308

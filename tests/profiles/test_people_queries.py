@@ -24,9 +24,10 @@ DIRECTORY_QUERIES = 8
 PROFILE_QUERIES = 9
 FOLLOWS_QUERIES = 7
 # session, user, header unread count, then: the council with its kept member count (the paginator's count
-# too), the page of members, expertise tags, and one query each for practice's "Practice shared" (the stories with their total as a
-# window count) and "Practice repeated" (the adoptions with their stories and councils), registered through
-# profiles.extensions: tests/practice/test_extensions.py shows they stay one each with 20 of each
+# too), the page of members, expertise tags, and one query each for practice's "Practice shared" (the
+# stories with their total as a window count) and "Practice repeated" (the adoptions with their stories and
+# councils), registered through profiles.extensions: tests/practice/test_extensions.py shows they stay one
+# each with 20 of each
 COUNCIL_QUERIES = 8
 COUNCILS_QUERIES = 5
 

@@ -12,8 +12,10 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Coalesce, Upper
 from django.db.models.lookups import Contains
@@ -139,6 +141,26 @@ def notifications_unread_count(*, user: User, fresh: bool = False) -> int:
 TRIGRAM_THRESHOLD = 0.4  # pg_trgm word similarity from which a name counts as a match ("Priay" -> "Priya")
 
 
+def name_matches(query: str) -> Q:
+    """People whose name holds every word of the query ("priya shah": Priya Shah, not every Priya and
+    every Shah), each word as part of the name ("pri" -> "Priya") or, on PostgreSQL, like a word of it
+    ("Priay" -> "Priya": pg_trgm's word similarity, `%>`, of at least pg_trgm.word_similarity_threshold,
+    which the settings set to TRIGRAM_THRESHOLD). Both are operators on UPPER(display_name), so the
+    name's trigram index (migration 0004) answers them rather than every member being scored; a word of
+    fewer than three letters has no trigram to look up a substring by, so only its similarity counts."""
+    matches = Q()
+    for word in query.split():
+        if connection.vendor != "postgresql":
+            matches &= Q(display_name__icontains=word)
+            continue
+        name, wanted = Upper("display_name"), Upper(Value(word))
+        like = Q(WordSimilar(name, wanted))
+        if len(word) >= 3:
+            like |= Q(Contains(name, wanted))
+        matches &= like
+    return matches
+
+
 def _people_for_cards(people: QuerySet[User]) -> QuerySet[User]:
     # Cards show the council and three expertise tags.
     return people.select_related("council").prefetch_related("expertise")
@@ -157,7 +179,9 @@ def people_directory(
     name or recent (relevance needs a query and PostgreSQL, and is name order otherwise)."""
     people = visible_people(viewer)
     if council:
-        people = people.filter(council__slug=council)
+        # The council's id as a value found first (an InitPlan), not a join: the (council, display_name)
+        # index then reads that council's members in name order, a page at a time.
+        people = people.filter(council=Subquery(Council.objects.filter(slug=council).values("pk")[:1]))
     if region:
         people = people.filter(council__region=region)
     if expertise:
@@ -167,20 +191,12 @@ def people_directory(
         )
     query = " ".join(query.split())
     order = ("-date_joined", "-pk") if sort == "recent" else ("display_name", "pk")
-    if query and connection.vendor == "postgresql":
-        # Word similarity finds misspelt names ("Priay" -> "Priya"); the substring keeps every partial name
-        # ("pri" -> "Priya"), which similarity alone scores too low. Both as operators on UPPER(display_name),
-        # so the name's trigram index (migration 0004) answers them rather than every member being scored:
-        # `%>` is word similarity of at least pg_trgm.word_similarity_threshold, which the settings set to
-        # TRIGRAM_THRESHOLD. Best match orders by the same expression.
-        name, wanted = Upper("display_name"), Upper(Value(query))
-        people = people.annotate(similarity=TrigramWordSimilarity(wanted, name)).filter(
-            Q(WordSimilar(name, wanted)) | Q(Contains(name, wanted))
-        )
-        if sort == "relevance":
-            order = ("-similarity", "display_name", "pk")
-    elif query:
-        people = people.filter(display_name__icontains=query)
+    if query:
+        people = people.filter(name_matches(query))
+    if query and sort == "relevance" and connection.vendor == "postgresql":
+        # The whole query's word similarity, on the expression the matching compares.
+        people = people.annotate(similarity=TrigramWordSimilarity(Upper(Value(query)), Upper("display_name")))
+        order = ("-similarity", "display_name", "pk")
     return _people_for_cards(people).order_by(*order)
 
 
@@ -232,11 +248,32 @@ def councils_directory(*, viewer: User) -> QuerySet[Council]:
     return Council.objects.order_by("name", "pk")
 
 
+def people_on_hub_count() -> int:
+    """How many members are on the hub: what the unfiltered directory counts, from the councils' kept
+    counts and the members of no council (the council index's NULL entries), not a scan of every member."""
+    in_councils = Council.objects.annotate(n=Window(Sum("member_count"))).values("n")[:1]
+    without = User.objects.filter(on_the_hub(), council__isnull=True)
+    return without.aggregate(n=Count("pk") + Coalesce(Subquery(in_councils), 0))["n"]
+
+
 def council_filter_choices() -> list[tuple[str, str]]:
     return list(Council.objects.order_by("name").values_list("slug", "name"))
 
 
+EXPERTISE_CHOICES_KEY = "people-expertise-choices"
+
+
 def expertise_filter_choices(*, viewer: User) -> list[tuple[str, str]]:
-    """Expertise tags that at least one member on the hub holds, for the directory's filter."""
+    """Expertise tags that at least one member on the hub holds, for the directory's filter: the same for
+    every viewer, so kept in the cache for settings.EXPERTISE_CHOICES_KEPT_SECONDS (looking for a holder of
+    each tag costs a few index probes per tag: tens of milliseconds for a national hub's tags)."""
+    seconds = settings.EXPERTISE_CHOICES_KEPT_SECONDS
+    if seconds:
+        kept = cache.get(EXPERTISE_CHOICES_KEY)
+        if kept is not None:
+            return [tuple(choice) for choice in kept]
     holders = ExpertiseTag.objects.filter(tag=OuterRef("pk")).filter(on_the_hub("content_object__"))
-    return list(Tag.objects.filter(Exists(holders)).order_by("name").values_list("slug", "name"))
+    choices = list(Tag.objects.filter(Exists(holders)).order_by("name").values_list("slug", "name"))
+    if seconds:
+        cache.set(EXPERTISE_CHOICES_KEY, choices, seconds)
+    return choices

@@ -150,7 +150,7 @@ def gunicorn_command(*, port: int, access_log: Path) -> list[str]:
         "--access-logfile",
         str(access_log),
         "--worker-tmp-dir",
-        "/dev/shm",
+        "/dev/shm",  # noqa: S108 -- gunicorn's heartbeat files, as in the Dockerfile
     ]
 
 
@@ -267,7 +267,11 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="khub-load-"))
     static_root = ROOT / "var" / "load-static"
     env = server_environment(
-        database=database, redis=args.redis, static_root=static_root, workers=args.workers, threads=args.threads
+        database=database,
+        redis=args.redis,
+        static_root=static_root,
+        workers=args.workers,
+        threads=args.threads,
     )
     collect_static(env, static_root)
     script = work / "khub.lua"
@@ -284,9 +288,11 @@ def main() -> None:
         load_before = load_average()
         for page in args.pages:
             path, page_cookie = paths[page]
-            common = {"url": base + path, "connections": args.connections, "script": script, "cookie": page_cookie}
+            common = {"url": base + path, "connections": args.connections, "script": script}
+            common["cookie"] = page_cookie
             if args.warmup:
-                subprocess.run(wrk_command(seconds=args.warmup, **common), capture_output=True, check=True)  # noqa: S603
+                warmup = wrk_command(seconds=args.warmup, **common)
+                subprocess.run(warmup, capture_output=True, check=True)  # noqa: S603
             run = subprocess.run(  # noqa: S603
                 wrk_command(seconds=args.duration, **common), capture_output=True, text=True, check=True
             )

@@ -10,7 +10,8 @@ the one-query yardstick of benchmarks/baseline.py), with Redis as the cache. The
 wrk (Debian's /usr/bin/wrk) with --connections open connections for --duration seconds, after a short
 warm-up, and reports requests per second, p50/p95/p99 latency, errors (socket errors, and any response
 that is not a 200: a signed-in page answered with a redirect to sign in counts), each page's rate as a
-share of the yardstick's in the same run, and the load average before and after.
+share of the yardstick's in the same run, the CPU time gunicorn's workers spent per request (which a
+busy machine does not inflate as it does latency), and the load average before and after.
 
 Pages: the long conversation's first page and the home feed as the benchmark's member (a session cookie),
 the practice library signed out, and the one-query view signed in.
@@ -69,6 +70,7 @@ class Result:
     p95_ms: float
     p99_ms: float
     errors: int  # socket errors (connect, read, write, timeout) and responses other than 200
+    cpu_ms: float = 0.0  # CPU time of gunicorn's workers per request (what contention does not inflate)
 
     @property
     def rate(self) -> float:
@@ -90,6 +92,19 @@ def parse_wrk(page: str, output: str) -> Result:
         p99_ms=raw["p99_us"] / 1000,
         errors=raw["socket_errors"] + raw["not_ok"],
     )
+
+
+def process_cpu_seconds(master: int) -> float:
+    """User and system CPU time of the processes whose parent is `master` (gunicorn's workers), so far."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[1]) == master:  # fields after the command: state, ppid, ..., utime (12), stime (13)
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def arguments() -> argparse.ArgumentParser:
@@ -242,14 +257,14 @@ def load_average() -> str:
 def table(results: list[Result], load_before: str, load_after: str) -> str:
     yardstick = next(r for r in results if r.page == "yardstick").rate
     lines = [
-        "| Page | Requests/s | p50 | p95 | p99 | Errors | Rate / one query |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| Page | Requests/s | p50 | p95 | p99 | Errors | Rate / one query | Worker CPU a request |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in results:
         share = r.rate / yardstick if yardstick else 0.0
         lines.append(
             f"| {r.page} | {r.rate:.0f} | {r.p50_ms:.1f} ms | {r.p95_ms:.1f} ms | {r.p99_ms:.1f} ms | "
-            f"{r.errors} | {share:.0%} |"
+            f"{r.errors} | {share:.0%} | {r.cpu_ms:.1f} ms |"
         )
     lines.append(f"\nload average before {load_before}, after {load_after}")
     return "\n".join(lines)
@@ -293,10 +308,13 @@ def main() -> None:
             if args.warmup:
                 warmup = wrk_command(seconds=args.warmup, **common)
                 subprocess.run(warmup, capture_output=True, check=True)  # noqa: S603
+            cpu = process_cpu_seconds(server.pid)
             run = subprocess.run(  # noqa: S603
                 wrk_command(seconds=args.duration, **common), capture_output=True, text=True, check=True
             )
             results.append(parse_wrk(page, run.stdout))
+            cpu = process_cpu_seconds(server.pid) - cpu
+            results[-1].cpu_ms = 1000 * cpu / results[-1].requests if results[-1].requests else 0.0
             print(f"{page}: {results[-1].rate:.0f} requests/s", flush=True)
         load_after = load_average()
     finally:

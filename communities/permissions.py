@@ -38,7 +38,9 @@ def membership_for(*, user, community: Community) -> Membership | None:
         return None
     cache = community.__dict__.setdefault("_membership_cache", {})
     if user.pk not in cache:
-        cache[user.pk] = Membership.objects.filter(community=community, user=user).first()
+        # One row at most (unique per community and person): ordered by its key, not by Membership's
+        # default ordering, which would join the community and the user only to sort one row.
+        cache[user.pk] = Membership.objects.filter(community=community, user=user).order_by("pk").first()
     return cache[user.pk]
 
 

@@ -45,6 +45,7 @@ def thread_for_page(*, thread_id: int) -> Thread | None:
         )
         .prefetch_related("tags")
         .filter(pk=thread_id)
+        .order_by("pk")  # one row: not Thread's default ordering, three more terms to compile and sort
         .first()
     )
 
@@ -54,6 +55,16 @@ def post_in_thread(*, thread: Thread, post_id: int) -> Post | None:
     if post is not None:
         post.thread = thread
     return post
+
+
+# What a page of replies draws (communities/conversations/_post.html): no Markdown source, and of the
+# authors (and the authors of the posts replied to) only their names, handles and councils' names.
+REPLY_FIELDS = (
+    "thread_id", "author_id", "parent_id", "path", "depth", "body_html", "state", "moderation_reason",
+    "created_at", "edited_at", "helpful_count",
+    "author__display_name", "author__handle", "author__erased_at", "author__council__name",
+    "parent__author_id", "parent__author__display_name", "parent__author__erased_at",
+)  # fmt: skip
 
 
 @dataclass
@@ -71,6 +82,7 @@ def replies_page(
         Post.objects.filter(thread=thread, depth__gt=0)
         # Each reply shows its author and council; deep ones name the post they reply to.
         .select_related("author__council", "parent__author")
+        .only(*REPLY_FIELDS)
     )
     if before:
         rows = list(replies.filter(path__lt=before).order_by("-path")[: size + 1])

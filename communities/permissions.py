@@ -142,7 +142,7 @@ def standing_annotations() -> dict:
         return {}
     from django.contrib.postgres.expressions import ArraySubquery
 
-    memberships = Membership.objects.filter(user=OuterRef("pk"))
+    memberships = Membership.objects.filter(user=OuterRef("pk")).order_by()
     return {
         name: ArraySubquery(memberships.filter(state=state).values("community_id"))
         for state, name in STANDING.items()
@@ -153,13 +153,13 @@ def standing_forget(*, user) -> None:
     """Drop the standing read with this user object: the membership services call it whenever they change
     one of the user's own memberships, so the rest of the same request sees the change."""
     for name in STANDING.values():
-        getattr(user, "__dict__", {}).pop(name, None)
+        if hasattr(user, name):  # request.user is a lazy object: delattr reaches the user behind it
+            delattr(user, name)
 
 
 def _standing_ids(viewer, states) -> list[int] | None:
     """The ids of the viewer's communities in these states, if read with their user row; else None."""
-    kept = getattr(viewer, "__dict__", {})
-    values = [kept.get(STANDING.get(state)) for state in states]
+    values = [getattr(viewer, STANDING[state], None) for state in states]
     if any(value is None for value in values):
         return None
     return sorted({pk for value in values for pk in value})
@@ -227,6 +227,15 @@ def readers_of(*, community: Community, people: QuerySet[User]) -> QuerySet[User
 def readable_community_ids(viewer):
     """A subquery of readable community ids, for filtering other apps' rows (threads, stories) in SQL."""
     return readable_communities(viewer).values("pk")
+
+
+def visible_community_q(viewer, path: str = "community") -> Q:
+    """Rows whose community (at `path`) exists for the viewer (can_see), as a condition: on the joined
+    community with the viewer's standing read with their user row, else a subquery of visible_communities."""
+    ids = _standing_ids(viewer, (S.ACTIVE, S.INVITED))
+    if ids is None or not _signed_in(viewer) or viewer.is_staff:
+        return Q(**{f"{path}__in": visible_communities(viewer).values("pk")})
+    return Q(**{f"{path}__visibility__in": LISTED}) | Q(**{f"{path}__in": ids})
 
 
 def readable_community_q(viewer, path: str = "community") -> Q:

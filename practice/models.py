@@ -145,6 +145,14 @@ class PracticeStory(models.Model):
             models.Index(fields=["status", "-adoption_count"], name="practice_story_repeated"),
             models.Index(fields=["council", "status"], name="practice_story_council"),
             models.Index(fields=["author", "-created_at"], name="practice_story_author"),
+            # The library's count and its councils: every published story's permission columns, read from
+            # the index alone (the rows carry the whole record).
+            models.Index(
+                fields=["council", "audience"],
+                include=["id", "status", "community", "author", "service_area", "promoted_at"],
+                condition=models.Q(status="published"),
+                name="practice_story_listed",
+            ),
             # The feed's promotions, newest first: the few stories ever promoted.
             models.Index(
                 fields=["-promoted_at"],

@@ -220,7 +220,11 @@ class Endorsement(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [models.UniqueConstraint(fields=["story", "user"], name="practice_endorse_once")]
-        indexes = [models.Index(fields=["user", "-created_at"], name="practice_endorse_user")]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="practice_endorse_user"),
+            # A story's page shows its newest endorsements.
+            models.Index(fields=["story", "-created_at", "-id"], name="practice_endorse_story"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id} endorses {self.story_id}"

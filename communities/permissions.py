@@ -77,6 +77,17 @@ def memberships_remember(
     community.__dict__["_membership_cache"] = _KnownMemberships(memberships, user_ids)
 
 
+def _in_standing(user, community: Community, *names: str) -> bool | None:
+    """Whether the community is in any of these lists of the user's standing (below); None when the user
+    object carries no standing (the checks then ask for the membership row)."""
+    if not _signed_in(user):
+        return False
+    lists = [getattr(user, name, None) for name in names]
+    if any(ids is None for ids in lists):
+        return None
+    return any(community.pk in ids for ids in lists)
+
+
 # --- Single-object checks: booleans ------------------------------------------------------------------
 def can_see(*, user, community: Community) -> bool:
     """Whether the community exists for this user: its page, name and card."""
@@ -84,6 +95,9 @@ def can_see(*, user, community: Community) -> bool:
         return False
     if user.is_staff or community.visibility in LISTED:
         return True
+    known = _in_standing(user, community, "standing_member_of", "standing_invited_to")
+    if known is not None:
+        return known
     membership = membership_for(user=user, community=community)
     return membership is not None and membership.state in (S.ACTIVE, S.INVITED)
 
@@ -94,14 +108,16 @@ def can_read(*, user, community: Community) -> bool:
         return False
     if user.is_staff or community.visibility == V.OPEN:
         return True
-    membership = membership_for(user=user, community=community)
-    return membership is not None and membership.state == S.ACTIVE
+    return can_participate(user=user, community=community)
 
 
 def can_participate(*, user, community: Community) -> bool:
     """Whether the user may post, reply and react: active members only (site admins included)."""
     if _is_site_admin(user):
         return True
+    known = _in_standing(user, community, "standing_member_of")
+    if known is not None:
+        return known
     membership = membership_for(user=user, community=community)
     return membership is not None and membership.state == S.ACTIVE
 
@@ -110,6 +126,9 @@ def can_manage(*, user, community: Community) -> bool:
     """Facilitators and owners of this community, and site admins."""
     if _is_site_admin(user):
         return True
+    known = _in_standing(user, community, "standing_facilitates")
+    if known is not None:
+        return known
     membership = membership_for(user=user, community=community)
     return membership is not None and membership.is_facilitator
 
@@ -154,12 +173,18 @@ def check_manage(*, user, community: Community) -> None:
 
 # --- The viewer's standing, read with their user row -------------------------------------------------
 # The signed-in member's user row is read once per request (khub.auth); on PostgreSQL the same query brings
-# the ids of the communities they are an active member of and invited to, so the filters below name those
-# communities instead of asking the membership table again in a subquery of every query of the page. Read
+# the ids of the communities they are an active member of, facilitate and are invited to, so the filters
+# below name those communities instead of asking the membership table again in a subquery of every query of
+# the page, and the checks above answer without asking for the membership row. Read
 # afresh on every request: a membership that changes is in force from the next request on, with nothing
 # kept anywhere to invalidate. A user object that did not come from the request (tests, tasks) has none:
 # the filters then ask in a subquery, as before.
-STANDING = {S.ACTIVE: "standing_member_of", S.INVITED: "standing_invited_to"}  # state -> attribute
+STANDING = {  # attribute -> the memberships whose community ids it holds
+    "standing_member_of": {"state": S.ACTIVE},
+    "standing_invited_to": {"state": S.INVITED},
+    "standing_facilitates": {"state": S.ACTIVE, "role__in": FACILITATOR_ROLES},
+}
+STANDING_OF_STATE = {S.ACTIVE: "standing_member_of", S.INVITED: "standing_invited_to"}
 
 
 def standing_annotations() -> dict:
@@ -168,24 +193,24 @@ def standing_annotations() -> dict:
         return {}
     from django.contrib.postgres.expressions import ArraySubquery
 
-    memberships = Membership.objects.filter(user=OuterRef("pk"))
+    memberships = Membership.objects.filter(user=OuterRef("pk")).order_by()
     return {
-        name: ArraySubquery(memberships.filter(state=state).values("community_id"))
-        for state, name in STANDING.items()
+        name: ArraySubquery(memberships.filter(**which).values("community_id"))
+        for name, which in STANDING.items()
     }
 
 
 def standing_forget(*, user) -> None:
     """Drop the standing read with this user object: the membership services call it whenever they change
     one of the user's own memberships, so the rest of the same request sees the change."""
-    for name in STANDING.values():
-        getattr(user, "__dict__", {}).pop(name, None)
+    for name in STANDING:
+        if hasattr(user, name):  # request.user is a lazy object: delattr reaches the user behind it
+            delattr(user, name)
 
 
 def _standing_ids(viewer, states) -> list[int] | None:
     """The ids of the viewer's communities in these states, if read with their user row; else None."""
-    kept = getattr(viewer, "__dict__", {})
-    values = [kept.get(STANDING.get(state)) for state in states]
+    values = [getattr(viewer, STANDING_OF_STATE[state], None) for state in states]
     if any(value is None for value in values):
         return None
     return sorted({pk for value in values for pk in value})
@@ -253,6 +278,15 @@ def readers_of(*, community: Community, people: QuerySet[User]) -> QuerySet[User
 def readable_community_ids(viewer):
     """A subquery of readable community ids, for filtering other apps' rows (threads, stories) in SQL."""
     return readable_communities(viewer).values("pk")
+
+
+def visible_community_q(viewer, path: str = "community") -> Q:
+    """Rows whose community (at `path`) exists for the viewer (can_see), as a condition: on the joined
+    community with the viewer's standing read with their user row, else a subquery of visible_communities."""
+    ids = _standing_ids(viewer, (S.ACTIVE, S.INVITED))
+    if ids is None or not _signed_in(viewer) or viewer.is_staff:
+        return Q(**{f"{path}__in": visible_communities(viewer).values("pk")})
+    return Q(**{f"{path}__visibility__in": LISTED}) | Q(**{f"{path}__in": ids})
 
 
 def readable_community_q(viewer, path: str = "community") -> Q:

@@ -61,8 +61,12 @@ def standing_annotations() -> dict:
     from django.contrib.postgres.expressions import ArraySubquery
 
     return {
-        FOLLOWED: ArraySubquery(Follow.objects.filter(follower=OuterRef("pk")).values("followed_id")),
-        INTERESTS: ArraySubquery(InterestTag.objects.filter(content_object=OuterRef("pk")).values("tag_id")),
+        FOLLOWED: ArraySubquery(
+            Follow.objects.filter(follower=OuterRef("pk")).order_by().values("followed_id")
+        ),
+        INTERESTS: ArraySubquery(
+            InterestTag.objects.filter(content_object=OuterRef("pk")).order_by().values("tag_id")
+        ),
     }
 
 
@@ -70,19 +74,20 @@ def standing_forget(*, user: User) -> None:
     """Drop the follows and interests read with this user object: the services that change them call it,
     so the rest of the same request sees the change."""
     for name in (FOLLOWED, INTERESTS):
-        user.__dict__.pop(name, None)
+        if hasattr(user, name):  # request.user is a lazy object: delattr reaches the user behind it
+            delattr(user, name)
 
 
 def followed_ids(viewer: User):
     """The people the viewer follows (ids, or a subquery of them): what the feed finds relevant, never what
     lets one read."""
-    ids = getattr(viewer, "__dict__", {}).get(FOLLOWED)
+    ids = getattr(viewer, FOLLOWED, None)
     return ids if ids is not None else Follow.objects.filter(follower=viewer).values("followed_id")
 
 
 def interest_tag_ids(viewer: User):
     """The viewer's interest tags (ids, or a subquery of them)."""
-    ids = getattr(viewer, "__dict__", {}).get(INTERESTS)
+    ids = getattr(viewer, INTERESTS, None)
     return ids if ids is not None else InterestTag.objects.filter(content_object=viewer).values("tag_id")
 
 

@@ -104,10 +104,13 @@ def _claim(*, pk: int, now: datetime) -> bool:
     return bool(claimed)
 
 
-def _send_claimed(*, delivery: DigestDelivery, user: User, connection, now: datetime) -> str:
-    """Send a digest this worker has claimed and record how it went: "sent" or "failed"."""
+def _send_claimed(
+    *, delivery: DigestDelivery, user: User, connection, now: datetime, fragments: dict | None = None
+) -> str:
+    """Send a digest this worker has claimed and record how it went: "sent" or "failed". `fragments`:
+    see emails.digest_message."""
     try:
-        digest_message(delivery=delivery, user=user, connection=connection).send()
+        digest_message(delivery=delivery, user=user, connection=connection, fragments=fragments).send()
     except SoftTimeLimitExceeded:
         raise  # the task is out of time, not the mail server: the sweep finishes the chunk
     except Exception as error:  # the mail server refused or was unreachable: recorded, retried later
@@ -171,7 +174,9 @@ def _commits_not_awaited():
             cursor.execute("SET synchronous_commit TO DEFAULT")
 
 
-def _batch_send(*, batch: list[tuple[DigestDelivery, User]], connection, now: datetime) -> Counter:
+def _batch_send(
+    *, batch: list[tuple[DigestDelivery, User]], connection, now: datetime, fragments: dict
+) -> Counter:
     """Claim these built digests in one UPDATE, on disk before any of them is sent (synchronous_commit
     on), then send them in id order, each outcome recorded as it comes: if the worker dies, the sweep knows
     the first one not recorded as the one that may have gone out, and the rest as never tried."""
@@ -194,7 +199,10 @@ def _batch_send(*, batch: list[tuple[DigestDelivery, User]], connection, now: da
         while untried:
             pk = untried.pop(0)
             delivery, user = next(pair for pair in batch if pair[0].pk == pk)
-            result[_send_claimed(delivery=delivery, user=user, connection=connection, now=now)] += 1
+            outcome = _send_claimed(
+                delivery=delivery, user=user, connection=connection, now=now, fragments=fragments
+            )
+            result[outcome] += 1
     except BaseException:  # out of time, or stopped: the digests not tried yet are still to be sent
         if untried:
             DigestDelivery.objects.filter(pk__in=untried, claim=claim, state=D.SENDING).update(
@@ -292,12 +300,12 @@ def deliver_chunk(
     result["empty"] = sum(1 for d in deliveries.values() if d.pk in ours and d.state == D.EMPTY)
     result["not_wanted"] = sum(1 for d in deliveries.values() if d.pk in ours and d.state == D.SKIPPED)
     if ready:
+        fragments = {}  # each item's lines rendered once for the chunk
         # One connection to the mail server for the chunk.
         with get_connection() as connection, _commits_not_awaited():
             for start in range(0, len(ready), SEND_BATCH):
-                result.update(
-                    _batch_send(batch=ready[start : start + SEND_BATCH], connection=connection, now=now)
-                )
+                batch = ready[start : start + SEND_BATCH]
+                result.update(_batch_send(batch=batch, connection=connection, now=now, fragments=fragments))
     return result
 
 

@@ -7,6 +7,7 @@ test_digest_delivery.py.
 
 import datetime
 import json
+import re
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -38,6 +39,7 @@ from khub.digests.delivery import (
     recipients,
     with_history,
 )
+from khub.digests.emails import digest_message
 from khub.models import DigestDelivery
 from practice.models import PracticeStory
 from practice.services.recognition import adoption_record, story_promote
@@ -825,3 +827,29 @@ def test_the_digest_page_takes_a_fixed_number_of_queries(client, django_assert_m
         response = client.get(reverse("digest", kwargs={"delivery_id": delivery.pk}))
 
     assert response.status_code == 200
+
+
+def test_an_email_rendered_with_its_chunks_shared_item_lines_is_the_one_rendered_on_its_own():
+    people = _crowd(3)
+    now = timezone.now()
+    deliver_chunk(
+        frequency=DAILY,
+        period=period_for(frequency=DAILY, moment=now),
+        user_ids=[p.pk for p in people],
+        now=now,
+    )
+    shared: dict = {}
+
+    def parts(message) -> tuple[str, str, str]:
+        token = re.compile(r"/unsubscribe/[^/\s\"]+/")  # signed with the time: not compared
+        return tuple(token.sub("", text) for text in (message.subject, message.body, _html(message)))
+
+    for delivery in DigestDelivery.objects.filter(user__in=people).select_related("user"):
+        alone = digest_message(delivery=delivery, user=delivery.user)
+        together = digest_message(delivery=delivery, user=delivery.user, fragments=shared)
+        assert parts(together) == parts(alone)
+        assert delivery.sections[0]["items"][0]["title"] in alone.body
+    # The conversations and stories of the communities they share were rendered once for all three.
+    assert len(shared) < sum(
+        len(section["items"]) for d in DigestDelivery.objects.all() for section in d.sections
+    )

@@ -192,11 +192,12 @@ def generate(url: str, *, people: int, communities: int | None = None, seed: int
     made["councils"] = copy_rows(
         conn,
         "profiles_council",
-        ("id", "name", "slug", "kind", "region", "website"),
+        ("id", "name", "slug", "kind", "region", "website", "member_count"),
         (
             (
                 pk, name, slugify(name), COUNCIL_KINDS[name.split(" ", 1)[1]],
                 REGIONS[PLACES.index(name.split()[0]) % len(REGIONS)], f"https://www.{slugify(name)}.gov.uk",
+                0,
             )
             for pk, name in enumerate(council_names, start=1)
         ),
@@ -244,6 +245,12 @@ def generate(url: str, *, people: int, communities: int | None = None, seed: int
         ),
         user_rows(),
     )  # fmt: skip
+    with conn.cursor() as cursor:  # each council's members on the hub, as profiles.services.councils_recount
+        cursor.execute(
+            "UPDATE profiles_council c SET member_count = n FROM (SELECT council_id, count(*) AS n"
+            " FROM profiles_user WHERE is_active AND erased_at IS NULL AND council_id IS NOT NULL"
+            " GROUP BY council_id) counted WHERE counted.council_id = c.id"
+        )
     copy_rows(
         conn,
         "account_emailaddress",

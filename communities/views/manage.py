@@ -407,6 +407,8 @@ def member_action(request: HttpRequest, slug: str, user_id: int) -> HttpResponse
         )
     except ValidationError as error:
         return _member_refused(request, community, _message(error), number)
+    if person.pk == request.user.pk:  # the services forgot the standing of `person`, another object
+        permissions.standing_forget(user=request.user)
     if not permissions.can_manage(user=request.user, community=community):
         # They changed their own role: these pages are no longer theirs.
         messages.success(request, outcome)

@@ -487,6 +487,29 @@ def measure(
     return rows
 
 
+def explain(*, viewers: dict, pages: list[tuple[str, str]], top: int = 2) -> None:
+    """For each (who, path): the page requested once more as that viewer, and EXPLAIN (ANALYZE, BUFFERS)
+    of its `top` slowest statements, with each one's time in the request."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, override_settings
+
+    with override_settings(ROOT_URLCONF="benchmarks.baseline", INBOX_UNREAD_KEPT_SECONDS=60):
+        for who, path in pages:
+            browser = Client()
+            if viewers[who] is not None:
+                browser.force_login(viewers[who])
+            browser.get(path)
+            with CaptureQueriesContext(connection) as queries:
+                browser.get(path)
+            slowest = sorted(queries.captured_queries, key=lambda query: -float(query["time"]))[:top]
+            for query in slowest:
+                print(f"\n### {path} ({who}): {float(query['time']) * 1000:.1f} ms\n{query['sql'][:600]}")
+                with connection.cursor() as cursor:
+                    cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query['sql']}")
+                    print("\n".join(line for (line,) in cursor.fetchall()))
+
+
 def print_table(rows: list[tuple[str, str, float, float, float, int]]) -> None:
     """The rows of measure() as a Markdown table, each p50 also as a multiple of the yardstick's."""
     yardstick = rows[0][2]

@@ -1,7 +1,8 @@
 """Every page of benchmarks/pages.py on a national hub: 200,000 members, measured as three people.
 
     .venv/bin/python benchmarks/national.py [--people 200000] [--communities 3000] [--samples 20]
-        [--reuse] [--generate-only] [--database postgres://postgres@127.0.0.1:5432/khub_bench_national]
+        [--reuse] [--generate-only] [--explain MS]
+        [--database postgres://postgres@127.0.0.1:5432/khub_bench_national]
 
 It drops and recreates the benchmark database (named khub_bench...; never the one in DATABASE_URL),
 migrates it and streams into it with COPY, at the default size:
@@ -35,7 +36,8 @@ average before and after.
 
 --reuse skips generation when the database already holds data made for the same --people and
 --communities (a marker in its comment, as benchmarks/pages.py keeps) and measures that data again;
---generate-only stops after generating.
+--generate-only stops after generating; --explain 50 then prints EXPLAIN (ANALYZE, BUFFERS) of the two
+slowest statements of every page whose p95 is over 50 ms.
 """
 
 import argparse
@@ -892,6 +894,12 @@ def arguments() -> argparse.ArgumentParser:
     parser.add_argument("--samples", type=int, default=20)
     parser.add_argument("--reuse", action="store_true", help="skip generation if the data exists")
     parser.add_argument("--generate-only", action="store_true", help="stop after generating")
+    parser.add_argument(
+        "--explain",
+        type=float,
+        metavar="MS",
+        help="then EXPLAIN (ANALYZE, BUFFERS) the slowest statements of each page slower than this at p95",
+    )
     return parser
 
 
@@ -929,6 +937,11 @@ def main() -> None:
         f"\n{marker['people']:,} people, {marker['communities']:,} communities; {args.samples} samples a page"
     )
     pages.print_table(rows)
+    if args.explain:
+        slow = [
+            (who, path) for who, path, _, p95, _, _ in rows if p95 > args.explain and path != pages.YARDSTICK
+        ]
+        pages.explain(viewers=viewers, pages=slow)
 
 
 if __name__ == "__main__":

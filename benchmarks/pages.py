@@ -386,6 +386,7 @@ def generate_practice(*, rng, communities, members_of, councils, community, thre
     return busy
 
 
+YARDSTICK = "one indexed query (the yardstick)"
 # Who may see each page: any signed-in member, only the community's facilitators, or visitors too.
 MEMBERS, FACILITATORS, EVERYONE = (
     ("member", "facilitator"),
@@ -435,7 +436,7 @@ def measure(
     *, fixtures: dict, samples: int, viewers: dict | None = None
 ) -> list[tuple[str, str, float, float, float, int]]:
     """(who, path, p50 ms, p95 ms, p50 ms in SQL, queries) for each page each viewer may see, viewer by
-    viewer; the one-query yardstick first, as the first signed-in viewer. `viewers` maps each role of
+    viewer, each viewer's pages after the one-query yardstick requested as them. `viewers` maps each role of
     page_list to its member (None for the visitor): by default the fixtures' viewer as facilitator, and a
     visitor."""
     from django.db import connection
@@ -476,9 +477,9 @@ def measure(
     with override_settings(
         ROOT_URLCONF="benchmarks.baseline", INBOX_UNREAD_KEPT_SECONDS=60, EXPERTISE_CHOICES_KEPT_SECONDS=300
     ):
-        first = next(role for role, user in viewers.items() if user is not None)
-        rows.append((first, "one indexed query (the yardstick)", *sample(clients[first], BASELINE_PATH)))
         for role in viewers:
+            # The yardstick again before each viewer's pages: the load on a shared machine drifts.
+            rows.append((role, YARDSTICK, *sample(clients[role], BASELINE_PATH)))
             for name, kwargs, query, audience in page_list(fixtures):
                 if role not in audience:
                     continue
@@ -490,12 +491,37 @@ def measure(
     return rows
 
 
+def explain(*, viewers: dict, pages: list[tuple[str, str]], top: int = 2) -> None:
+    """For each (who, path): the page requested once more as that viewer, and EXPLAIN (ANALYZE, BUFFERS)
+    of its `top` slowest statements, with each one's time in the request."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, override_settings
+
+    with override_settings(ROOT_URLCONF="benchmarks.baseline", INBOX_UNREAD_KEPT_SECONDS=60):
+        for who, path in pages:
+            browser = Client()
+            if viewers[who] is not None:
+                browser.force_login(viewers[who])
+            browser.get(path)
+            with CaptureQueriesContext(connection) as queries:
+                browser.get(path)
+            slowest = sorted(queries.captured_queries, key=lambda query: -float(query["time"]))[:top]
+            for query in slowest:
+                print(f"\n### {path} ({who}): {float(query['time']) * 1000:.1f} ms\n{query['sql'][:600]}")
+                with connection.cursor() as cursor:
+                    cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query['sql']}")
+                    print("\n".join(line for (line,) in cursor.fetchall()))
+
+
 def print_table(rows: list[tuple[str, str, float, float, float, int]]) -> None:
-    """The rows of measure() as a Markdown table, each p50 also as a multiple of the yardstick's."""
-    yardstick = rows[0][2]
+    """The rows of measure() as a Markdown table, each p50 also as a multiple of the yardstick measured
+    just before it."""
     print("\n| Page | Viewer | p50 | p95 | p50 / one query | SQL p50 | Queries |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for who, path, p50, p95, sql, queries in rows:
+        if path == YARDSTICK:
+            yardstick = p50
         times = f"{p50:.1f} ms | {p95:.1f} ms | {p50 / yardstick:.1f} | {sql:.1f} ms"
         print(f"| `{path}` | {who} | {times} | {queries} |")
 

@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from communities.models import Community, HubSettings, Membership, Post, Thread, ThreadWatch
+from core.queries import among
 from profiles.models import User
 
 V = Community.Visibility
@@ -462,8 +463,10 @@ def posts_named_in_notices(viewer) -> QuerySet[Post]:
     # listed_posts or their own, where they may read (one subquery of readable communities, compiled once:
     # the inbox asks this on every page), or anywhere they manage.
     listed = Q(listable_threads_q("thread__"), state=Post.State.VISIBLE)
-    readable = Q(thread__community__in=readable_community_ids(viewer))
-    managed = Q(thread__community__in=managed_communities(viewer).values("pk"))
+    # Both sets as arrays computed once: as IN (subquery) the planner costs their hashing again for each of
+    # the page's posts and reads every thread instead (a sequential scan of all threads on a national hub).
+    readable = among("thread__community", readable_community_ids(viewer))
+    managed = among("thread__community", managed_communities(viewer).values("pk"))
     return Post.objects.filter((readable & (listed | Q(author=viewer))) | managed)
 
 

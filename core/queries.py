@@ -25,6 +25,13 @@ class WordSimilar(Func):
 def pk_among(keys) -> Q:
     """Rows whose primary key is one of `keys` (a subquery of one column): looked up by the primary key's
     index on PostgreSQL; a plain IN elsewhere."""
+    return among("pk", keys)
+
+
+def among(field: str, keys) -> Q:
+    """Rows whose `field` (a lookup path: "thread__community") is one of `keys`, a subquery of one column
+    run once on PostgreSQL (an array, not a hashed subplan the planner charges again for every row of a
+    nested loop); a plain IN elsewhere."""
     if connection.vendor == "postgresql":
-        return Q(InArray(F("pk"), keys))
-    return Q(pk__in=keys)
+        return Q(InArray(F(field), keys))
+    return Q(**{f"{field}__in": keys})

@@ -9,6 +9,7 @@ from django.db.models import Case, Count, Q, QuerySet, When, Window
 from communities.models import Community, Membership, Post
 from communities.permissions import can_participate, can_read, readable_communities, readable_community_ids
 from core.dates import iso
+from core.queries import pk_among
 from practice import permissions
 from practice.models import RECORD_SECTIONS, Adoption, Endorsement, PracticeStory
 from profiles.extensions import Contribution, ProfileSection
@@ -182,8 +183,11 @@ def council_repeated(viewer, council) -> ProfileSection:
 
 # --- Profiles (practice/extensions.py) --------------------------------------------------------------------
 def _stories_by(person) -> QuerySet[PracticeStory]:
-    """Every story the person wrote or co-wrote, without the duplicate rows a join on co-authors makes."""
-    return PracticeStory.objects.filter(permissions.authored_q(person))
+    """Every story the person wrote or co-wrote, without the duplicate rows a join on co-authors makes: the
+    co-written ones as an array, so that both halves are index lookups (a BitmapOr), not a scan of every
+    story testing a hashed subplan."""
+    co_written = PracticeStory.co_authors.through.objects.filter(user=person).values("practicestory_id")
+    return PracticeStory.objects.filter(Q(author=person) | pk_among(co_written)).order_by()
 
 
 def story_contributions(viewer, person, limit: int) -> list[Contribution]:
@@ -192,7 +196,9 @@ def story_contributions(viewer, person, limit: int) -> list[Contribution]:
     must not reveal the community."""
     stories = (
         permissions.listed_stories(viewer)
-        .filter(pk__in=_stories_by(person).values("pk"))
+        # The person's few stories looked up by primary key (as IN, the planner walks every published story
+        # newest first and tests each: a second on a national hub for someone who wrote none).
+        .filter(pk_among(_stories_by(person).values("pk")))
         .select_related("community")
         .only("title", "slug", "published_at", "community__name")
         .annotate(community_readable=Q(community__in=readable_community_ids(viewer)))

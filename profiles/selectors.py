@@ -150,20 +150,20 @@ def name_matches(query: str) -> Q:
     """People whose name holds every word of the query ("priya shah": Priya Shah, not every Priya and
     every Shah), each word as part of the name ("pri" -> "Priya") or, on PostgreSQL, like a word of it
     ("Priay" -> "Priya": pg_trgm's word similarity, `%>`, of at least pg_trgm.word_similarity_threshold,
-    which the settings set to TRIGRAM_THRESHOLD). Both are operators on UPPER(display_name), so the
-    name's trigram index (migration 0004) answers them rather than every member being scored; a word of
-    fewer than three letters has no trigram to look up a substring by, so only its similarity counts."""
+    which the settings set to TRIGRAM_THRESHOLD); or whose name holds the whole query ("a shah"). These are
+    operators on UPPER(display_name), so the name's trigram index (migration 0004) answers them rather than
+    every member being scored; a word of fewer than three letters has no trigram to look up a substring by,
+    so on its own only its similarity counts."""
+    if connection.vendor != "postgresql":
+        return Q(*(Q(display_name__icontains=word) for word in query.split()))
+    name = Upper("display_name")
     matches = Q()
     for word in query.split():
-        if connection.vendor != "postgresql":
-            matches &= Q(display_name__icontains=word)
-            continue
-        name, wanted = Upper("display_name"), Upper(Value(word))
-        like = Q(WordSimilar(name, wanted))
+        like = Q(WordSimilar(name, Upper(Value(word))))
         if len(word) >= 3:
-            like |= Q(Contains(name, wanted))
+            like |= Q(Contains(name, Upper(Value(word))))
         matches &= like
-    return matches
+    return matches | Q(Contains(name, Upper(Value(query))))
 
 
 def _people_for_cards(people: QuerySet[User]) -> QuerySet[User]:
@@ -186,7 +186,8 @@ def people_directory(
     if council:
         # The council's id as a value found first (an InitPlan), not a join: the (council, display_name)
         # index then reads that council's members in name order, a page at a time.
-        people = people.filter(council=Subquery(Council.objects.filter(slug=council).values("pk")[:1]))
+        council_id = Council.objects.filter(slug=council).order_by().values("pk")[:1]
+        people = people.filter(council=Subquery(council_id))
     if region:
         people = people.filter(council__region=region)
     if expertise:

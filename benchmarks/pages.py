@@ -7,9 +7,10 @@ It drops and recreates the benchmark database (named khub_bench...; never the on
 migrates it, bulk-loads people, follows, tags, notifications, communities, memberships, conversations (a
 few threads in every community; in the viewer's, 60 threads, one of them 1,000 posts long, and open
 reports) and 5,000 practice stories with endorsements and adoptions. Then it requests each page through
-Django's test client as a signed-in member (the practice library and a story also as a visitor who is not
-signed in) and reports p50/p95 of the time spent in Django (middleware, view, queries, template) and the
-number of SQL queries. No network or browser time is included.
+Django's test client as a signed-in facilitator of that community (the landing page, the practice library
+and a story also as a visitor who is not signed in) and reports p50/p95 of the time spent in Django
+(middleware, view, queries, template), the p50 of the time in SQL and the number of SQL queries. No
+network or browser time is included. benchmarks/national.py measures the same pages on a national hub.
 
 The database is left in place: --reuse skips generation when it already holds data made for the same
 --people and --communities (a marker in its comment, as benchmarks/search.py and digests.py keep) and
@@ -385,7 +386,58 @@ def generate_practice(*, rng, communities, members_of, councils, community, thre
     return busy
 
 
-def measure(*, fixtures: dict, samples: int) -> list[tuple[str, float, float, int]]:
+# Who may see each page: any signed-in member, only the community's facilitators, or visitors too.
+MEMBERS, FACILITATORS, EVERYONE = (
+    ("member", "facilitator"),
+    ("facilitator",),
+    ("member", "facilitator", "visitor"),
+)
+
+
+def page_list(fixtures: dict) -> list[tuple[str, dict, str, tuple[str, ...]]]:
+    """Every page measured: (URL name, its arguments, query string, who may see it)."""
+    community, person, council = fixtures["community"], fixtures["person"], fixtures["council"]
+    thread, after, story = fixtures["thread"], fixtures["after"], fixtures["story"]
+    in_community = {"slug": community.slug}
+    in_thread = {"slug": community.slug, "thread_id": thread.pk}
+    return [
+        ("home", {}, "", EVERYONE),  # a visitor gets the landing page
+        ("profiles:people", {}, "", MEMBERS),
+        ("profiles:people", {}, "?q=priya+shah", MEMBERS),
+        ("profiles:profile", {"handle": person.handle}, "", MEMBERS),
+        ("profiles:followers", {"handle": person.handle}, "", MEMBERS),
+        ("profiles:councils", {}, "", MEMBERS),
+        ("profiles:council", {"slug": council.slug}, "", MEMBERS),
+        ("profiles:notifications", {}, "", MEMBERS),
+        ("communities:index", {}, "", MEMBERS),
+        ("communities:index", {}, "?tab=mine", MEMBERS),
+        ("communities:index", {}, "?q=community+1&sort=members", MEMBERS),
+        ("communities:detail", in_community, "", MEMBERS),
+        ("communities:members", in_community, "", MEMBERS),
+        ("communities:manage", in_community, "", FACILITATORS),
+        ("communities:manage-members", in_community, "", FACILITATORS),
+        ("communities:manage-log", in_community, "", FACILITATORS),
+        ("communities:threads", in_community, "", MEMBERS),
+        ("communities:threads", in_community, "?show=unanswered", MEMBERS),
+        ("communities:thread", in_thread, "", MEMBERS),
+        ("communities:thread", in_thread, f"?after={after}", MEMBERS),
+        ("communities:manage-reports", in_community, "", FACILITATORS),
+        ("practice:index", {}, "", EVERYONE),
+        ("practice:index", {}, "?sort=endorsed&service_area=housing", EVERYONE),
+        ("practice:index", {}, "?promoted=on&region=london&sort=repeated", MEMBERS),
+        ("practice:detail", {"slug": story.slug}, "", EVERYONE),
+        # What a load balancer probes: the broker's answer is kept a few seconds.
+        ("healthz", {}, "", ("visitor",)),
+    ]
+
+
+def measure(
+    *, fixtures: dict, samples: int, viewers: dict | None = None
+) -> list[tuple[str, str, float, float, float, int]]:
+    """(who, path, p50 ms, p95 ms, p50 ms in SQL, queries) for each page each viewer may see, viewer by
+    viewer; the one-query yardstick first, as the first signed-in viewer. `viewers` maps each role of
+    page_list to its member (None for the visitor): by default the fixtures' viewer as facilitator, and a
+    visitor."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext, override_settings
@@ -393,71 +445,59 @@ def measure(*, fixtures: dict, samples: int) -> list[tuple[str, float, float, in
 
     from benchmarks.baseline import BASELINE_PATH
 
-    client = Client()
-    client.force_login(fixtures["viewer"])
-    visitor = Client()  # not signed in: the public library
-    community, person, council = fixtures["community"], fixtures["person"], fixtures["council"]
-    thread, after = fixtures["thread"], fixtures["after"]
-    pages = [
-        ("home", {}, ""),
-        ("profiles:people", {}, ""),
-        ("profiles:people", {}, "?q=priya+shah"),
-        ("profiles:profile", {"handle": person.handle}, ""),
-        ("profiles:followers", {"handle": person.handle}, ""),
-        ("profiles:councils", {}, ""),
-        ("profiles:council", {"slug": council.slug}, ""),
-        ("profiles:notifications", {}, ""),
-        ("communities:index", {}, ""),
-        ("communities:index", {}, "?tab=mine"),
-        ("communities:index", {}, "?q=community+1&sort=members"),
-        ("communities:detail", {"slug": community.slug}, ""),
-        ("communities:members", {"slug": community.slug}, ""),
-        ("communities:manage", {"slug": community.slug}, ""),
-        ("communities:manage-members", {"slug": community.slug}, ""),
-        ("communities:manage-log", {"slug": community.slug}, ""),
-        ("communities:threads", {"slug": community.slug}, ""),
-        ("communities:threads", {"slug": community.slug}, "?show=unanswered"),
-        ("communities:thread", {"slug": community.slug, "thread_id": thread.pk}, ""),
-        ("communities:thread", {"slug": community.slug, "thread_id": thread.pk}, f"?after={after}"),
-        ("communities:manage-reports", {"slug": community.slug}, ""),
-        ("practice:index", {}, ""),
-        ("practice:index", {}, "?sort=endorsed&service_area=housing"),
-        ("practice:index", {}, "?promoted=on&region=london&sort=repeated"),
-        ("practice:detail", {"slug": fixtures["story"].slug}, ""),
-        ("visitor practice:index", {}, ""),
-        ("visitor practice:index", {}, "?sort=endorsed&service_area=housing"),
-        ("visitor practice:detail", {"slug": fixtures["story"].slug}, ""),
-        ("visitor healthz", {}, ""),  # what a load balancer probes: the broker's answer is kept a few seconds
-    ]
+    if viewers is None:
+        viewers = {"facilitator": fixtures["viewer"], "visitor": None}
+    clients = {}
+    for role, user in viewers.items():
+        clients[role] = Client()
+        if user is not None:
+            clients[role].force_login(user)
 
-    def sample(browser, path: str) -> tuple[float, float, int]:
+    def sample(browser, path: str) -> tuple[float, float, float, int]:
         for _ in range(3):  # warm caches and connections
             browser.get(path)
-        timings = []
+        timings, in_sql = [], []
         for _ in range(samples):
             with CaptureQueriesContext(connection) as queries:
                 start = time.perf_counter()
                 response = browser.get(path)
                 timings.append((time.perf_counter() - start) * 1000)
+            in_sql.append(sum(float(query["time"]) for query in queries.captured_queries) * 1000)
             if response.status_code != 200:
                 raise SystemExit(f"{path}: HTTP {response.status_code}")
         timings.sort()
-        return statistics.median(timings), timings[max(0, int(len(timings) * 0.95) - 1)], len(queries)
+        p95 = timings[max(0, int(len(timings) * 0.95) - 1)]
+        return statistics.median(timings), p95, statistics.median(in_sql), len(queries)
 
     rows = []
-    # The header's unread count kept between pages as in production (the test settings count every time);
+    # The header's unread count and the directory's expertise filter kept between pages as in production (the
+    # test settings read them every time);
     # /notifications/ counts afresh whatever the setting, so it shows what a page pays when nothing is kept.
-    with override_settings(ROOT_URLCONF="benchmarks.baseline", INBOX_UNREAD_KEPT_SECONDS=60):
-        rows.append(("one indexed query (the yardstick)", *sample(client, BASELINE_PATH)))
-        for name, kwargs, query in pages:
-            who, _, name = name.rpartition(" ")
-            try:
-                path = reverse(name, kwargs=kwargs) + query
-            except NoReverseMatch:
-                continue
-            timing = sample(visitor if who == "visitor" else client, path)
-            rows.append((f"{path} (signed out)" if who else path, *timing))
+    with override_settings(
+        ROOT_URLCONF="benchmarks.baseline", INBOX_UNREAD_KEPT_SECONDS=60, EXPERTISE_CHOICES_KEPT_SECONDS=300
+    ):
+        first = next(role for role, user in viewers.items() if user is not None)
+        rows.append((first, "one indexed query (the yardstick)", *sample(clients[first], BASELINE_PATH)))
+        for role in viewers:
+            for name, kwargs, query, audience in page_list(fixtures):
+                if role not in audience:
+                    continue
+                try:
+                    path = reverse(name, kwargs=kwargs) + query
+                except NoReverseMatch:
+                    continue
+                rows.append((role, path, *sample(clients[role], path)))
     return rows
+
+
+def print_table(rows: list[tuple[str, str, float, float, float, int]]) -> None:
+    """The rows of measure() as a Markdown table, each p50 also as a multiple of the yardstick's."""
+    yardstick = rows[0][2]
+    print("\n| Page | Viewer | p50 | p95 | p50 / one query | SQL p50 | Queries |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for who, path, p50, p95, sql, queries in rows:
+        times = f"{p50:.1f} ms | {p95:.1f} ms | {p50 / yardstick:.1f} | {sql:.1f} ms"
+        print(f"| `{path}` | {who} | {times} | {queries} |")
 
 
 def remember(fixtures: dict) -> dict:
@@ -520,11 +560,7 @@ def main() -> None:
         elapsed = time.perf_counter() - started
         print(f"generated {args.people} people, {args.communities} communities in {elapsed:.0f} s")
         scratch.write_marker(url, MARKER, {**wanted, "fixtures": remember(fixtures)})
-    rows = measure(fixtures=fixtures, samples=args.samples)
-    yardstick = rows[0][1]
-    print("\n| Page | p50 | p95 | p50 / one query | Queries |\n| --- | --- | --- | --- | --- |")
-    for path, p50, p95, queries in rows:
-        print(f"| `{path}` | {p50:.1f} ms | {p95:.1f} ms | {p50 / yardstick:.1f} | {queries} |")
+    print_table(measure(fixtures=fixtures, samples=args.samples))
 
 
 if __name__ == "__main__":

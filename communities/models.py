@@ -121,6 +121,12 @@ class Membership(models.Model):
             models.Index(fields=["user", "state"], name="communities_member_user_state"),
             # Members page, facilitator lists and pending requests.
             models.Index(fields=["community", "state", "role"], name="communities_member_comm_state"),
+            # The members page (communities.selectors.community_member_list): a community's active members
+            # and what the page shows of the membership, read from the index alone, not from rows spread
+            # all over the table (PostgreSQL; elsewhere the index is not made).
+            models.Index(
+                fields=["community", "state"], include=["id", "role", "user"], name="communities_member_list"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -10,6 +10,7 @@ A private community does not exist for anyone outside it: checks raise Http404, 
 from functools import cached_property
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
@@ -54,6 +55,39 @@ def membership_remember(*, user, community: Community, membership: Membership | 
         community.__dict__.setdefault("_membership_cache", {})[user.pk] = membership
 
 
+class _KnownMemberships(dict):
+    """Memberships fetched in bulk for a set of users: one of them without a row here has none (None)."""
+
+    def __init__(self, memberships: dict[int, Membership], user_ids: frozenset[int]):
+        super().__init__(memberships)
+        self.user_ids = user_ids
+
+    def __contains__(self, user_id) -> bool:
+        return user_id in self.user_ids or super().__contains__(user_id)
+
+    def __missing__(self, user_id) -> None:
+        return None
+
+
+def memberships_remember(
+    *, community: Community, user_ids: frozenset[int], memberships: dict[int, Membership]
+) -> None:
+    """membership_remember for many users at once (a chunk of digests): `memberships` by user id, and none
+    for the other `user_ids`, kept without a row per user, so the checks ask for no other."""
+    community.__dict__["_membership_cache"] = _KnownMemberships(memberships, user_ids)
+
+
+def _in_standing(user, community: Community, *names: str) -> bool | None:
+    """Whether the community is in any of these lists of the user's standing (below); None when the user
+    object carries no standing (the checks then ask for the membership row)."""
+    if not _signed_in(user):
+        return False
+    lists = [getattr(user, name, None) for name in names]
+    if any(ids is None for ids in lists):
+        return None
+    return any(community.pk in ids for ids in lists)
+
+
 # --- Single-object checks: booleans ------------------------------------------------------------------
 def can_see(*, user, community: Community) -> bool:
     """Whether the community exists for this user: its page, name and card."""
@@ -61,6 +95,9 @@ def can_see(*, user, community: Community) -> bool:
         return False
     if user.is_staff or community.visibility in LISTED:
         return True
+    known = _in_standing(user, community, "standing_member_of", "standing_invited_to")
+    if known is not None:
+        return known
     membership = membership_for(user=user, community=community)
     return membership is not None and membership.state in (S.ACTIVE, S.INVITED)
 
@@ -71,14 +108,16 @@ def can_read(*, user, community: Community) -> bool:
         return False
     if user.is_staff or community.visibility == V.OPEN:
         return True
-    membership = membership_for(user=user, community=community)
-    return membership is not None and membership.state == S.ACTIVE
+    return can_participate(user=user, community=community)
 
 
 def can_participate(*, user, community: Community) -> bool:
     """Whether the user may post, reply and react: active members only (site admins included)."""
     if _is_site_admin(user):
         return True
+    known = _in_standing(user, community, "standing_member_of")
+    if known is not None:
+        return known
     membership = membership_for(user=user, community=community)
     return membership is not None and membership.state == S.ACTIVE
 
@@ -87,6 +126,9 @@ def can_manage(*, user, community: Community) -> bool:
     """Facilitators and owners of this community, and site admins."""
     if _is_site_admin(user):
         return True
+    known = _in_standing(user, community, "standing_facilitates")
+    if known is not None:
+        return known
     membership = membership_for(user=user, community=community)
     return membership is not None and membership.is_facilitator
 
@@ -129,8 +171,64 @@ def check_manage(*, user, community: Community) -> None:
         raise PermissionDenied("Only the community's facilitators can do this.")
 
 
+# --- The viewer's standing, read with their user row -------------------------------------------------
+# The signed-in member's user row is read once per request (khub.auth); on PostgreSQL the same query brings
+# the ids of the communities they are an active member of, facilitate and are invited to, so the filters
+# below name those communities instead of asking the membership table again in a subquery of every query of
+# the page, and the checks above answer without asking for the membership row. Read
+# afresh on every request: a membership that changes is in force from the next request on, with nothing
+# kept anywhere to invalidate. A user object that did not come from the request (tests, tasks) has none:
+# the filters then ask in a subquery, as before.
+STANDING = {  # attribute -> the memberships whose community ids it holds
+    "standing_member_of": {"state": S.ACTIVE},
+    "standing_invited_to": {"state": S.INVITED},
+    "standing_facilitates": {"state": S.ACTIVE, "role__in": FACILITATOR_ROLES},
+}
+STANDING_OF_STATE = {S.ACTIVE: "standing_member_of", S.INVITED: "standing_invited_to"}
+
+
+def standing_annotations() -> dict:
+    """Annotations for the request's user query: the ids of their communities, by state (PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        return {}
+    from django.contrib.postgres.expressions import ArraySubquery
+
+    memberships = Membership.objects.filter(user=OuterRef("pk")).order_by()
+    return {
+        name: ArraySubquery(memberships.filter(**which).values("community_id"))
+        for name, which in STANDING.items()
+    }
+
+
+def standing_forget(*, user) -> None:
+    """Drop the standing read with this user object: the membership services call it whenever they change
+    one of the user's own memberships, so the rest of the same request sees the change."""
+    for name in STANDING:
+        if hasattr(user, name):  # request.user is a lazy object: delattr reaches the user behind it
+            delattr(user, name)
+
+
+def _standing_ids(viewer, states) -> list[int] | None:
+    """The ids of the viewer's communities in these states, if read with their user row; else None."""
+    values = [getattr(viewer, STANDING_OF_STATE[state], None) for state in states]
+    if any(value is None for value in values):
+        return None
+    return sorted({pk for value in values for pk in value})
+
+
+def member_community_ids(viewer):
+    """The communities the viewer takes part in (an active membership): their ids, or a subquery of them."""
+    ids = _standing_ids(viewer, (S.ACTIVE,))
+    if ids is not None:
+        return ids
+    return Membership.objects.filter(user=viewer, state=S.ACTIVE).values("community_id")
+
+
 # --- Queryset filters ------------------------------------------------------------------------------
-def _membership_exists(user, states) -> Exists:
+def _membership_exists(user, states) -> Exists | Q:
+    ids = _standing_ids(user, states)
+    if ids is not None:
+        return Q(pk__in=ids)
     return Exists(Membership.objects.filter(community=OuterRef("pk"), user=user, state__in=states))
 
 
@@ -180,6 +278,25 @@ def readers_of(*, community: Community, people: QuerySet[User]) -> QuerySet[User
 def readable_community_ids(viewer):
     """A subquery of readable community ids, for filtering other apps' rows (threads, stories) in SQL."""
     return readable_communities(viewer).values("pk")
+
+
+def visible_community_q(viewer, path: str = "community") -> Q:
+    """Rows whose community (at `path`) exists for the viewer (can_see), as a condition: on the joined
+    community with the viewer's standing read with their user row, else a subquery of visible_communities."""
+    ids = _standing_ids(viewer, (S.ACTIVE, S.INVITED))
+    if ids is None or not _signed_in(viewer) or viewer.is_staff:
+        return Q(**{f"{path}__in": visible_communities(viewer).values("pk")})
+    return Q(**{f"{path}__visibility__in": LISTED}) | Q(**{f"{path}__in": ids})
+
+
+def readable_community_q(viewer, path: str = "community") -> Q:
+    """Rows whose community (at `path`) the viewer may read, as a condition. With the viewer's standing read
+    with their user row it is a condition on the joined community, which a page that shows the community
+    joins anyway; else a subquery of readable_communities."""
+    ids = _standing_ids(viewer, (S.ACTIVE,))
+    if ids is None or not _signed_in(viewer) or viewer.is_staff:
+        return Q(**{f"{path}__in": readable_community_ids(viewer)})
+    return Q(**{f"{path}__visibility": V.OPEN}) | Q(**{f"{path}__in": ids})
 
 
 # --- Conversations: a thread is as readable as its community ------------------------------------------
@@ -310,7 +427,7 @@ def listable_threads_q(prefix: str = "") -> Q:
 def listed_threads_q(viewer, prefix: str = "") -> Q:
     """listed_threads as a condition, on Thread or through a relation (prefix "thread__" on Post): joins
     rather than a subquery of threads, so the planner may start from the rarest condition."""
-    return Q(**{f"{prefix}community__in": readable_community_ids(viewer)}) & listable_threads_q(prefix)
+    return readable_community_q(viewer, f"{prefix}community") & listable_threads_q(prefix)
 
 
 def listed_threads(viewer) -> QuerySet[Thread]:

@@ -13,6 +13,15 @@ class InArray(Func):
     output_field = BooleanField()
 
 
+class WordSimilar(Func):
+    """`a %> b` (PostgreSQL's pg_trgm): b is like a word of a (word similarity of at least
+    pg_trgm.word_similarity_threshold), which a trigram index on a answers."""
+
+    template = "%(expressions)s"
+    arg_joiner = " %%> "
+    output_field = BooleanField()
+
+
 def pk_among(keys) -> Q:
     """Rows whose primary key is one of `keys` (a subquery of one column): looked up by the primary key's
     index on PostgreSQL; a plain IN elsewhere."""

@@ -76,6 +76,21 @@ class Terms:
         "École" is stored as "École", "école" as "école"; either is found however it is typed."""
         return {_ascii_lower(word.lower()), _ascii_lower(word.upper())}
 
+    @cached_property
+    def words_first(self) -> SearchQuery | None:
+        """PostgreSQL, for a query with a quoted phrase of several words (and no `or`): every positive word,
+        in any order. Any document the whole query matches also matches this, and the GIN index answers it
+        without reading the documents, whereas a phrase makes PostgreSQL read each document holding all its
+        words to check their positions. So the phrase is checked only in the newest matches of its words
+        (core.providers.search.newest_matching). None when the query has no such phrase."""
+        tokens = _WORDS.findall(self.text.lower())
+        if "or" in tokens:  # either side may match: no single set of words is in every match
+            return None
+        positive = [token.strip('"') for token in tokens if not token.startswith("-")]
+        if not any(token.startswith('"') and len(token.strip('"').split()) > 1 for token in tokens):
+            return None
+        return SearchQuery(" ".join(positive), search_type="plain", config=SEARCH_CONFIG)
+
     @property
     def plain(self) -> str:
         """The words without operators, for name matching (people, community names)."""

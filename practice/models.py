@@ -145,6 +145,20 @@ class PracticeStory(models.Model):
             models.Index(fields=["status", "-adoption_count"], name="practice_story_repeated"),
             models.Index(fields=["council", "status"], name="practice_story_council"),
             models.Index(fields=["author", "-created_at"], name="practice_story_author"),
+            # The library's count and its councils: every published story's permission columns, read from
+            # the index alone (the rows carry the whole record).
+            models.Index(
+                fields=["council", "audience"],
+                include=["id", "status", "community", "author", "service_area", "promoted_at"],
+                condition=models.Q(status="published"),
+                name="practice_story_listed",
+            ),
+            # The feed's promotions, newest first: the few stories ever promoted.
+            models.Index(
+                fields=["-promoted_at"],
+                condition=models.Q(promoted_at__isnull=False),
+                name="practice_story_promoted",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -206,7 +220,11 @@ class Endorsement(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [models.UniqueConstraint(fields=["story", "user"], name="practice_endorse_once")]
-        indexes = [models.Index(fields=["user", "-created_at"], name="practice_endorse_user")]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="practice_endorse_user"),
+            # A story's page shows its newest endorsements.
+            models.Index(fields=["story", "-created_at", "-id"], name="practice_endorse_story"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id} endorses {self.story_id}"
@@ -237,7 +255,11 @@ class Adoption(models.Model):
     class Meta:
         ordering = ["-started_on", "-pk"]
         constraints = [models.UniqueConstraint(fields=["story", "council"], name="practice_adopt_once")]
-        indexes = [models.Index(fields=["council", "-started_on"], name="practice_adopt_council")]
+        indexes = [
+            models.Index(fields=["council", "-started_on"], name="practice_adopt_council"),
+            # The feed's repeats, newest first.
+            models.Index(fields=["-created_at"], name="practice_adopt_newest"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.council_id} {self.outcome} {self.story_id}"

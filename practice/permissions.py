@@ -131,7 +131,7 @@ def _audience_q(viewer) -> Q:
     if not _signed_in(viewer):
         return Q(audience=A.PUBLIC)
     return Q(audience__in=(A.PUBLIC, A.MEMBERS)) | Q(
-        audience=A.COMMUNITY, community__in=community_permissions.readable_community_ids(viewer)
+        community_permissions.readable_community_q(viewer), audience=A.COMMUNITY
     )
 
 

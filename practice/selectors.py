@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Case, Count, Q, QuerySet, When, Window
 
 from communities.models import Community, Membership, Post
-from communities.permissions import can_participate, readable_communities, readable_community_ids
+from communities.permissions import can_participate, can_read, readable_communities, readable_community_ids
 from core.dates import iso
 from practice import permissions
 from practice.models import RECORD_SECTIONS, Adoption, Endorsement, PracticeStory
@@ -105,7 +105,7 @@ def discussion_for(*, viewer, story: PracticeStory) -> dict | None:
     """The story's discussion as the viewer may see it: its latest replies if they can read the home
     community, else None (the page says where it is, if the viewer may know the community)."""
     thread = story.discussion
-    if thread is None or not readable_communities(viewer).filter(pk=thread.community_id).exists():
+    if thread is None or not can_read(user=viewer, community=thread.community):
         return None
     replies = list(
         Post.objects.filter(thread=thread, depth__gt=0, state=Post.State.VISIBLE)

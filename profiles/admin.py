@@ -10,7 +10,6 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from profiles.models import Council, CouncilDomain, User
-from profiles.selectors import councils_with_member_counts
 from profiles.services import council_sync_members, user_erase, user_personal_data, user_set_council
 from profiles.views.account import personal_data_response
 
@@ -23,24 +22,18 @@ class CouncilDomainInline(admin.TabularInline):
 @admin.register(Council)
 class CouncilAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "region", "member_count"]
+    readonly_fields = ["member_count"]
     list_filter = ["kind", "region"]
     search_fields = ["name", "domains__domain"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [CouncilDomainInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Council]:
-        return councils_with_member_counts()
-
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         # Domains added or removed change who is a verified member of this council.
         if any(formset.has_changed() for formset in formsets):
             council_sync_members(council=form.instance)
-
-    @admin.display(description="Members", ordering="member_count")
-    def member_count(self, council: Council) -> int:
-        return council.member_count
 
 
 class UserCreationForm(AdminUserCreationForm):

@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
+from core.forms import LongSelect
 from profiles.avatars import ERROR_EMPTY, ERROR_TYPE, avatar_prepare
 from profiles.models import Council, User
 from profiles.services import MAX_TAG_LENGTH, MAX_TAGS
@@ -198,7 +199,10 @@ class PeopleFilterForm(forms.Form):
         error_messages={"max_length": "Name must be %(limit_value)d characters or fewer"},
     )
     council = forms.ChoiceField(
-        label="Council", required=False, error_messages={"invalid_choice": "Select a council from the list"}
+        label="Council",
+        required=False,
+        widget=LongSelect,  # every council on the hub
+        error_messages={"invalid_choice": "Select a council from the list"},
     )
     region = forms.ChoiceField(
         label="Region",
@@ -209,6 +213,7 @@ class PeopleFilterForm(forms.Form):
     expertise = forms.ChoiceField(
         label="Expertise",
         required=False,
+        widget=LongSelect,  # every expertise tag held
         error_messages={"invalid_choice": "Select an expertise from the list"},
     )
     sort = forms.ChoiceField(

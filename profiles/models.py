@@ -22,6 +22,11 @@ DOMAIN_VALIDATOR = RegexValidator(
 )
 
 
+# Who is on the hub: neither deactivated nor erased (profiles.permissions.on_the_hub, which the indexes on
+# User below serve).
+ON_THE_HUB = {"is_active": True, "erased_at__isnull": True}
+
+
 class Council(models.Model):
     class Kind(models.TextChoices):
         COUNTY = "county", "County council"
@@ -51,6 +56,9 @@ class Council(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     region = models.CharField(max_length=20, choices=Region.choices)
     website = models.URLField(blank=True)
+    # Members on the hub (neither deactivated nor erased) linked to it: what /councils/ lists. Recounted in
+    # the same transaction as any save or deletion of a user that may change it (profiles.receivers).
+    member_count = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -174,12 +182,35 @@ class User(AbstractBaseUser, PermissionsMixin):
         constraints = [
             models.UniqueConstraint(Lower("email"), name="profiles_user_email_ci_unique"),
         ]
+        indexes = [
+            # The directory by name and a council's members by name (profiles.selectors.people_directory),
+            # read in order a page at a time; the second also counts a council's members.
+            models.Index(
+                fields=["display_name", "id"],
+                condition=models.Q(**ON_THE_HUB),
+                name="profiles_user_directory",
+            ),
+            models.Index(
+                fields=["council", "display_name", "id"],
+                condition=models.Q(**ON_THE_HUB),
+                name="profiles_user_council_dir",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.email
 
     def get_absolute_url(self) -> str:
         return reverse("profiles:profile", kwargs={"handle": self.handle})
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        # The council as stored: the one whose member count a save moving the member lowers
+        # (profiles.receivers).
+        if "council_id" in user.__dict__:
+            user._council_id_loaded = user.council_id
+        return user
 
     def save(self, *args, **kwargs) -> None:
         self.email = self.email.strip().lower()

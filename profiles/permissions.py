@@ -7,13 +7,11 @@ to show it, to the owner themselves and to site admins.
 
 from django.db.models import Q, QuerySet
 
-from profiles.models import User
-
-# The same rule as a filter on a related user ("follower__" + ...), for follows and counts.
-ON_THE_HUB = {"is_active": True, "erased_at__isnull": True}
+from profiles.models import ON_THE_HUB, User
 
 
 def on_the_hub(prefix: str = "") -> Q:
+    """The rule as a filter, also on a related user ("follower__" + ...), for follows and counts."""
     return Q(**{f"{prefix}{key}": value for key, value in ON_THE_HUB.items()})
 
 

@@ -4,9 +4,8 @@
 from functools import partial
 
 from django.contrib.postgres.search import TrigramWordSimilarity
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, FloatField, Func, OuterRef, Q, Value
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, FloatField, OuterRef, Q, Value
 from django.db.models.functions import Upper
-from django.db.models.lookups import Contains
 
 from core.providers.search import (
     Candidate,
@@ -22,17 +21,10 @@ from core.queries import InArray
 from core.search_query import Terms
 from profiles.models import Council, ExpertiseTag
 from profiles.permissions import visible_people
+from profiles.selectors import name_matches
 
 
 # --- Search -------------------------------------------------------------------------------------------------
-class WordSimilar(Func):
-    """`a %> b`: b is like a word of a (pg_trgm's word similarity), which a trigram index serves."""
-
-    template = "%(expressions)s"
-    arg_joiner = " %%> "
-    output_field = BooleanField()
-
-
 def _people(viewer, terms: Terms, filters: Filters, limit: int) -> list[Candidate]:
     """By name (trigram similarity on PostgreSQL, so "Priay" finds Priya) or by an expertise tag; a `-word`
     leaves out those whose name or expertise holds it."""
@@ -50,17 +42,14 @@ def _people(viewer, terms: Terms, filters: Filters, limit: int) -> list[Candidat
             tag_words |= name_contains("tag__name", word, terms)
     experts = ExpertiseTag.objects.filter(tag_words)
     if postgres():
-        # Each alternative an index condition, so PostgreSQL ORs three small bitmaps rather than scoring
-        # every member: the name's trigram index (profiles 0004) answers `%>` (word similarity of at least
-        # pg_trgm.word_similarity_threshold, which the settings set to NAME_SIMILARITY) and the substring
-        # test; the experts are a few ids.
-        name = Upper("display_name")
+        # Each alternative an index condition, so PostgreSQL combines small bitmaps rather than scoring every
+        # member: the name's trigram index (profiles 0004) answers the directory's own name matching
+        # (profiles.selectors.name_matches: `%>` and the substring test, for every word); the experts are a
+        # few ids.
         people = people.annotate(
-            similarity=TrigramWordSimilarity(text, "display_name"),
+            similarity=TrigramWordSimilarity(Upper(Value(text)), Upper("display_name")),
             expert=InArray(F("pk"), experts.values("content_object_id")),
-        ).filter(
-            Q(WordSimilar(name, Upper(Value(text)))) | Q(Contains(name, Upper(Value(text)))) | Q(expert=True)
-        )
+        ).filter(name_matches(text) | Q(expert=True))
     else:
         expert = Exists(experts.filter(content_object=OuterRef("pk")))
         people = people.annotate(

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.postgres.search import TrigramWordSimilarity
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
@@ -11,12 +12,16 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Upper
+from django.db.models.lookups import Contains
 from taggit.models import Tag
 
+from core.queries import WordSimilar
 from profiles.extensions import notices_available_q
 from profiles.models import Council, CouncilDomain, ExpertiseTag, Follow, InterestTag, Notification, User
 from profiles.permissions import on_the_hub, visible_people
@@ -40,23 +45,50 @@ def council_for_email(*, email: str) -> Council | None:
     return None
 
 
-def councils_with_member_counts() -> QuerySet[Council]:
-    # One aggregate query for list pages and the admin changelist instead of a count per row.
-    return Council.objects.annotate(member_count=Count("members", distinct=True))
-
-
 # User.public_name reads these: lists that name people fetch them and no more of the row.
 PUBLIC_NAME_FIELDS = ("display_name", "erased_at")
 
 
+# Read with the request's user row on PostgreSQL (khub.auth), as communities.permissions reads the viewer's
+# memberships: the feed then names the people and tags instead of asking in a subquery of each query.
+FOLLOWED, INTERESTS = "standing_follows", "standing_interests"
+
+
+def standing_annotations() -> dict:
+    """Annotations for the request's user query: whom they follow and their interest tags (PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        return {}
+    from django.contrib.postgres.expressions import ArraySubquery
+
+    return {
+        FOLLOWED: ArraySubquery(
+            Follow.objects.filter(follower=OuterRef("pk")).order_by().values("followed_id")
+        ),
+        INTERESTS: ArraySubquery(
+            InterestTag.objects.filter(content_object=OuterRef("pk")).order_by().values("tag_id")
+        ),
+    }
+
+
+def standing_forget(*, user: User) -> None:
+    """Drop the follows and interests read with this user object: the services that change them call it,
+    so the rest of the same request sees the change."""
+    for name in (FOLLOWED, INTERESTS):
+        if hasattr(user, name):  # request.user is a lazy object: delattr reaches the user behind it
+            delattr(user, name)
+
+
 def followed_ids(viewer: User):
-    """A subquery of the people the viewer follows: what the feed finds relevant, never what lets one read."""
-    return Follow.objects.filter(follower=viewer).values("followed_id")
+    """The people the viewer follows (ids, or a subquery of them): what the feed finds relevant, never what
+    lets one read."""
+    ids = getattr(viewer, FOLLOWED, None)
+    return ids if ids is not None else Follow.objects.filter(follower=viewer).values("followed_id")
 
 
 def interest_tag_ids(viewer: User):
-    """A subquery of the viewer's interest tags."""
-    return InterestTag.objects.filter(content_object=viewer).values("tag_id")
+    """The viewer's interest tags (ids, or a subquery of them)."""
+    ids = getattr(viewer, INTERESTS, None)
+    return ids if ids is not None else InterestTag.objects.filter(content_object=viewer).values("tag_id")
 
 
 def notifications_for_user(*, user: User) -> QuerySet[Notification]:
@@ -114,6 +146,26 @@ def notifications_unread_count(*, user: User, fresh: bool = False) -> int:
 TRIGRAM_THRESHOLD = 0.4  # pg_trgm word similarity from which a name counts as a match ("Priay" -> "Priya")
 
 
+def name_matches(query: str) -> Q:
+    """People whose name holds every word of the query ("priya shah": Priya Shah, not every Priya and
+    every Shah), each word as part of the name ("pri" -> "Priya") or, on PostgreSQL, like a word of it
+    ("Priay" -> "Priya": pg_trgm's word similarity, `%>`, of at least pg_trgm.word_similarity_threshold,
+    which the settings set to TRIGRAM_THRESHOLD). Both are operators on UPPER(display_name), so the
+    name's trigram index (migration 0004) answers them rather than every member being scored; a word of
+    fewer than three letters has no trigram to look up a substring by, so only its similarity counts."""
+    matches = Q()
+    for word in query.split():
+        if connection.vendor != "postgresql":
+            matches &= Q(display_name__icontains=word)
+            continue
+        name, wanted = Upper("display_name"), Upper(Value(word))
+        like = Q(WordSimilar(name, wanted))
+        if len(word) >= 3:
+            like |= Q(Contains(name, wanted))
+        matches &= like
+    return matches
+
+
 def _people_for_cards(people: QuerySet[User]) -> QuerySet[User]:
     # Cards show the council and three expertise tags.
     return people.select_related("council").prefetch_related("expertise")
@@ -132,7 +184,9 @@ def people_directory(
     name or recent (relevance needs a query and PostgreSQL, and is name order otherwise)."""
     people = visible_people(viewer)
     if council:
-        people = people.filter(council__slug=council)
+        # The council's id as a value found first (an InitPlan), not a join: the (council, display_name)
+        # index then reads that council's members in name order, a page at a time.
+        people = people.filter(council=Subquery(Council.objects.filter(slug=council).values("pk")[:1]))
     if region:
         people = people.filter(council__region=region)
     if expertise:
@@ -142,18 +196,12 @@ def people_directory(
         )
     query = " ".join(query.split())
     order = ("-date_joined", "-pk") if sort == "recent" else ("display_name", "pk")
-    if query and connection.vendor == "postgresql":
-        from django.contrib.postgres.search import TrigramWordSimilarity
-
-        # Word similarity finds misspelt names; icontains keeps every partial name ("pri" -> "Priya"),
-        # which similarity alone scores too low. pg_trgm comes with migration 0002.
-        people = people.annotate(similarity=TrigramWordSimilarity(query, "display_name")).filter(
-            Q(similarity__gte=TRIGRAM_THRESHOLD) | Q(display_name__icontains=query)
-        )
-        if sort == "relevance":
-            order = ("-similarity", "display_name", "pk")
-    elif query:
-        people = people.filter(display_name__icontains=query)
+    if query:
+        people = people.filter(name_matches(query))
+    if query and sort == "relevance" and connection.vendor == "postgresql":
+        # The whole query's word similarity, on the expression the matching compares.
+        people = people.annotate(similarity=TrigramWordSimilarity(Upper(Value(query)), Upper("display_name")))
+        order = ("-similarity", "display_name", "pk")
     return _people_for_cards(people).order_by(*order)
 
 
@@ -200,17 +248,37 @@ def person_following(*, viewer: User, person: User) -> QuerySet[User]:
 
 
 def councils_directory(*, viewer: User) -> QuerySet[Council]:
-    # Counts only members on the hub, as the council's page lists them; one aggregate query.
-    return Council.objects.annotate(
-        member_count=Count("members", filter=on_the_hub("members__"), distinct=True)
-    ).order_by("name", "pk")
+    # member_count is kept as members join, leave, are deactivated or erased (profiles.receivers): the page
+    # reads 20 rows in name order whatever the number of people.
+    return Council.objects.order_by("name", "pk")
+
+
+def people_on_hub_count() -> int:
+    """How many members are on the hub: what the unfiltered directory counts, from the councils' kept
+    counts and the members of no council (the council index's NULL entries), not a scan of every member."""
+    in_councils = Council.objects.annotate(n=Window(Sum("member_count"))).values("n")[:1]
+    without = User.objects.filter(on_the_hub(), council__isnull=True)
+    return without.aggregate(n=Count("pk") + Coalesce(Subquery(in_councils), 0))["n"]
 
 
 def council_filter_choices() -> list[tuple[str, str]]:
     return list(Council.objects.order_by("name").values_list("slug", "name"))
 
 
+EXPERTISE_CHOICES_KEY = "people-expertise-choices"
+
+
 def expertise_filter_choices(*, viewer: User) -> list[tuple[str, str]]:
-    """Expertise tags that at least one member on the hub holds, for the directory's filter."""
+    """Expertise tags that at least one member on the hub holds, for the directory's filter: the same for
+    every viewer, so kept in the cache for settings.EXPERTISE_CHOICES_KEPT_SECONDS (looking for a holder of
+    each tag costs a few index probes per tag: tens of milliseconds for a national hub's tags)."""
+    seconds = settings.EXPERTISE_CHOICES_KEPT_SECONDS
+    if seconds:
+        kept = cache.get(EXPERTISE_CHOICES_KEY)
+        if kept is not None:
+            return [tuple(choice) for choice in kept]
     holders = ExpertiseTag.objects.filter(tag=OuterRef("pk")).filter(on_the_hub("content_object__"))
-    return list(Tag.objects.filter(Exists(holders)).order_by("name").values_list("slug", "name"))
+    choices = list(Tag.objects.filter(Exists(holders)).order_by("name").values_list("slug", "name"))
+    if seconds:
+        cache.set(EXPERTISE_CHOICES_KEY, choices, seconds)
+    return choices

@@ -10,8 +10,8 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.files.base import ContentFile
 from django.db import models, transaction
-from django.db.models import Q, Value
-from django.db.models.functions import Concat, Left, Lower, Substr
+from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Concat, Left, Lower, Substr
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator, slugify
@@ -26,6 +26,7 @@ from profiles.selectors import (
     council_for_email,
     notifications_checked,
     notifications_for_user,
+    standing_forget,
     unread_cache_key,
 )
 
@@ -82,6 +83,33 @@ def user_set_council(*, user: User, council: Council | None) -> None:
     user.save(update_fields=["council", "council_linked_via"])
     if council is None:
         user_sync_council_link(user=user)
+
+
+# The user fields a council's member count depends on: a save naming none of them leaves it as it is.
+COUNCIL_COUNT_FIELDS = frozenset({"council", "council_id", "is_active", "erased_at"})
+
+
+@transaction.atomic
+def councils_recount(*, council_ids) -> None:
+    """Recount the members on the hub of these councils (Council.member_count), one UPDATE for them all.
+
+    profiles.receivers calls it in the transaction of every save or deletion of a user that may change a
+    count. The councils' rows are locked first, in id order, and counted after: a writer waits for the one
+    before it to commit and then counts its members too, so two changes at once never lose one
+    (PostgreSQL; SQLite serialises writes anyway). QuerySet.update() on users bypasses it: call it after.
+    """
+    ids = sorted({pk for pk in council_ids if pk is not None})
+    if not ids:
+        return
+    list(Council.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+    counted = (
+        User.objects.filter(on_the_hub(), council=OuterRef("pk"))
+        .order_by()
+        .values("council")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    Council.objects.filter(pk__in=ids).update(member_count=Coalesce(Subquery(counted), 0))
 
 
 def council_sync_members(*, council: Council) -> int:
@@ -233,6 +261,7 @@ def follow_create(*, follower: User, followed: User) -> Follow:
     if not is_on_the_hub(followed):
         raise ValidationError("This member is no longer on the hub.")
     follow, created = Follow.objects.get_or_create(follower=follower, followed=followed)
+    standing_forget(user=follower)
     if created:
         notification_send(
             recipient=followed,
@@ -249,6 +278,7 @@ def follow_create(*, follower: User, followed: User) -> Follow:
 def follow_delete(*, follower: User, followed: User) -> bool:
     """Stop following (idempotent). Returns whether a follow was removed."""
     deleted, _ = Follow.objects.filter(follower=follower, followed=followed).delete()
+    standing_forget(user=follower)
     return bool(deleted)
 
 
@@ -319,6 +349,7 @@ def profile_update(
             user.save(update_fields=fields)
             user.expertise.set(tags_resolve(expertise))
             user.interests.set(tags_resolve(interests))
+            standing_forget(user=user)
             if "avatar" in fields and old_avatar:
                 transaction.on_commit(lambda: storage.delete(old_avatar))
     except BaseException:

@@ -11,6 +11,7 @@ from communities import permissions
 from communities.models import Community, Membership, Post, PostReport, Thread
 from communities.services.membership import memberships_digest_set
 from core.providers.digests import (
+    Candidates,
     Digest,
     DigestChunk,
     DigestProvider,
@@ -43,14 +44,15 @@ class DigestMemberships:
 
     def __init__(self, users: list):
         self.users = users
+        self.user_ids = frozenset(user.pk for user in users)
         self.communities: dict[int, Community] = {}
         self.included: dict[int, set[int]] = defaultdict(set)
         self.muted: dict[int, set[int]] = defaultdict(set)
         self.managed: dict[int, set[int]] = defaultdict(set)
-        rows = list(
-            Membership.objects.filter(user_id__in=[user.pk for user in users]).select_related("community")
-        )
-        self.memberships = {(membership.user_id, membership.community_id): membership for membership in rows}
+        rows = list(Membership.objects.filter(user_id__in=self.user_ids).select_related("community"))
+        self.members: dict[int, dict[int, Membership]] = defaultdict(dict)  # community -> user -> row
+        for membership in rows:
+            self.members[membership.community_id][membership.user_id] = membership
         for membership in rows:
             community = self.community(membership.community)
             if membership.state != Membership.State.ACTIVE:
@@ -68,9 +70,9 @@ class DigestMemberships:
         if known is not None:
             return known
         self.communities[community.pk] = community
-        for user in self.users:
-            membership = self.memberships.get((user.pk, community.pk))
-            permissions.membership_remember(user=user, community=community, membership=membership)
+        permissions.memberships_remember(
+            community=community, user_ids=self.user_ids, memberships=self.members.get(community.pk, {})
+        )
         return community
 
     def all_included(self) -> set[int]:
@@ -85,14 +87,28 @@ def digest_memberships(chunk: DigestChunk) -> DigestMemberships:
     return chunk.shared("communities.memberships", lambda: DigestMemberships(chunk.users))
 
 
+@dataclass(frozen=True)
+class _Ask:
+    """A join request or a report waiting for a community's facilitators: the same for each of them."""
+
+    key: str
+    community: Community
+    when: datetime
+    title: str
+    page: str  # the URL name of the community's page where it is dealt with
+
+
 @dataclass
 class _Collected:
     memberships: DigestMemberships
-    started: list[Thread]
-    busy: dict[int, Thread]
+    started: Candidates[Thread]  # filed by community, the newest first
+    busy: Candidates[Thread]  # filed by community
     reply_times: dict[int, list[datetime]]  # each member's count covers their own window, not the chunk's
-    requests: list[Membership]
-    reports: list[PostReport]
+    asks: Candidates[_Ask]  # requests then reports, each the newest first; filed by community
+
+
+def _in_community(row) -> tuple[int]:
+    return (row.community.pk,)
 
 
 def _collect(chunk: DigestChunk) -> _Collected:
@@ -145,14 +161,37 @@ def _collect(chunk: DigestChunk) -> _Collected:
     # One community object each, carrying the memberships.
     for thread in [*started, *busy.values()]:
         thread.community = memberships.community(thread.community)
-    for membership in requests:
-        membership.community = memberships.community(membership.community)
-    for report in reports:
-        report.post.thread.community = memberships.community(report.post.thread.community)
-    return _Collected(memberships, started, busy, reply_times, requests, reports)
+    asks = [
+        _Ask(
+            key=f"request:{membership.pk}:{membership.updated_at.timestamp():.0f}",
+            community=memberships.community(membership.community),
+            when=membership.updated_at,
+            title=f"{membership.user.public_name} asked to join {membership.community.name}",
+            page="communities:manage",
+        )
+        for membership in requests
+    ] + [
+        _Ask(
+            key=f"report:{report.pk}",
+            community=memberships.community(report.post.thread.community),
+            when=report.created_at,
+            title=f"A post in “{report.post.thread.title}” was reported",
+            page="communities:manage-reports",
+        )
+        for report in reports
+    ]
+    return _Collected(
+        memberships,
+        started=Candidates(started, _in_community),
+        busy=Candidates(busy.values(), _in_community),
+        reply_times=reply_times,
+        asks=Candidates(asks, _in_community),
+    )
 
 
 def _pick(digest: Digest, chunk: DigestChunk, collected: _Collected, fresh) -> dict[str, list[dict]]:
+    """The member's items from the candidates of their own communities (included, or managed for what
+    waits for a facilitator): a conversation elsewhere is not listed for them whatever else holds."""
     user = digest.user
     included = collected.memberships.included[user.pk]
     managed = collected.memberships.managed[user.pk]
@@ -164,17 +203,21 @@ def _pick(digest: Digest, chunk: DigestChunk, collected: _Collected, fresh) -> d
     def listed(thread: Thread) -> bool:
         return thread.community_id in included and permissions.can_list_thread(user=user, thread=thread)
 
-    def conversation(thread: Thread, **fields) -> dict:
-        where, where_path = thread.community.name, chunk.path(thread.community)
-        return digest_item(
-            title=thread.title,
-            path=chunk.path(thread),
-            where=where,
-            where_path=where_path,
-            community=thread.community_id,
-            manage=False,
-            thread=thread.pk,
-            **fields,
+    def conversation(thread: Thread, *, key: str, when: datetime, detail: str) -> dict:
+        return chunk.once(
+            (key, when, detail),
+            lambda: digest_item(
+                key=key,
+                title=thread.title,
+                path=chunk.path(thread),
+                when=when,
+                where=thread.community.name,
+                where_path=chunk.path(thread.community),
+                detail=detail,
+                community=thread.community_id,
+                manage=False,
+                thread=thread.pk,
+            ),
         )
 
     new = [
@@ -184,7 +227,7 @@ def _pick(digest: Digest, chunk: DigestChunk, collected: _Collected, fresh) -> d
             when=thread.created_at,
             detail=f"Started by {thread.author.public_name}",
         )
-        for thread in collected.started
+        for thread in collected.started.under(included)
         if digest.covers(thread.created_at)
         and thread.author_id != user.pk
         and conversation_fresh(thread.pk)
@@ -192,7 +235,8 @@ def _pick(digest: Digest, chunk: DigestChunk, collected: _Collected, fresh) -> d
     ]
     listed_new = {item["thread"] for item in new}
     busy = []
-    for thread_id, thread in collected.busy.items():
+    for thread in collected.busy.under(included):
+        thread_id = thread.pk
         new_replies = [moment for moment in collected.reply_times[thread_id] if digest.covers(moment)]
         if len(new_replies) < BUSY_REPLIES or thread_id in listed_new or not conversation_fresh(thread_id):
             continue
@@ -206,42 +250,29 @@ def _pick(digest: Digest, chunk: DigestChunk, collected: _Collected, fresh) -> d
             busy.append((len(new_replies), item))
     busy = [item for _, item in sorted(busy, key=lambda pair: pair[0], reverse=True)]
 
-    asks = [
-        (
-            f"request:{membership.pk}:{membership.updated_at.timestamp():.0f}",
-            membership.community,
-            membership.updated_at,
-            f"{membership.user.public_name} asked to join {membership.community.name}",
-            "communities:manage",
+    def waiting_item(ask: _Ask) -> dict:
+        return chunk.once(
+            (ask.key, ask.when, ask.title),
+            lambda: digest_item(
+                key=ask.key,
+                title=ask.title,
+                path=reverse(ask.page, kwargs={"slug": ask.community.slug}),
+                when=ask.when,
+                where=ask.community.name,
+                where_path=chunk.path(ask.community),
+                community=ask.community.pk,
+                manage=True,
+                thread=None,
+            ),
         )
-        for membership in collected.requests
-    ] + [
-        (
-            f"report:{report.pk}",
-            report.post.thread.community,
-            report.created_at,
-            f"A post in “{report.post.thread.title}” was reported",
-            "communities:manage-reports",
-        )
-        for report in collected.reports
-    ]
+
     waiting = [
-        digest_item(
-            key=key,
-            title=title,
-            path=reverse(page, kwargs={"slug": community.slug}),
-            when=when,
-            where=community.name,
-            where_path=chunk.path(community),
-            community=community.pk,
-            manage=True,
-            thread=None,
-        )
-        for key, community, when, title, page in asks
-        if community.pk in managed
-        and digest.covers(when)
-        and fresh(key)
-        and permissions.can_manage(user=user, community=community)
+        waiting_item(ask)
+        for ask in collected.asks.under(managed)
+        if ask.community.pk in managed
+        and digest.covers(ask.when)
+        and fresh(ask.key)
+        and permissions.can_manage(user=user, community=ask.community)
     ]
     return {"waiting": waiting, "new": new, "busy": busy}
 

@@ -4,15 +4,15 @@ from datetime import datetime
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
-from communities.models import Community, Membership, Post, Thread
-from communities.permissions import listed_threads_q
+from communities.models import Community, Post, Thread
+from communities.permissions import listed_threads_q, member_community_ids
 from core.providers.feed import FeedItem, FeedSource, older
 from profiles.selectors import PUBLIC_NAME_FIELDS, followed_ids
 
 
 def active_community_ids(viewer):
-    """A subquery of the communities the viewer takes part in: the feed's (and digests') relevance."""
-    return Membership.objects.filter(user=viewer, state=Membership.State.ACTIVE).values("community_id")
+    """The communities the viewer takes part in (ids, or a subquery of them): the feed's relevance."""
+    return member_community_ids(viewer)
 
 
 def community_link(community: Community) -> tuple[str, str]:

@@ -17,6 +17,7 @@ from core.providers.search import (
     in_range,
     joined,
     matching,
+    newest_matching,
     pair,
     postgres,
     tag_rows,
@@ -52,11 +53,10 @@ def _conversations(viewer, terms: Terms, filters: Filters, limit: int) -> list[C
     threads = in_range(threads, "opening_post__created_at", filters)
     # Only what orders and ranks the matches; their facets' labels come after, for the few kept. Fewer
     # joins leave PostgreSQL free to start from the rarest condition (a tag's threads, a rare word).
-    post_rows = matching(posts, terms).order_by("-created_at", "-pk").values_list("pk", "rank", "created_at")
-    title_rows = (
-        matching(threads, terms)
-        .order_by("-created_at", "-pk")
-        .values_list("opening_post_id", "rank", "opening_post__created_at")
+    newest = ("-created_at", "-pk")
+    post_rows = newest_matching(posts, terms, newest, limit).values_list("pk", "rank", "created_at")
+    title_rows = newest_matching(threads, terms, newest, limit).values_list(
+        "opening_post_id", "rank", "opening_post__created_at"
     )
     found: dict[int, Candidate] = {}
     for pk, rank, when in post_rows[:limit]:
@@ -71,7 +71,7 @@ def _conversations(viewer, terms: Terms, filters: Filters, limit: int) -> list[C
     if not newest:
         return []
     # A post counts under its own author's council, as its result line says.
-    labels = Post.objects.filter(pk__in=id_array(c.pk for c in newest)).values_list(
+    labels = Post.objects.filter(pk__in=id_array(c.pk for c in newest)).order_by().values_list(
         "pk", "thread_id", "thread__community__slug", "thread__community__name", "author__council__slug",
         "author__council__name", "author__council__region",
     )  # fmt: skip

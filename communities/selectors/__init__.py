@@ -126,6 +126,16 @@ def community_members(*, viewer: User, community: Community) -> QuerySet[Members
     )
 
 
+def community_member_list(*, viewer: User, community: Community) -> QuerySet[Membership]:
+    """community_members with only what the members page shows: the membership's role from the index
+    communities_member_list (an index-only scan of the community's entries), the person's name, handle, job
+    title and council name from their row, looked up by primary key (a nested loop, not a hash of every
+    member)."""
+    return community_members(viewer=viewer, community=community).only(
+        "role", "user", "user__display_name", "user__handle", "user__job_title", "user__council__name"
+    )
+
+
 def memberships_for_profile(*, viewer: User, person: User) -> QuerySet[Membership]:
     """The person's active memberships in communities whose members the viewer may read: open ones for
     everyone signed in, restricted and private ones only for their members and site admins. A listed

@@ -133,6 +133,7 @@ def community_create(
     )
     community_refresh_member_count(community=community)
     permissions.membership_forget(community=community)
+    permissions.standing_forget(user=creator)
     moderation_log_write(community=community, actor=creator, action=A.CREATED)
     return community
 

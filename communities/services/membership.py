@@ -63,6 +63,7 @@ def _locked_membership(*, community: Community, user: User) -> Membership | None
     _lock_community(community)
     # Whatever follows may change the row: checks made after it must read it afresh.
     permissions.membership_forget(community=community)
+    permissions.standing_forget(user=user)
     return Membership.objects.select_for_update().filter(community=community, user=user).first()
 
 

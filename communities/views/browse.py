@@ -108,9 +108,10 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
     community = community_or_404(request, slug)
     permissions.check_read(user=request.user, community=community)  # 403: a restricted one exists for them
     page = paginate(
-        selectors.community_members(viewer=request.user, community=community),
+        selectors.community_member_list(viewer=request.user, community=community),
         request.GET.get("page"),
         MEMBERS_PAGE_SIZE,
+        count=community.member_count,  # kept by the membership services: the active members on the hub
     )
     return render(
         request,

@@ -5,10 +5,12 @@ never names a kind.
 A provider works on a whole chunk of members at once, so that the number of queries does not grow with it:
 
     collect(chunk)                           the candidate rows for every member of the chunk, in a fixed
-                                             number of queries (bounded: the newest win)
-    pick(digest, chunk, collected, fresh)    one member's items, section by section, chosen from those rows
-                                             in Python with the permission modules' single-object checks,
-                                             fed what collect fetched: no queries
+                                             number of queries (bounded: the newest win), filed by what
+                                             makes one a member's (its community, its tags: `Candidates`)
+    pick(digest, chunk, collected, fresh)    one member's items, section by section, chosen from the rows
+                                             filed under the member's communities and interests (not from
+                                             every member's) with the permission modules' single-object
+                                             checks, fed what collect fetched: no queries
     still_readable(user, items)              which items of a built digest (from the provider's own sections)
                                              the member may read now: a retried send, "view in browser"
 
@@ -16,10 +18,11 @@ Rows that more than one provider needs (the members' memberships: which communit
 are fetched once per chunk with `chunk.shared()` by whichever provider asks first.
 """
 
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.utils.text import Truncator
 
@@ -65,6 +68,7 @@ class DigestChunk:
     until: datetime
     _shared: dict[str, Any] = field(default_factory=dict, repr=False)
     _paths: dict[tuple, str] = field(default_factory=dict, repr=False)
+    _once: dict[Hashable, Any] = field(default_factory=dict, repr=False)
 
     @property
     def user_ids(self) -> list[int]:
@@ -81,11 +85,39 @@ class DigestChunk:
             self._paths[key] = obj.get_absolute_url()
         return self._paths[key]
 
+    def once(self, key: Hashable, make: Callable[[], T]) -> T:
+        """What is the same in every member's digest that shows it (an item, made by digest_item), made once
+        per chunk and shared by those digests: nothing may change it afterwards."""
+        if key not in self._once:
+            self._once[key] = make()
+        return self._once[key]
+
     def shared(self, name: str, fetch: Callable[[], T]) -> T:
         """Rows more than one provider needs, fetched by the first that asks and kept for the others."""
         if name not in self._shared:
             self._shared[name] = fetch()
         return self._shared[name]
+
+
+class Candidates(Generic[T]):
+    """A chunk's candidates for a section, in the order collect fetched them (the newest first), filed under
+    what makes one a member's: its community, its tags. A member's pick reads the rows filed under their own
+    communities and interests rather than every member's, in the same order, so what it picks is what it
+    would pick from all of them: a row filed under none of the member's keys is one they are not shown."""
+
+    def __init__(self, rows: Iterable[T], keys: Callable[[T], Iterable[Hashable]]):
+        self.rows: list[T] = list(rows)
+        self._filed: dict[Hashable, list[int]] = defaultdict(list)
+        for position, row in enumerate(self.rows):
+            for key in keys(row):
+                self._filed[key].append(position)
+
+    def under(self, keys: Iterable[Hashable]) -> list[T]:
+        """The rows filed under any of these keys, once each, in the chunk's order."""
+        positions: set[int] = set()
+        for key in keys:
+            positions.update(self._filed.get(key, ()))
+        return [self.rows[position] for position in sorted(positions)]
 
 
 def digest_item(

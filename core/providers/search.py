@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Exists, F, FloatField, Func, OuterRef, Q, TextField, Value
+from django.db.models import BooleanField, Exists, F, FloatField, Func, OuterRef, Q, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 from django.utils import timezone
@@ -148,6 +149,24 @@ def matching(queryset, terms: Terms):
     for word in terms.unwanted:
         queryset = queryset.exclude(any_of("search_vector__contains", terms.sqlite_forms(word)))
     return queryset.annotate(rank=Value(0.0, output_field=FloatField()))
+
+
+def newest_matching(queryset, terms: Terms, order: tuple[str, ...], limit: int):
+    """`matching` in `order` (newest first), for the caller to take its first `limit`. A query with a
+    quoted phrase is matched on its words first (Terms.words_first, which the GIN index answers) and the
+    phrase checked only in the newest `limit` of those: checking it everywhere would read every document
+    holding the words, most of the posts for a phrase of common words. So a phrase of common words is found
+    among the newest `limit` matches of its words, as the page says; the window is the same
+    permission-filtered queryset."""
+    words = terms.words_first if postgres() else None
+    if words is not None:
+        window = queryset.filter(search_vector=words).order_by(*order).values("pk")[:limit]
+        # = ANY(ARRAY(…)): the window is computed once, first, and its rows fetched by primary key.
+        queryset = queryset.filter(
+            Func(F("pk"), ArraySubquery(window), template="%(expressions)s)", arg_joiner=" = ANY(",
+                 output_field=BooleanField())
+        )  # fmt: skip
+    return matching(queryset, terms).order_by(*order)
 
 
 def unwanted_document(terms: Terms) -> Q:

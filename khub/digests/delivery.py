@@ -7,20 +7,24 @@ claimed again before it is sent.
                                                                    \\--> GAVE_UP (after MAX_ATTEMPTS)
 
 A rerun, or a second worker given the same chunk, finds the rows already claimed and leaves them. A worker
-killed while building leaves BUILDING rows that the sweep returns to PENDING; one killed while sending
-leaves a SENDING row that may or may not have gone out: the sweep records it as GAVE_UP rather than risk
-a second copy.
+killed while building leaves BUILDING rows that the sweep returns to PENDING. A chunk claims its built
+digests for sending a batch at a time (one UPDATE, on disk before any of them is sent) and sends each
+batch in id order, recording each outcome as it comes: a worker killed while sending leaves the batch's
+unrecorded rows SENDING, of which the first may or may not have gone out (the sweep records it as GAVE_UP
+rather than risk a second copy) and the rest were never tried (the sweep sends them).
 """
 
 import logging
 import uuid
 from collections import Counter
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 from allauth.account.models import EmailAddress
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import get_connection
+from django.db import connection as database
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -38,6 +42,7 @@ MAX_ATTEMPTS = 5
 FIRST_RETRY = timedelta(minutes=5)  # then 10, 20, 40 minutes
 STALE = timedelta(minutes=15)  # longer than a task may run (CELERY_TASK_TIME_LIMIT)
 CHUNK_SIZE = 500
+SEND_BATCH = 25  # built digests claimed for sending in one UPDATE: one wait for the disk each
 
 
 def period_for(*, frequency: str, moment: datetime | None = None) -> date:
@@ -92,10 +97,31 @@ def _claim(*, pk: int, now: datetime) -> bool:
     row is this worker's until it records the outcome, so its attempt count can be read then."""
     claimed = DigestDelivery.objects.filter(Q(state=D.READY) | _retry_due(now), pk=pk).update(
         state=D.SENDING,
+        claim=uuid.uuid4().hex,  # a claim of its own: the sweep takes it for one being sent
         claimed_at=timezone.now(),  # the claim's own time: the sweep judges staleness by it
         attempts=F("attempts") + 1,
     )
     return bool(claimed)
+
+
+def _send_claimed(
+    *, delivery: DigestDelivery, user: User, connection, now: datetime, fragments: dict | None = None
+) -> str:
+    """Send a digest this worker has claimed and record how it went: "sent" or "failed". `fragments`:
+    see emails.digest_message."""
+    try:
+        digest_message(delivery=delivery, user=user, connection=connection, fragments=fragments).send()
+    except SoftTimeLimitExceeded:
+        raise  # the task is out of time, not the mail server: the sweep finishes the chunk
+    except Exception as error:  # the mail server refused or was unreachable: recorded, retried later
+        logger.warning("Digest %s for member %s not sent: %s", delivery.pk, user.pk, error)
+        mine = DigestDelivery.objects.filter(pk=delivery.pk)
+        attempts = mine.values_list("attempts", flat=True).get()  # this one included, from the row
+        state = D.FAILED if attempts < MAX_ATTEMPTS else D.GAVE_UP
+        mine.update(state=state, retry_at=now + _backoff(attempts), error=str(error)[:300])
+        return "failed"
+    DigestDelivery.objects.filter(pk=delivery.pk).update(state=D.SENT, sent_at=now, error="")
+    return "sent"
 
 
 def delivery_send(
@@ -128,21 +154,110 @@ def delivery_send(
         delivery.sections = sections
         delivery.subject = subject_for(frequency=delivery.frequency, sections=sections)
         DigestDelivery.objects.filter(pk=delivery.pk).update(sections=sections, subject=delivery.subject)
+    return _send_claimed(delivery=delivery, user=user, connection=connection, now=now)
+
+
+@contextmanager
+def _commits_not_awaited():
+    """On PostgreSQL, this connection's commits return before they reach the disk (synchronous_commit
+    off): as safe as waiting against a worker dying (the database has them), not against the database
+    server dying (the last fraction of a second of them may be lost: see digests_sweep)."""
+    if database.vendor != "postgresql":
+        yield
+        return
+    with database.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO off")
     try:
-        digest_message(delivery=delivery, user=user, connection=connection).send()
-    except SoftTimeLimitExceeded:
-        raise  # the task is out of time, not the mail server: the sweep finishes the chunk
-    except Exception as error:  # the mail server refused or was unreachable: recorded, retried later
-        logger.warning("Digest %s for member %s not sent: %s", delivery.pk, user.pk, error)
-        mine = DigestDelivery.objects.filter(pk=delivery.pk)
-        attempts = mine.values_list("attempts", flat=True).get()  # this one included, from the row
-        state = D.FAILED if attempts < MAX_ATTEMPTS else D.GAVE_UP
-        DigestDelivery.objects.filter(pk=delivery.pk).update(
-            state=state, retry_at=now + _backoff(attempts), error=str(error)[:300]
+        yield
+    finally:
+        with database.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO DEFAULT")
+
+
+def _batch_send(
+    *, batch: list[tuple[DigestDelivery, User]], connection, now: datetime, fragments: dict
+) -> Counter:
+    """Claim these built digests in one UPDATE, on disk before any of them is sent (synchronous_commit
+    on), then send them in id order, each outcome recorded as it comes: if the worker dies, the sweep knows
+    the first one not recorded as the one that may have gone out, and the rest as never tried."""
+    claim = uuid.uuid4().hex
+    pks = [delivery.pk for delivery, _ in batch]
+    with transaction.atomic():
+        if database.vendor == "postgresql":
+            with database.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO on")
+        claimed = DigestDelivery.objects.filter(Q(state=D.READY) | _retry_due(now), pk__in=pks).update(
+            state=D.SENDING, claim=claim, claimed_at=timezone.now(), attempts=F("attempts") + 1
         )
-        return "failed"
-    DigestDelivery.objects.filter(pk=delivery.pk).update(state=D.SENT, sent_at=now, error="")
-    return "sent"
+    if claimed == len(pks):
+        mine = set(pks)
+    else:  # someone else took some of them (a sweep, after the chunk ran past STALE)
+        mine = set(DigestDelivery.objects.filter(claim=claim, state=D.SENDING).values_list("pk", flat=True))
+    result = Counter(skipped=len(pks) - len(mine))
+    untried = sorted(mine)
+    try:
+        while untried:
+            pk = untried.pop(0)
+            delivery, user = next(pair for pair in batch if pair[0].pk == pk)
+            outcome = _send_claimed(
+                delivery=delivery, user=user, connection=connection, now=now, fragments=fragments
+            )
+            result[outcome] += 1
+    except BaseException:  # out of time, or stopped: the digests not tried yet are still to be sent
+        if untried:
+            DigestDelivery.objects.filter(pk__in=untried, claim=claim, state=D.SENDING).update(
+                state=D.READY, attempts=F("attempts") - 1
+            )
+        raise
+    return result
+
+
+BUILT = ("state", "covered_from", "covered_to", "subject", "sections", "item_keys")
+BUILT_CASTS = ("varchar", "timestamptz", "timestamptz", "varchar", "jsonb", "jsonb")
+
+
+def _record_built(*, claim: str, deliveries: list[DigestDelivery]) -> set[int]:
+    """Write what was built onto the rows still claimed for building, and return their ids: a sweep may
+    have taken back a build that ran past STALE, and sent it.
+
+    On PostgreSQL one UPDATE ... FROM (VALUES ...) per thousand rows, which re-checks the claim on each
+    row as it locks it; elsewhere the rows are locked and read, then written with bulk_update."""
+    if database.vendor != "postgresql":
+        with transaction.atomic():
+            ours = set(
+                DigestDelivery.objects.select_for_update()
+                .filter(claim=claim, state=D.BUILDING)
+                .values_list("pk", flat=True)
+            )
+            DigestDelivery.objects.bulk_update(
+                [delivery for delivery in deliveries if delivery.pk in ours], BUILT, batch_size=500
+            )
+        return ours
+    meta = DigestDelivery._meta
+    fields = [meta.get_field(name) for name in BUILT]
+    row = "(%s::bigint, " + ", ".join(f"%s::{cast}" for cast in BUILT_CASTS) + ")"
+    columns = ", ".join(field.column for field in fields)
+    ours = set()
+    for start in range(0, len(deliveries), 1000):
+        batch = deliveries[start : start + 1000]
+        values = [
+            value
+            for delivery in batch
+            for value in (
+                delivery.pk,
+                *(field.get_db_prep_value(getattr(delivery, field.attname), database) for field in fields),
+            )
+        ]
+        with database.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {meta.db_table} AS d SET "  # noqa: S608 (names from the model; values are parameters)
+                + ", ".join(f"{field.column} = v.{field.column}" for field in fields)
+                + f" FROM (VALUES {', '.join([row] * len(batch))}) AS v(id, {columns})"
+                " WHERE d.id = v.id AND d.claim = %s AND d.state = %s RETURNING d.id",
+                [*values, claim, D.BUILDING],
+            )
+            ours.update(pk for (pk,) in cursor.fetchall())
+    return ours
 
 
 def deliver_chunk(
@@ -178,26 +293,30 @@ def deliver_chunk(
         delivery.sections = digest.sections
         delivery.item_keys = digest.item_keys
         ready.append((delivery, digest.user))
-    with transaction.atomic():
-        # Only rows still ours: a sweep may have taken back a build that ran past STALE and sent it.
-        ours = set(
-            DigestDelivery.objects.select_for_update()
-            .filter(claim=claim, state=D.BUILDING)
-            .values_list("pk", flat=True)
-        )
-        DigestDelivery.objects.bulk_update(
-            [delivery for delivery in deliveries.values() if delivery.pk in ours],
-            ["state", "covered_from", "covered_to", "subject", "sections", "item_keys"],
-            batch_size=500,
-        )
-    ready = [(delivery, user) for delivery, user in ready if delivery.pk in ours]
+    ours = _record_built(claim=claim, deliveries=list(deliveries.values()))
+    ready = sorted(
+        ((delivery, user) for delivery, user in ready if delivery.pk in ours), key=lambda pair: pair[0].pk
+    )
     result["empty"] = sum(1 for d in deliveries.values() if d.pk in ours and d.state == D.EMPTY)
     result["not_wanted"] = sum(1 for d in deliveries.values() if d.pk in ours and d.state == D.SKIPPED)
     if ready:
-        with get_connection() as connection:  # one connection to the mail server for the chunk
-            for delivery, user in ready:
-                result[delivery_send(delivery=delivery, user=user, connection=connection, now=now)] += 1
+        fragments = {}  # each item's lines rendered once for the chunk
+        # One connection to the mail server for the chunk.
+        with get_connection() as connection, _commits_not_awaited():
+            for start in range(0, len(ready), SEND_BATCH):
+                batch = ready[start : start + SEND_BATCH]
+                result.update(_batch_send(batch=batch, connection=connection, now=now, fragments=fragments))
     return result
+
+
+def _database_started_at() -> datetime | None:
+    """When the PostgreSQL server last started (after a crash, say); None on SQLite, whose commits always
+    wait for the disk."""
+    if database.vendor != "postgresql":
+        return None
+    with database.cursor() as cursor:
+        cursor.execute("SELECT pg_postmaster_start_time()")
+        return cursor.fetchone()[0]
 
 
 def digests_sweep(*, now: datetime | None = None) -> Counter:
@@ -209,8 +328,20 @@ def digests_sweep(*, now: datetime | None = None) -> Counter:
     result["rebuilt"] = DigestDelivery.objects.filter(state=D.BUILDING, claimed_at__lt=stale).update(
         state=D.PENDING, claim=""
     )
-    # A worker died while sending: it may have gone out; a second copy is worse than a missing one.
-    result["gave_up"] = DigestDelivery.objects.filter(state=D.SENDING, claimed_at__lt=stale).update(
+    # A worker died while sending a batch (one claim, sent in id order, each outcome recorded as it came):
+    # the first not recorded may have gone out, and a second copy is worse than a missing one; the rest of
+    # the batch was never tried, and is sent below. Unless the database server has restarted since the
+    # claim: the last outcomes recorded before it stopped may be lost with it, so none is sent again.
+    interrupted = DigestDelivery.objects.filter(state=D.SENDING, claimed_at__lt=stale)
+    started = _database_started_at()
+    first_of: set[str] = set()
+    untried = []
+    for pk, claim, claimed_at in interrupted.order_by("pk").values_list("pk", "claim", "claimed_at"):
+        if claim and claim in first_of and not (started and claimed_at <= started):
+            untried.append(pk)
+        first_of.add(claim)
+    result["resumed"] = interrupted.filter(pk__in=untried).update(state=D.READY, attempts=F("attempts") - 1)
+    result["gave_up"] = interrupted.update(
         state=D.GAVE_UP, error="Interrupted while sending; not sent again in case it arrived."
     )
     # Rows whose chunk task never ran (the broker lost it, or Redis was down at the time).

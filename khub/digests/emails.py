@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from core.email import absolute, message_id
@@ -33,11 +34,30 @@ def digest_context(*, delivery: DigestDelivery, absolute_links: bool) -> dict:
     }
 
 
-def digest_message(*, delivery: DigestDelivery, user: User, connection=None):
+def _with_fragments(sections: list[dict], fragments: dict) -> list[dict]:
+    """Each item's lines in the email, HTML and text, rendered once for all the digests that share
+    `fragments` (a chunk's): many members' digests list the same conversation or story."""
+    for section in sections:
+        for item in section["items"]:
+            key = tuple(item.items())
+            if key not in fragments:
+                fragments[key] = (
+                    render_to_string("emails/_digest_item.html", {"item": item}),
+                    render_to_string("emails/_digest_item.txt", {"item": item}),
+                )
+            item["html"], item["text"] = fragments[key]
+    return sections
+
+
+def digest_message(*, delivery: DigestDelivery, user: User, connection=None, fragments: dict | None = None):
+    """The email; `fragments` (a dict, empty at first) shares its items' rendered lines with the other
+    digests given the same one."""
+    context = digest_context(delivery=delivery, absolute_links=True)
+    context["sections"] = _with_fragments(context["sections"], {} if fragments is None else fragments)
     return member_email(
         user=user,
         template="digest",
-        context=digest_context(delivery=delivery, absolute_links=True),
+        context=context,
         kind=Unsubscribe.DIGEST,
         subject=delivery.subject,
         connection=connection,

@@ -92,6 +92,12 @@ class SearchResults:
         return any(kind_results.capped for kind_results in self.kinds)
 
     @property
+    def phrase_in_newest(self) -> bool:
+        """Whether a quoted phrase was looked for only among the newest CAP matches of its words of each
+        type (core.providers.search.newest_matching), which the page says."""
+        return postgres() and self.terms.words_first is not None
+
+    @property
     def shown(self) -> list[KindResults]:
         return [kind_results for kind_results in self.kinds if self.kind in ("all", kind_results.kind)]
 

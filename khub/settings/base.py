@@ -160,6 +160,9 @@ DIGEST_SETTLE_SECONDS = 120
 # How long the header's unread count is kept between pages (profiles.selectors): a new notice or marking
 # one read forgets it; a change in what the member may read shows within this time (at once on the inbox).
 INBOX_UNREAD_KEPT_SECONDS = 60
+# How long the people directory's expertise filter keeps its list of tags (profiles.selectors): a tag first
+# held, or no longer held by anyone, shows or goes within this time.
+EXPERTISE_CHOICES_KEPT_SECONDS = 300
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "khub.clear_expired_sessions",
@@ -201,6 +204,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Accounts (django-allauth) --------------------------------------------------------------------
 AUTH_USER_MODEL = "profiles.User"
 AUTHENTICATION_BACKENDS = [
+    # Django's and allauth's, each reading the member's standing with their user row (khub/auth.py).
+    "khub.auth.ModelBackend",
+    "khub.auth.AuthenticationBackend",
+    # Sessions signed in before khub.auth existed name these: they stay signed in.
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]

@@ -16,6 +16,7 @@ WIDGET_CLASSES = {
     "search": "govuk-input",
     "textarea": "govuk-textarea",
     "select": "govuk-select",
+    "longselect": "govuk-select",
     "selectmultiple": "govuk-select",
     "clearablefile": "govuk-file-upload",
     "file": "govuk-file-upload",

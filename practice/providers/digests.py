@@ -7,7 +7,14 @@ from datetime import datetime
 from django.db.models import Q
 
 from communities.providers.digests import DigestMemberships, digest_memberships
-from core.providers.digests import Digest, DigestChunk, DigestProvider, DigestSection, digest_item
+from core.providers.digests import (
+    Candidates,
+    Digest,
+    DigestChunk,
+    DigestProvider,
+    DigestSection,
+    digest_item,
+)
 from practice import permissions
 from practice.models import Adoption, PracticeStory, StoryTag
 from practice.permissions import listed_stories
@@ -19,12 +26,21 @@ MOST_STORIES = 500
 MOST_ADOPTIONS = 500
 
 
+@dataclass(frozen=True)
+class _Event:
+    """A story published, promoted or repeated: the same for each member it may reach."""
+
+    story: PracticeStory
+    key: str
+    when: datetime
+    detail: str
+
+
 @dataclass
 class _Collected:
     memberships: DigestMemberships
     interests: dict[int, set[int]]  # each member's interest tags
-    stories: list[PracticeStory]
-    adoptions: list[Adoption]
+    events: Candidates[_Event]  # filed by the story's community and by each of its tags
     tags: dict[int, set[int]]  # each candidate story's tags
 
 
@@ -65,16 +81,34 @@ def _collect(chunk: DigestChunk) -> _Collected:
     for story in [*stories, *(adoption.story for adoption in adoptions)]:
         story.community = memberships.community(story.community)
         story.__dict__["_co_author_ids"] = co_authors[story.pk]
-    return _Collected(memberships, interests, stories, adoptions, tags)
+    events = []
+    for story in stories:
+        if story.published_at:
+            detail = f"Published by {story.author.public_name}"
+            events.append(_Event(story, f"published:{story.pk}", story.published_at, detail))
+        if story.promoted_at:
+            detail = "Promoted as practice worth repeating"
+            events.append(_Event(story, f"promoted:{story.pk}", story.promoted_at, detail))
+    for adoption in adoptions:
+        detail = f"Repeated by {adoption.council.name}: {adoption.get_outcome_display().lower()}"
+        events.append(_Event(adoption.story, f"repeated:{adoption.pk}", adoption.created_at, detail))
+
+    def filed(event: _Event) -> list[tuple[str, int]]:
+        return [("community", event.story.community_id), *(("tag", tag) for tag in tags[event.story.pk])]
+
+    return _Collected(memberships, interests, Candidates(events, filed), tags)
 
 
 def _pick(digest: Digest, chunk: DigestChunk, collected: _Collected, fresh) -> dict[str, list[dict]]:
+    """The member's items from the stories of their own communities and those tagged with their interests:
+    a story matching neither is not listed for them whatever else holds."""
     user = digest.user
     included = collected.memberships.included[user.pk]
     muted = collected.memberships.muted[user.pk]
     interests = collected.interests[user.pk]
 
-    def story_item(story: PracticeStory, *, key: str, when: datetime, detail: str) -> dict | None:
+    def story_item(event: _Event) -> dict | None:
+        story, key = event.story, event.key
         if story.community_id in muted or not fresh(key):
             return None
         matches = story.community_id in included or interests & collected.tags[story.pk]
@@ -82,33 +116,25 @@ def _pick(digest: Digest, chunk: DigestChunk, collected: _Collected, fresh) -> d
             return None
         if not permissions.can_read(user=user, story=story):
             return None
-        return digest_item(
-            key=key,
-            title=story.title,
-            path=chunk.path(story),
-            when=when,
-            where=story.council.name if story.council_id else "",
-            where_path=chunk.path(story.council) if story.council_id else "",
-            detail=detail,
-            story=story.pk,
+        return chunk.once(
+            (key, event.when, event.detail),
+            lambda: digest_item(
+                key=key,
+                title=story.title,
+                path=chunk.path(story),
+                when=event.when,
+                where=story.council.name if story.council_id else "",
+                where_path=chunk.path(story.council) if story.council_id else "",
+                detail=event.detail,
+                story=story.pk,
+            ),
         )
 
-    candidates = []
-    for story in collected.stories:
-        if story.published_at and digest.covers(story.published_at):
-            detail = f"Published by {story.author.public_name}"
-            candidates.append((story, f"published:{story.pk}", story.published_at, detail))
-        if story.promoted_at and digest.covers(story.promoted_at):
-            detail = "Promoted as practice worth repeating"
-            candidates.append((story, f"promoted:{story.pk}", story.promoted_at, detail))
-    for adoption in collected.adoptions:
-        if digest.covers(adoption.created_at):
-            detail = f"Repeated by {adoption.council.name}: {adoption.get_outcome_display().lower()}"
-            candidates.append((adoption.story, f"repeated:{adoption.pk}", adoption.created_at, detail))
+    mine = [("community", pk) for pk in included] + [("tag", pk) for pk in interests]
     practice = [
         item
-        for story, key, when, detail in candidates
-        if (item := story_item(story, key=key, when=when, detail=detail))
+        for event in collected.events.under(mine)
+        if digest.covers(event.when) and (item := story_item(event))
     ]
     practice.sort(key=lambda item: item["when"], reverse=True)
     return {"practice": practice}

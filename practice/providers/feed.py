@@ -2,9 +2,9 @@
 
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 
-from communities.permissions import visible_communities
+from communities.permissions import visible_community_q
 from communities.providers.feed import active_community_ids, community_link
 from core.providers.feed import FeedItem, FeedSource, older
 from practice.models import Adoption, PracticeStory, StoryTag
@@ -26,10 +26,10 @@ def _stories_in_feed(viewer) -> QuerySet[PracticeStory]:
     )
 
 
-def _home_visible(viewer, field: str = "community_id") -> Exists:
+def _home_visible(viewer, path: str = "community") -> ExpressionWrapper:
     # A story may be readable where its home is not (a public story from a private community): the item
     # then names no community.
-    return Exists(visible_communities(viewer).filter(pk=OuterRef(field)))
+    return ExpressionWrapper(visible_community_q(viewer, path), output_field=BooleanField())
 
 
 def _story_item(story: PracticeStory, **fields) -> FeedItem:
@@ -90,7 +90,7 @@ def _repeated(viewer, before: datetime | None, rows: int) -> list[FeedItem]:
     adoptions = (
         older(Adoption.objects.filter(story__in=_stories_in_feed(viewer)), "created_at", before)
         .exclude(recorded_by=viewer)
-        .annotate(home_visible=_home_visible(viewer, "story__community_id"))
+        .annotate(home_visible=_home_visible(viewer, "story__community"))
         .select_related("council", "story__community")
         .only("created_at", "council__name", *(f"story__{name}" for name in STORY_FIELDS))
         .order_by("-created_at", "-pk")[:rows]

@@ -12,7 +12,7 @@ from core.providers.search import (
     highlighted,
     in_range,
     joined,
-    matching,
+    newest_matching,
     pair,
     tag_rows,
     tagged,
@@ -36,7 +36,7 @@ def _community_shown(viewer):
 
 
 def _stories(viewer, terms: Terms, filters: Filters, limit: int) -> list[Candidate]:
-    stories = matching(listed_stories(viewer), terms)
+    stories = listed_stories(viewer)
     if filters.community:
         shown = visible_communities(viewer).values("pk")
         stories = stories.filter(community__slug=filters.community, community__in=shown)
@@ -50,8 +50,8 @@ def _stories(viewer, terms: Terms, filters: Filters, limit: int) -> list[Candida
         stories = stories.filter(tagged(StoryTag, filters.tag))
     stories = in_range(stories, "published_at", filters)
     rows = (
-        stories.annotate(community_shown=_community_shown(viewer))
-        .order_by("-published_at", "-pk")
+        newest_matching(stories, terms, ("-published_at", "-pk"), limit)
+        .annotate(community_shown=_community_shown(viewer))
         .values(
             "pk", "rank", "published_at", "community_shown", "community__slug", "community__name",
             "council__slug", "council__name", "council__region", "service_area",

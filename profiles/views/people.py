@@ -43,10 +43,14 @@ def directory(request: HttpRequest) -> HttpResponse:
         expertise=selectors.expertise_filter_choices(viewer=request.user),
     )
     filters = form.filters()
-    page = paginate(
-        selectors.people_directory(viewer=request.user, **filters), request.GET.get("page"), PAGE_SIZE
-    )
     filtered = any(value for key, value in filters.items() if key != "sort")
+    page = paginate(
+        selectors.people_directory(viewer=request.user, **filters),
+        request.GET.get("page"),
+        PAGE_SIZE,
+        # Everyone on the hub: counted from the councils' kept counts, not over every member.
+        count=None if filtered else selectors.people_on_hub_count(),
+    )
     return render(
         request,
         "profiles/people/index.html",
@@ -149,7 +153,7 @@ def councils(request: HttpRequest) -> HttpResponse:
 def council(request: HttpRequest, slug: str) -> HttpResponse:
     council = get_object_or_404(selectors.councils_directory(viewer=request.user), slug=slug)
     members = selectors.people_directory(viewer=request.user, council=council.slug)
-    page = paginate(members, request.GET.get("page"), PAGE_SIZE)
+    page = paginate(members, request.GET.get("page"), PAGE_SIZE, count=council.member_count)
     return render(
         request,
         "profiles/councils/detail.html",

@@ -47,7 +47,11 @@ def test_every_page_answers_on_a_tiny_dataset_and_the_fixtures_survive_the_marke
     rows = bench.measure(fixtures=recalled, samples=1)
 
     assert len(rows) >= 25
-    assert all(queries > 0 for *_, queries in rows)
+    # (The visitor's landing page runs none.)
+    assert all(queries > 0 for who, path, *_, queries in rows if (who, path) != ("visitor", "/"))
     # The yardstick first: session, member and its one query on a primary key.
-    assert rows[0][0].startswith("one indexed query")
+    assert rows[0][1].startswith("one indexed query")
     assert rows[0][-1] == 3
+    # The facilitator on every page but the visitor's probe; the visitor on the pages visitors see.
+    assert {who for who, *_ in rows} == {"facilitator", "visitor"}
+    assert {path for who, path, *_ in rows if who == "visitor"} >= {"/", "/practice/", "/healthz"}

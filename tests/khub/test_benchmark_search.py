@@ -78,8 +78,10 @@ def test_the_benchmark_generates_a_tiny_hub_and_prints_every_query_class_for_mem
     assert {(row[0], row[1]) for row in rows} == {
         (label, viewer) for _, label in bench.CLASSES for viewer in ("member", "visitor")
     }
-    for label, viewer, p50, p95, worst, sql, queries, _matches, verdict in rows:
+    assert "The yardstick (one indexed query behind the same middleware" in output
+    for label, viewer, p50, p95, worst, sql, queries, _matches, verdict, p50_ratio, p95_ratio in rows:
         assert 0 < float(p50) <= float(p95) <= float(worst), (label, viewer)
+        assert 0 < float(p50_ratio) <= float(p95_ratio)
         assert 0 <= float(sql) <= float(worst)
         assert int(queries.split("-")[0]) > 0
         assert verdict in ("yes", "NO")

@@ -47,6 +47,7 @@ DAILY, WEEKLY = DigestDelivery.Frequency.DAILY, DigestDelivery.Frequency.WEEKLY
 D = DigestDelivery.State
 REFUSING = "tests.khub.test_digest_delivery.RefusingBackend"
 UNREACHABLE = "tests.khub.test_digest_delivery.UnreachableBackend"
+KILLED_ON_SECOND = "tests.khub.test_digest_delivery.KilledOnSecondBackend"
 
 
 class RefusingBackend(BaseEmailBackend):
@@ -57,6 +58,20 @@ class RefusingBackend(BaseEmailBackend):
     def send_messages(self, messages):
         RefusingBackend.attempts += len(messages)
         raise SMTPException("550 Mailbox unavailable")
+
+
+class Killed(BaseException):
+    """The worker stopped (its time limit, a shutdown) in the middle of sending a message."""
+
+
+class KilledOnSecondBackend(BaseEmailBackend):
+    """Takes the first message; the worker is stopped while it sends the second."""
+
+    def send_messages(self, messages):
+        if len(mail.outbox) >= 1:
+            raise Killed
+        mail.outbox.extend(messages)
+        return len(messages)
 
 
 class UnreachableBackend(BaseEmailBackend):
@@ -244,6 +259,64 @@ def test_a_digest_left_sending_by_a_dead_worker_is_given_up_and_never_sent_again
     assert "Interrupted while sending" in row.error
     assert all(sweep["sent"] == sweep["gave_up"] == 0 for sweep in later)
     assert rerun == Counter(skipped=1)
+    assert mail.outbox == []
+
+
+def test_a_worker_stopped_while_sending_gives_up_that_digest_only_and_the_sweep_sends_the_rest_once():
+    people = [_with_news() for _ in range(4)]
+    now = timezone.now()
+    with override_settings(EMAIL_BACKEND=KILLED_ON_SECOND), pytest.raises(Killed):
+        _chunk(people, now=now)
+    states = [_row(person).state for person in people]
+    assert states == [D.SENT, D.SENDING, D.READY, D.READY]  # in id order: the order they are sent in
+
+    result = digests_sweep(now=now + timedelta(minutes=20))
+    again = digests_sweep(now=now + timedelta(hours=2))
+
+    assert (result["gave_up"], result["sent"]) == (1, 2)
+    assert again["sent"] == again["gave_up"] == 0
+    assert [_row(person).state for person in people] == [D.SENT, D.GAVE_UP, D.SENT, D.SENT]
+    assert [_row(person).attempts for person in people] == [1, 1, 1, 1]
+    assert [_sent_to(person) for person in people] == [1, 0, 1, 1]
+
+
+def _killed_mid_batch(people: list[User], claimed_at: datetime) -> None:
+    """The rows as a worker killed outright (no handler ran) while sending its batch's second digest left
+    them: one claim for the batch, the first recorded as sent, the rest still SENDING."""
+    with override_settings(EMAIL_BACKEND=UNREACHABLE), pytest.raises(SMTPException):
+        _chunk(people)
+    rows = DigestDelivery.objects.filter(user__in=people).order_by("pk")
+    rows.update(state=D.SENDING, claim="batch-of-dead-worker", claimed_at=claimed_at, attempts=1)
+    DigestDelivery.objects.filter(pk=rows[0].pk).update(state=D.SENT)
+
+
+def test_a_worker_killed_outright_mid_batch_loses_no_digest_and_sends_none_twice():
+    people = [_with_news() for _ in range(4)]
+    _killed_mid_batch(people, claimed_at=timezone.now() - timedelta(minutes=20))
+    _, in_flight, *untried = DigestDelivery.objects.filter(user__in=people).order_by("pk")
+
+    result = digests_sweep()
+    again = digests_sweep(now=timezone.now() + timedelta(hours=2))
+
+    assert (result["resumed"], result["gave_up"], result["sent"]) == (2, 1, 2)
+    assert again["sent"] == again["gave_up"] == again["resumed"] == 0
+    assert DigestDelivery.objects.get(pk=in_flight.pk).state == D.GAVE_UP  # it may have arrived
+    assert [DigestDelivery.objects.get(pk=row.pk).state for row in untried] == [D.SENT, D.SENT]
+    assert len(mail.outbox) == 2  # the two never tried; the first went out before the worker died
+
+
+def test_after_the_database_server_restarts_nothing_a_dead_worker_claimed_is_sent_again(postgres_only):
+    """Outcomes are recorded without awaiting the disk: the last ones before a crash of the server may be
+    lost, so a batch claimed before it started is given up whole rather than risk second copies."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_postmaster_start_time()")
+        (started,) = cursor.fetchone()
+    people = [_with_news() for _ in range(3)]
+    _killed_mid_batch(people, claimed_at=started - timedelta(minutes=1))
+
+    result = digests_sweep()
+
+    assert (result["resumed"], result["gave_up"], result["sent"]) == (0, 2, 0)
     assert mail.outbox == []
 
 

@@ -285,3 +285,26 @@ def test_replying_while_redis_takes_connections_but_never_answers_does_not_hang(
         assert response.status_code == 302
         assert Post.objects.get(thread=thread, depth=1).notified_at is None
         assert took < AT_ONCE, f"the reply took {took:.1f} s"
+
+
+def test_the_home_feed_and_the_library_answer_at_once_with_redis_down_and_keep_a_private_community_private(
+    client,
+):
+    """The member's standing comes with their user row, not from the cache: an outage changes nothing."""
+    place = community("private", name="Closed data group")
+    member = person_as("member", place)
+    thread_create(author=author_in(place), community=place, title="Closed thread", body="How?")
+    outsider = person_as("outsider", place)
+    with redis_down():
+        client.force_login(member)
+        response, took = _timed(lambda: client.get(reverse("home")))
+        assert response.status_code == 200
+        assert took < AT_ONCE
+        assert "Closed thread" in response.text
+        assert client.get(reverse("practice:index")).status_code == 200
+
+        client.force_login(outsider)
+        response = client.get(reverse("home"))
+        assert response.status_code == 200
+        assert "Closed thread" not in response.text
+        assert "Closed data group" not in response.text

@@ -1,9 +1,11 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from profiles.selectors import people_directory
 from profiles.services import user_erase
 from tests.factories import CouncilFactory, UserFactory
 from tests.profiles.people_helpers import give_profile
@@ -148,3 +150,40 @@ def test_misspelt_names_are_found_by_trigram_similarity_and_ordered_by_it(
 def test_without_postgresql_a_search_is_a_case_insensitive_contains(client, member, people):
     client.force_login(member)
     assert _names(client.get(URL + "?q=a+shah")) == ["Priya Shah"]
+
+
+def test_a_name_search_finds_those_whose_name_holds_every_word(client, member, people):
+    UserFactory(display_name="Priya Raman")
+    UserFactory(display_name="Tom Shah")
+    client.force_login(member)
+    assert _names(client.get(URL + "?q=priya+shah")) == ["Priya Shah"]
+    assert _names(client.get(URL + "?q=shah+PRI")) == ["Priya Shah"]
+    assert _names(client.get(URL + "?q=shah&sort=name")) == ["Priya Shah", "Tom Shah"]
+
+
+def test_a_misspelt_full_name_finds_the_person_first(client, member, people, postgres_only):
+    UserFactory(display_name="Priyanka Shahid")
+    UserFactory(display_name="Priya Raman")
+    client.force_login(member)
+    assert _names(client.get(URL + "?q=Priay+Shah")) == ["Priya Shah", "Priyanka Shahid"]
+
+
+def _plan(queryset) -> str:
+    # Forbid the scans a handful of test rows would make cheapest: what is left shows what the query can use.
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_name_search_name_order_and_a_councils_members_are_read_through_indexes(
+    member, people, postgres_only
+):
+    assert "profiles_user_name_trgm" in _plan(people_directory(viewer=member, query="Priay Shah")[:20])
+    by_name = _plan(people_directory(viewer=member)[:20])
+    assert "profiles_user_directory" in by_name
+    assert "Sort" not in by_name
+    in_council = _plan(people_directory(viewer=member, council=people["leeds"].slug)[:20])
+    assert "profiles_user_council_dir" in in_council
+    assert "Sort" not in in_council

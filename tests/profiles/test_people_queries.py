@@ -15,18 +15,20 @@ from tests.profiles.people_helpers import follow, give_profile
 
 pytestmark = pytest.mark.django_db
 
-# session, user, header unread count, then: council and expertise choices, COUNT, page, expertise tags
+# session, user, header unread count, then: council and expertise choices, COUNT (unfiltered: the councils'
+# kept counts and the members of none, in one query), page, expertise tags
 DIRECTORY_QUERIES = 8
 # session, user, header unread count, then: the person with counts, expertise, interests, one query for
 # the communities section, one for their conversations and one for their stories in Recent contributions
 # (registered by communities and practice through profiles.extensions)
 PROFILE_QUERIES = 9
 FOLLOWS_QUERIES = 7
-# session, user, header unread count, then: the council with its member count, COUNT and page of members,
-# expertise tags, and one query each for practice's "Practice shared" (the stories with their total as a
-# window count) and "Practice repeated" (the adoptions with their stories and councils), registered through
-# profiles.extensions: tests/practice/test_extensions.py shows they stay one each with 20 of each
-COUNCIL_QUERIES = 9
+# session, user, header unread count, then: the council with its kept member count (the paginator's count
+# too), the page of members, expertise tags, and one query each for practice's "Practice shared" (the
+# stories with their total as a window count) and "Practice repeated" (the adoptions with their stories and
+# councils), registered through profiles.extensions: tests/practice/test_extensions.py shows they stay one
+# each with 20 of each
+COUNCIL_QUERIES = 8
 COUNCILS_QUERIES = 5
 
 
@@ -50,6 +52,7 @@ def _add_people(star, councils, count: int) -> None:
 
 def _pages(star, council):
     return {
+        "everyone": (reverse("profiles:people"), DIRECTORY_QUERIES),
         "directory": (reverse("profiles:people") + "?expertise=housing&sort=recent", DIRECTORY_QUERIES),
         "search": (reverse("profiles:people") + "?q=a&region=south_west", DIRECTORY_QUERIES),
         "profile": (reverse("profiles:profile", kwargs={"handle": star.handle}), PROFILE_QUERIES),

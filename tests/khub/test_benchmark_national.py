@@ -1,0 +1,151 @@
+"""benchmarks/national.py: its sizes are the issue's national figures, and on a tiny hub generated into a
+database of its own every derived column holds what the services would have written and every page
+answers for the member, the facilitator and the visitor."""
+
+import os
+import random
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from benchmarks import national as bench
+from benchmarks.bulk import Writer, html_of
+from core.markdown import markdown_render
+from tests.khub.test_benchmark_search import _server_url
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_docstring_names_only_flags_the_script_has():
+    flags = {option for action in bench.arguments()._actions for option in action.option_strings}
+    assert set(re.findall(r"--[a-z][a-z-]*", bench.__doc__)) <= flags
+    assert {"--reuse", "--people", "--communities"} <= flags
+
+
+def test_the_default_size_is_the_national_hub():
+    defaults = bench.arguments().parse_args([])
+    assert bench.sizes(defaults.people, defaults.communities) == {
+        "people": 200_000,
+        "communities": 3_000,
+        "councils": 400,
+        "conversations": 200_000,
+        "posts": 2_000_000,
+        "long thread": 10_000,
+        "stories": 50_000,
+        "notifications": 2_000_000,
+    }
+
+
+def test_the_stored_html_is_what_the_markdown_renders_to():
+    writer = Writer(random.Random(3), ["housing", "bins", "Fly-tipping", "care", "roads"])
+    for count in (1, 2, 3):
+        paragraphs = writer.paragraphs(count, set())
+        assert html_of(paragraphs) == markdown_render("\n\n".join(paragraphs))
+
+
+@pytest.fixture
+def national_database():
+    name = f"khub_bench_national_test_{os.getpid()}"
+    yield _server_url(name)
+    with psycopg.connect(_server_url("postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# Each counter the services keep, and the rows it counts: no row may disagree.
+DISAGREEING = {
+    "member counts": """
+        SELECT count(*) FROM communities_community c WHERE member_count <> (SELECT count(*)
+        FROM communities_membership m WHERE m.community_id = c.id AND m.state = 'active')""",
+    "reply counts": """
+        SELECT count(*) FROM communities_thread t WHERE reply_count <> (SELECT count(*)
+        FROM communities_post p WHERE p.thread_id = t.id AND p.depth > 0 AND p.state = 'visible')""",
+    "post sequences": """
+        SELECT count(*) FROM communities_thread t
+        WHERE post_sequence <> (SELECT count(*) FROM communities_post p WHERE p.thread_id = t.id)""",
+    "opening posts": """
+        SELECT count(*) FROM communities_thread t JOIN communities_post p ON p.id = t.opening_post_id
+        WHERE p.thread_id <> t.id OR p.depth <> 0""",
+    "answers": """
+        SELECT count(*) FROM communities_thread t JOIN communities_post p ON p.id = t.answer_id
+        WHERE p.thread_id <> t.id OR t.kind <> 'question'""",
+    "paths": """
+        SELECT count(*) FROM communities_post p LEFT JOIN communities_post parent ON parent.id = p.parent_id
+        WHERE p.depth <> length(p.path) / 6 - 1
+           OR (p.parent_id IS NOT NULL AND left(p.path, length(parent.path)) <> parent.path)""",
+    "helpful counts": """
+        SELECT count(*) FROM communities_post p
+        WHERE helpful_count <> (SELECT count(*) FROM communities_postreaction r WHERE r.post_id = p.id)""",
+    "endorsement counts": """
+        SELECT count(*) FROM practice_practicestory s
+        WHERE endorsement_count <> (SELECT count(*) FROM practice_endorsement e WHERE e.story_id = s.id)""",
+    "adoption counts": """
+        SELECT count(*) FROM practice_practicestory s
+        WHERE adoption_count <> (SELECT count(*) FROM practice_adoption a WHERE a.story_id = s.id)""",
+    "discussions": """
+        SELECT count(*) FROM practice_practicestory s JOIN communities_thread t ON t.id = s.discussion_id
+        WHERE t.community_id <> s.community_id""",
+    "search documents": """
+        SELECT (SELECT count(*) FROM communities_post WHERE search_vector IS NULL)
+             + (SELECT count(*) FROM practice_practicestory WHERE search_vector IS NULL)""",
+}
+
+
+@pytest.mark.postgres
+def test_a_tiny_national_hub_keeps_every_derived_column_and_every_page_answers(
+    postgres_only, national_database
+):
+    environment = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    command = [sys.executable, str(ROOT / "benchmarks" / "national.py"), "--people", "1200"]
+    command += ["--communities", "30", "--samples", "1", "--database", national_database]
+    done = subprocess.run(  # noqa: S603  (the benchmark, with its own arguments)
+        command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=900, check=False
+    )
+    output = done.stdout
+    assert done.returncode == 0, output[-3000:] + done.stderr[-3000:]
+    assert "indexes rebuilt as migrated" in output
+    assert "(pg_database_size)" in output
+
+    with psycopg.connect(national_database) as conn:
+        count = {
+            table: conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]  # noqa: S608
+            for table in bench.LOADED
+        }
+        assert count["profiles_user"] == 1200
+        assert count["communities_community"] == 30
+        assert count["communities_post"] == 12_000
+        assert count["communities_thread"] == 1200
+        assert count["practice_practicestory"] == 300
+        assert count["profiles_notification"] == 12_000
+        assert 4_000 < count["communities_membership"] < 8_000
+        assert conn.execute(
+            "SELECT count(*) FROM communities_thread t WHERE post_sequence = 1000"
+        ).fetchone() == (1,)
+        private = conn.execute(
+            "SELECT count(*) FILTER (WHERE visibility = 'private'), count(*) FILTER (WHERE visibility = "
+            "'restricted') FROM communities_community"
+        ).fetchone()
+        assert private == (3, 6)
+        # The member of ten.
+        assert conn.execute(
+            "SELECT count(*) FROM communities_membership WHERE user_id = 2 AND state = 'active'"
+        ).fetchone() == (10,)
+        assert (
+            conn.execute("SELECT count(*) FROM profiles_user WHERE display_name = 'Priya Shah'").fetchone()[0]
+            >= 3
+        )
+        for what, sql in DISAGREEING.items():
+            assert conn.execute(sql).fetchone() == (0,), what
+        for body, html in conn.execute("SELECT body, body_html FROM communities_post LIMIT 50"):
+            assert html == markdown_render(body)
+
+    rows = [line.split("|")[1:-1] for line in output.splitlines() if line.startswith("| `")]
+    viewers = {cells[1].strip() for cells in rows}
+    assert viewers == {"member", "facilitator", "visitor"}
+    assert sum(1 for cells in rows if cells[1].strip() == "facilitator") > sum(
+        1 for cells in rows if cells[1].strip() == "member"
+    )  # the manage pages
+    assert rows[0][0].strip() == "`one indexed query (the yardstick)`"

@@ -107,6 +107,8 @@ def test_gunicorn_conf_takes_workers_and_threads_from_the_environment_and_the_re
     workers, threads = read()
     readme = (ROOT / "README.md").read_text()
     assert f"{workers} workers of {threads} threads" in readme
+    assert load.gunicorn_settings({}) == (workers, threads)
+    assert load.gunicorn_settings({"WEB_CONCURRENCY": "5"}) == (5, threads)
     monkeypatch.setenv("WEB_CONCURRENCY", "5")
     monkeypatch.setenv("GUNICORN_THREADS", "1")
     assert read() == (5, 1)

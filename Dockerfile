@@ -23,8 +23,8 @@ ENV PYTHONUNBUFFERED=1 \
     UV_PROJECT_ENVIRONMENT=/app/.venv \
     PATH=/app/.venv/bin:$PATH \
     DJANGO_SETTINGS_MODULE=khub.settings.production
-# gunicorn reads its worker count from WEB_CONCURRENCY: override per deployment (about 2 per CPU).
-ENV WEB_CONCURRENCY=3
+# gunicorn reads gunicorn.conf.py from /app: workers and threads from WEB_CONCURRENCY and GUNICORN_THREADS,
+# with defaults measured on 2 cores (README, "Production shape"). Override them per deployment.
 
 # The uv version the Makefile pins, from PyPI.
 RUN pip install --no-cache-dir "uv==0.13.9"

@@ -5,9 +5,9 @@ GUNICORN_THREADS."""
 
 import os
 
-# Processes: about one per core plus one, since a request waits on PostgreSQL and Redis for part of its
-# time. Threads per process (gthread) let a process go on while one request waits.
-workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
+# Processes: about two per core, since a request waits on PostgreSQL and Redis for part of its time.
+# Threads per process (gthread) let a process go on while one request waits.
+workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 # Connections kept open between requests from the proxy in front: above its keep-alive, below gunicorn's
 # own timeout.

@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import re
+import runpy
 import shutil
 import subprocess
 import sys
@@ -167,6 +168,25 @@ def gunicorn_command(*, port: int, access_log: Path) -> list[str]:
         "--worker-tmp-dir",
         "/dev/shm",  # noqa: S108 -- gunicorn's heartbeat files, as in the Dockerfile
     ]
+
+
+def gunicorn_settings(env: dict) -> tuple[int, int]:
+    """The workers and threads gunicorn.conf.py gives gunicorn started with `env`."""
+    saved = {name: os.environ.get(name) for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS")}
+    try:
+        for name in saved:
+            if name in env:
+                os.environ[name] = env[name]
+            else:
+                os.environ.pop(name, None)
+        conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    return conf["workers"], conf["threads"]
 
 
 def wrk_command(*, url: str, connections: int, seconds: int, script: Path, cookie: str = "") -> list[str]:
@@ -321,8 +341,7 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
         shutil.rmtree(work, ignore_errors=True)
-    workers = env.get("WEB_CONCURRENCY", "gunicorn.conf.py's")
-    threads = env.get("GUNICORN_THREADS", "gunicorn.conf.py's")
+    workers, threads = gunicorn_settings(env)
     print(
         f"\n{dataset}; gunicorn {workers} workers x {threads} threads; wrk {args.connections} connections, "
         f"{args.duration} s a page\n"

@@ -22,7 +22,7 @@ from django.core.cache import cache
 from django.template import Context
 from django.template.defaulttags import CsrfTokenNode
 from django.template.loader import get_template
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.safestring import SafeString, mark_safe
 
@@ -95,7 +95,9 @@ def _reads(post: Post, can_mark_answer: bool) -> tuple:
 
 
 def post_key(post: Post, can_mark_answer: bool) -> str:
-    version = (_template_version(), timezone.get_current_timezone_name(), _reads(post, can_mark_answer))
+    # Dates are drawn in the current time zone and language.
+    drawn_in = (timezone.get_current_timezone_name(), translation.get_language())
+    version = (_template_version(), drawn_in, _reads(post, can_mark_answer))
     digest = hashlib.blake2b(repr(version).encode(), digest_size=16).hexdigest()
     return f"post-html:{post.pk}:{digest}"
 

@@ -289,6 +289,8 @@ class Thread(models.Model):
             models.Index(fields=["author", "-created_at"], name="communities_thread_author"),
             # Search takes the newest matching titles first.
             models.Index(fields=["-created_at"], name="communities_thread_newest"),
+            # The home feed walks the latest activity back until it has a page of the member's threads.
+            models.Index(fields=["-last_activity_at", "-id"], name="communities_thread_activity"),
         ]
 
     def __str__(self) -> str:

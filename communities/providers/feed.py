@@ -25,13 +25,17 @@ AUTHOR_FIELDS = ("author", *(f"author__{name}" for name in PUBLIC_NAME_FIELDS))
 THREAD_FIELDS = ("title", "last_activity_at", "reply_count", *COMMUNITY_FIELDS, *AUTHOR_FIELDS)
 
 
-def _feed_threads(viewer) -> QuerySet[Thread]:
-    """Threads the feed follows: listed for the viewer (the permission), in their communities or started by
-    someone they follow (the relevance)."""
-    return Thread.objects.filter(
-        Q(community__in=active_community_ids(viewer)) | Q(author__in=followed_ids(viewer)),
-        listed_threads_q(viewer),
+def _relevant_q(viewer, prefix: str = "") -> Q:
+    """Threads in the viewer's communities or started by someone they follow (on Thread, or through a
+    relation with `prefix`): what the feed finds relevant, never what lets one read."""
+    return Q(**{f"{prefix}community__in": active_community_ids(viewer)}) | Q(
+        **{f"{prefix}author__in": followed_ids(viewer)}
     )
+
+
+def _feed_threads(viewer) -> QuerySet[Thread]:
+    """Threads the feed follows: listed for the viewer (the permission) and relevant to them."""
+    return Thread.objects.filter(_relevant_q(viewer), listed_threads_q(viewer))
 
 
 def _threads(viewer, before: datetime | None, rows: int) -> list[FeedItem]:
@@ -83,8 +87,9 @@ def _replies(viewer, before: datetime | None, rows: int) -> list[FeedItem]:
     posts = (
         older(followed_replies, "created_at", before)
         .filter(listed_threads_q(viewer, "thread__"), pk=Subquery(latest_in_thread))
-        # Threads the conversations source shows already; that item stands for their replies.
-        .exclude(thread__in=_feed_threads(viewer))
+        # Threads the conversations source shows already (the replies are listed: so are those threads);
+        # that item stands for their replies. A condition on the joined thread, not a list of all of them.
+        .exclude(_relevant_q(viewer, "thread__"))
         .select_related("author", "thread__community")  # who replied, in which thread and community
         .only(
             "created_at", *AUTHOR_FIELDS, "thread__title", *(f"thread__{name}" for name in COMMUNITY_FIELDS)

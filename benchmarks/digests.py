@@ -551,6 +551,8 @@ def _deliver_one(job: tuple[str, date, datetime, list[int]]) -> dict:
         kind = query["sql"].split(None, 1)[0].upper()
         if kind == "UPDATE" and "(CASE WHEN " in query["sql"]:
             kind = "UPDATE (bulk_update)"
+        elif kind == "UPDATE" and " FROM (VALUES " in query["sql"]:
+            kind = "UPDATE (FROM VALUES)"
         kinds[kind] += 1
         kind_seconds[kind] += float(query["time"])
     return {
@@ -619,6 +621,7 @@ def _phase_chunk(chunk: list[int], *, anchor: datetime) -> dict:
     row["distinct_items"] = len({key for d in ready for key in d.item_keys})
     started, cpu = time.perf_counter(), time.process_time()
     messages = []
+    fragments = {}  # each item's lines rendered once per chunk, as deliver_chunk does
     with get_connection() as mail:
         for fake_pk, digest in enumerate(ready, start=10**9):
             delivery = DigestDelivery(
@@ -630,7 +633,9 @@ def _phase_chunk(chunk: list[int], *, anchor: datetime) -> dict:
                 sections=digest.sections,
                 item_keys=digest.item_keys,
             )
-            message = digest_message(delivery=delivery, user=digest.user, connection=mail)
+            message = digest_message(
+                delivery=delivery, user=digest.user, connection=mail, fragments=fragments
+            )
             message.send()
             messages.append(message)
     row["render"], row["render_cpu"] = time.perf_counter() - started, time.process_time() - cpu
@@ -737,8 +742,8 @@ def profile_chunk(*, anchor: datetime, ids: list[int], chunk_size: int, top: int
         ("      DigestMemberships (memberships)", cumulative("communities/providers/digests.py", "__init__")),
         ("    providers' pick (Python, per member)", cumulative("/providers/digests.py", "_pick")),
         (
-            "  delivery_send (claim, render, send, record)",
-            cumulative("khub/digests/delivery.py", "delivery_send"),
+            "  _batch_send (claim a batch; render, send, record each)",
+            cumulative("khub/digests/delivery.py", "_batch_send"),
         ),
         ("    render_to_string (txt + html)", cumulative("django/template/loader.py", "render_to_string")),
         ("    unsubscribe_url (signing)", cumulative("profiles/emails.py", "unsubscribe_url")),
@@ -868,8 +873,8 @@ def report_run(run: dict, *, processes: int, baseline_mb: float) -> None:
     projected = GOAL_MEMBERS / rate
     verdict = "meets" if projected <= GOAL_SECONDS else f"misses by {projected / GOAL_SECONDS:.1f}x"
     print(
-        f"  projected for {GOAL_MEMBERS:,} members: {projected / 60:.1f} min at this rate "
-        f"(goal {GOAL_SECONDS / 60:.0f} min: {verdict})"
+        f"  projected for {GOAL_MEMBERS:,} members: {projected / 60:.1f} min at this rate, with {processes} "
+        f"worker process{'es' if processes > 1 else ''} (goal {GOAL_SECONDS / 60:.0f} min: {verdict})"
     )
     cpu_per_member = sum(c["cpu"] for c in chunks) / members
     print(
@@ -878,8 +883,8 @@ def report_run(run: dict, *, processes: int, baseline_mb: float) -> None:
         "core(s) if nothing were ever waited for"
     )
     print(
-        "  (linear in members: it assumes a chunk costs as much at 200,000 as here, but a chunk reads and\n"
-        "   loops over every candidate item in its members' communities, which grow with the hub)"
+        "  (linear in members: it assumes a chunk costs as much at 200,000 as here, but a chunk's\n"
+        "   candidates (bounded: the newest win) and each member's share of them grow with the hub)"
     )
 
 

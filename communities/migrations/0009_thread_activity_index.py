@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("communities", "0007_search_statistics"),
+        ("communities", "0008_member_list_index"),
     ]
 
     operations = [

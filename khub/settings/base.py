@@ -207,9 +207,8 @@ AUTHENTICATION_BACKENDS = [
     # Django's and allauth's, each reading the member's standing with their user row (khub/auth.py).
     "khub.auth.ModelBackend",
     "khub.auth.AuthenticationBackend",
-    # Sessions signed in before khub.auth existed name these: they stay signed in.
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # Not also the plain ones they extend: a failed sign-in would be checked (and hashed) twice. A session
+    # signed in before khub.auth names a backend no longer listed, so that member signs in once more.
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

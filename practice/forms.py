@@ -7,7 +7,7 @@ import datetime
 from django import forms
 from django.core.exceptions import ValidationError
 
-from core.forms import CHARACTER_COUNT, max_length_error
+from core.forms import CHARACTER_COUNT, LongSelect, max_length_error
 from practice.models import (
     RECORD_SECTIONS,
     SECTION_MAX_LENGTH,
@@ -335,7 +335,7 @@ class LibraryFilterForm(forms.Form):
     service_area = forms.ChoiceField(
         label="Service area", required=False, choices=[("", "All"), *ServiceArea.choices]
     )
-    council = forms.ChoiceField(label="Council", required=False)
+    council = forms.ChoiceField(label="Council", required=False, widget=LongSelect)  # hundreds of councils
     region = forms.ChoiceField(label="Region", required=False, choices=[("", "All"), *Council.Region.choices])
     tag = forms.CharField(label="Tag", required=False, max_length=100)
     promoted = forms.BooleanField(label="Practice worth repeating only", required=False)

@@ -143,7 +143,10 @@ class PracticeStory(models.Model):
             models.Index(fields=["status", "-published_at"], name="practice_story_newest"),
             models.Index(fields=["status", "-endorsement_count"], name="practice_story_endorsed"),
             models.Index(fields=["status", "-adoption_count"], name="practice_story_repeated"),
-            models.Index(fields=["council", "status"], name="practice_story_council"),
+            # A council's stories newest first (its page), and the council filters of the library.
+            models.Index(
+                fields=["council", "status", "-published_at", "-id"], name="practice_story_council_newest"
+            ),
             models.Index(fields=["author", "-created_at"], name="practice_story_author"),
             # The library's count and its councils: every published story's permission columns, read from
             # the index alone (the rows carry the whole record).

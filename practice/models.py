@@ -157,6 +157,13 @@ class PracticeStory(models.Model):
                 name="practice_story_listed",
             ),
             # The feed's promotions, newest first: the few stories ever promoted.
+            # Search with a service-area filter: the area's published stories, newest first, are few enough
+            # to test against the text one by one (the text alone matches most stories for a frequent word).
+            models.Index(
+                fields=["service_area", "-published_at"],
+                condition=models.Q(status="published"),
+                name="practice_story_area",
+            ),
             models.Index(
                 fields=["-promoted_at"],
                 condition=models.Q(promoted_at__isnull=False),

@@ -935,3 +935,29 @@ def test_a_phrase_costs_the_queries_of_a_word_whatever_the_matches(
     for kind in ("practice", "conversations"):
         with django_assert_max_num_queries(SEARCH_QUERIES[kind]):
             client.get(f"{phrase}&type={kind}")
+
+
+def test_a_service_area_filter_reads_the_areas_stories_through_their_index(client, postgres_only):
+    """A frequent word matches most stories; the area's published stories are the few to test it against,
+    so PostgreSQL starts from them (not from reading every story's document)."""
+    first = _story("Gritting routes shared", service_area="housing")
+    areas = ["housing", "transport", "environment", "planning", "digital", "education", "adult_social_care"]
+    copies = []
+    for n in range(3_000):
+        copy = PracticeStory.objects.get(pk=first.pk)
+        copy.pk = copy.discussion_id = None
+        copy.slug = f"gritting-{n}"
+        copy.service_area = areas[n % len(areas)]
+        copies.append(copy)
+    PracticeStory.objects.bulk_create(copies)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE practice_practicestory")
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("search"), {"q": "gritting", "service_area": "transport"})
+    assert response.status_code == 200
+    (sql,) = [query["sql"] for query in captured if "ORDER BY" in query["sql"] and "ts_rank" in query["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "practice_story_area" in plan, plan

@@ -242,6 +242,17 @@ def distinct(rng: random.Random, n: int, cum: list[float], k: int) -> list[int]:
 
 
 # --- Bulk loading -----------------------------------------------------------------------------------
+def count_council_members(conn) -> None:
+    """Each council's members on the hub (Council.member_count), as profiles.services.councils_recount
+    keeps it: for councils loaded with COPY (member_count 0) after their people."""
+    with conn.cursor() as cursor:
+        cursor.execute(
+            "UPDATE profiles_council c SET member_count = counted.n FROM (SELECT council_id, count(*) AS n"
+            " FROM profiles_user WHERE is_active AND erased_at IS NULL AND council_id IS NOT NULL"
+            " GROUP BY council_id) counted WHERE counted.council_id = c.id"
+        )
+
+
 def copy_rows(conn, table: str, columns: tuple[str, ...], rows) -> int:
     count = 0
     names = ", ".join(f'"{column}"' for column in columns)

@@ -131,6 +131,7 @@ def generate(*, members: int, anchor: datetime, seed: int = 7, history_days: int
     from khub.models import DigestDelivery
     from practice.models import Adoption, PracticeStory, StoryTag
     from profiles.models import Council, InterestTag, User
+    from profiles.services import councils_recount
 
     rng = random.Random(seed)
     window_start = anchor - timedelta(days=1)  # where yesterday's digest ended
@@ -172,6 +173,7 @@ def generate(*, members: int, anchor: datetime, seed: int = 7, history_days: int
             )
         )
     User.objects.bulk_create(people, batch_size=5000)
+    councils_recount(council_ids=[council.pk for council in councils])  # bulk_create sends no signals
     recipients, everyone = people[:members], people
     # The last of the others chose daily digests but never confirmed their address: not recipients.
     EmailAddress.objects.bulk_create(

@@ -65,6 +65,7 @@ from benchmarks.bulk import (  # noqa: E402
     PooledWriter,
     Stopwatch,
     copy_rows,
+    count_council_members,
     distinct,
     html_of,
     load_begin,
@@ -247,12 +248,7 @@ def generate(url: str, *, people: int, communities: int | None = None, seed: int
         ),
         user_rows(),
     )  # fmt: skip
-    with conn.cursor() as cursor:  # each council's members on the hub, as profiles.services.councils_recount
-        cursor.execute(
-            "UPDATE profiles_council c SET member_count = n FROM (SELECT council_id, count(*) AS n"
-            " FROM profiles_user WHERE is_active AND erased_at IS NULL AND council_id IS NOT NULL"
-            " GROUP BY council_id) counted WHERE counted.council_id = c.id"
-        )
+    count_council_members(conn)
     copy_rows(
         conn,
         "account_emailaddress",

@@ -42,6 +42,7 @@ def generate(*, people: int, communities: int, seed: int = 7) -> dict:
 
     from communities.models import Community, Membership, ModerationLogEntry, TopicTag
     from profiles.models import Council, ExpertiseTag, Follow, Notification, User
+    from profiles.services import councils_recount
 
     rng = random.Random(seed)
     now = timezone.now()
@@ -66,6 +67,7 @@ def generate(*, people: int, communities: int, seed: int = 7) -> dict:
         )
         for i in range(people)
     )
+    councils_recount(council_ids=[council.pk for council in councils])  # bulk_create sends no signals
     EmailAddress.objects.bulk_create(
         EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in users
     )

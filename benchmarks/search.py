@@ -73,6 +73,7 @@ from benchmarks.bulk import (  # noqa: E402
     Stopwatch,
     Writer,
     copy_rows,
+    count_council_members,
     distinct,
     html_of,
     load_begin,
@@ -157,9 +158,9 @@ def generate(url: str, *, posts: int, stories: int, users: int, seed: int = 7) -
     made["councils"] = copy_rows(
         conn,
         "profiles_council",
-        ("id", "name", "slug", "kind", "region", "website"),
+        ("id", "name", "slug", "kind", "region", "website", "member_count"),
         (
-            (i + 1, name, slugify(name), "unitary", region_of_place[name.split()[0]], "")
+            (i + 1, name, slugify(name), "unitary", region_of_place[name.split()[0]], "", 0)
             for i, name in enumerate(council_names[:council_count])
         ),
     )
@@ -193,6 +194,7 @@ def generate(url: str, *, posts: int, stories: int, users: int, seed: int = 7) -
         user_rows,
     )  # fmt: skip
     del user_rows
+    count_council_members(conn)
 
     # Tags: the local-government topics first (the most used), then made-up ones.
     tag_names = [phrase.capitalize() for phrase in LOCAL_GOV]

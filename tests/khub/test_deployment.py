@@ -87,6 +87,12 @@ def test_compose_runs_the_database_redis_web_app_worker_and_beat(compose):
     assert set(services(compose)) == {"db", "redis", "web", "worker", "beat"}
 
 
+def test_redis_evicts_only_expiring_cache_keys_when_full_never_queued_tasks(compose):
+    command = services(compose)["redis"]["command"]
+    assert command[command.index("--maxmemory-policy") + 1] == "volatile-lru"
+    assert "--maxmemory" in command
+
+
 @pytest.mark.parametrize("name", APP_SERVICES)
 def test_app_services_build_the_dockerfile_and_run_the_production_settings(compose, name):
     service = services(compose)[name]

@@ -32,6 +32,7 @@ from django.db import connection as database
 from django.db import transaction
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from khub.digests.content import digests_build, sections_still_readable, subject_for
 from khub.digests.emails import digest_message
@@ -292,6 +293,21 @@ def _record_built(*, claim: str, deliveries: list[DigestDelivery]) -> set[int]:
     return ours
 
 
+_fragments: dict = {"run": None, "lines": {}}
+FRAGMENTS_KEPT = 10_000  # items' lines, HTML and text: about 1.5 KB each
+
+
+def _run_fragments(*, frequency: str, period: date) -> dict:
+    """The item lines this worker process has rendered for this run's digests (see emails.digest_message),
+    shared by its chunks: the same conversations and stories recur in chunk after chunk. Started afresh
+    for each run (a day's or a week's digests), or when the site's address, the time zone or the language
+    they were rendered with has changed, or when they pass FRAGMENTS_KEPT."""
+    run = (frequency, period, settings.SITE_URL, timezone.get_current_timezone_name(), get_language())
+    if _fragments["run"] != run or len(_fragments["lines"]) > FRAGMENTS_KEPT:
+        _fragments["run"], _fragments["lines"] = run, {}
+    return _fragments["lines"]
+
+
 def deliver_chunk(
     *, frequency: str, period: date, user_ids: list[int], now: datetime | None = None
 ) -> Counter:
@@ -332,7 +348,7 @@ def deliver_chunk(
     result["empty"] = sum(1 for d in deliveries.values() if d.pk in ours and d.state == D.EMPTY)
     result["not_wanted"] = sum(1 for d in deliveries.values() if d.pk in ours and d.state == D.SKIPPED)
     if ready:
-        fragments = {}  # each item's lines rendered once for the chunk
+        fragments = _run_fragments(frequency=frequency, period=period)
         # One connection to the mail server for the chunk.
         with get_connection() as connection:
             for start in range(0, len(ready), SEND_BATCH):

@@ -30,6 +30,7 @@ from communities.services.membership import (
     memberships_digest_set,
 )
 from communities.services.moderation import post_hide, report_dismiss
+from khub.digests import emails
 from khub.digests.content import digests_build
 from khub.digests.delivery import (
     SEND_BATCH,
@@ -851,3 +852,34 @@ def test_an_email_rendered_with_its_chunks_shared_item_lines_is_the_one_rendered
     assert len(shared) < sum(
         len(section["items"]) for d in DigestDelivery.objects.all() for section in d.sections
     )
+
+
+def test_a_workers_chunks_of_one_run_share_the_item_lines_and_the_next_run_starts_afresh(monkeypatch):
+    place = community("open")
+    people = [_reader("member", place) for _ in range(6)]
+    _activity(place)
+    now = timezone.now()
+    period = period_for(frequency=DAILY, moment=now)
+    rendered = []
+    render = emails.render_to_string
+
+    def counted(name, *args, **kwargs):
+        rendered.append(name)
+        return render(name, *args, **kwargs)
+
+    monkeypatch.setattr(emails, "render_to_string", counted)
+
+    def chunk(members: list[User], day) -> int:
+        """The item lines it rendered."""
+        rendered.clear()
+        deliver_chunk(frequency=DAILY, period=day, user_ids=[p.pk for p in members], now=now)
+        return sum(name.startswith("emails/_digest_item") for name in rendered)
+
+    first = chunk(people[:2], period)
+    second = chunk(people[2:4], period)  # the same items, rendered by the first chunk
+    next_run = chunk(people[4:], period + timedelta(days=1))
+
+    assert first > 0
+    assert second == 0
+    assert next_run == first
+    assert len(mail.outbox) == 6

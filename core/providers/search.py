@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import BooleanField, Exists, F, FloatField, Func, OuterRef, Q, TextField, Value
@@ -20,6 +19,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 from django.utils import timezone
 
+from core.queries import InArray
 from core.search import SEARCH_CONFIG
 from core.search_query import MARKDOWN_LINK, MARKDOWN_MARKS, START, STOP, Terms
 
@@ -151,22 +151,74 @@ def matching(queryset, terms: Terms):
     return queryset.annotate(rank=Value(0.0, output_field=FloatField()))
 
 
+# Reading a match the GIN index found (its row fetched from wherever it lies) costs about this many times
+# what checking one row costs on the walk down the date index (measured on 1,000,000 posts: 36 against 6 us).
+GIN_ROW_COST = 6
+
+
+def _walk_first(queryset, terms: Terms, limit: int) -> RawSQL:
+    """PostgreSQL: whether the newest `limit` matches are cheaper to find by walking the rows newest first and
+    checking each than by fetching every match the GIN index gives and sorting them. It asks the planner's
+    own statistics (ANALYZE's most common lexemes of the column and their shares of the rows, pg_stats): a
+    word holding a share f of the N rows costs about limit / f rows on the walk and f * N matches the other
+    way, so the walk wins when f * f * N * GIN_ROW_COST >= limit. The query's rarest word decides (its
+    matches are among that word's), the sum of its words with `or`; a word outside the statistics is rarer
+    than any in them (the GIN path). A scalar subquery without outer references: PostgreSQL computes it once,
+    first, and skips the branch it rules out (a one-time filter)."""
+    words = " ".join(terms.wanted)
+    combine = "sum" if "or" in terms.text.lower().split() else "min"
+    table = queryset.model._meta.db_table
+    sql = f"""coalesce((
+        SELECT {combine}(coalesce(s.most_common_elem_freqs[array_position(e.lexemes, w.lexeme)], 0))
+               ^ 2 * max(c.reltuples) * %s >= %s
+        FROM pg_stats s
+        JOIN pg_class c ON c.oid = %s::regclass
+        CROSS JOIN LATERAL (
+            SELECT string_to_array(btrim(s.most_common_elems::text, '{{}}'), ',') AS lexemes
+        ) e
+        CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector(%s::regconfig, %s))) w(lexeme)
+        WHERE s.schemaname = current_schema() AND s.tablename = %s AND s.attname = 'search_vector'
+    ), false)"""  # noqa: S608
+    # Every value is a parameter; only the aggregate's name (one of two) is in the text.
+    parameters = [GIN_ROW_COST, limit, table, SEARCH_CONFIG, words, table]
+    return RawSQL(sql, parameters, output_field=BooleanField())  # noqa: S611
+
+
+def _unindexed(order: tuple[str, ...]) -> list:
+    """The same order by an expression no index serves, so the planner cannot walk the date index (it finds
+    the matches by their GIN index and sorts them)."""
+    first, *rest = order
+    column = F(first.lstrip("-")) + Value(timedelta(0))
+    return [column.desc() if first.startswith("-") else column.asc(), *rest]
+
+
 def newest_matching(queryset, terms: Terms, order: tuple[str, ...], limit: int):
-    """`matching` in `order` (newest first), for the caller to take its first `limit`. A query with a
-    quoted phrase is matched on its words first (Terms.words_first, which the GIN index answers) and the
-    phrase checked only in the newest `limit` of those: checking it everywhere would read every document
-    holding the words, most of the posts for a phrase of common words. So a phrase of common words is found
-    among the newest `limit` matches of its words, as the page says; the window is the same
-    permission-filtered queryset."""
-    words = terms.words_first if postgres() else None
-    if words is not None:
-        window = queryset.filter(search_vector=words).order_by(*order).values("pk")[:limit]
-        # = ANY(ARRAY(…)): the window is computed once, first, and its rows fetched by primary key.
-        queryset = queryset.filter(
-            Func(F("pk"), ArraySubquery(window), template="%(expressions)s)", arg_joiner=" = ANY(",
-                 output_field=BooleanField())
-        )  # fmt: skip
-    return matching(queryset, terms).order_by(*order)
+    """`matching` in `order` (newest first), for the caller to take its first `limit`.
+
+    On PostgreSQL the newest `limit` matches are found first, as ids (the window), by one of two plans chosen
+    by the query's frequency (`_walk_first`): a frequent word walks the rows newest first and stops at
+    `limit`; any other is looked up in the GIN index and its matches sorted (the walk would read most of the
+    rows for a word in one post of a hundred). The caller's rows are then those ids, fetched by primary key
+    through the same permission-filtered queryset, and only they are ranked.
+
+    A query with a quoted phrase is matched on its words first (Terms.words_first, which the GIN index
+    answers) and the phrase checked only in the newest `limit` of those: checking it everywhere would read
+    every document holding the words, most of the posts for a phrase of common words. So a phrase of common
+    words is found among the newest `limit` matches of its words, as the page says."""
+    if not postgres():
+        return matching(queryset, terms).order_by(*order)
+    words = terms.words_first or terms.postgres
+    found = queryset.filter(search_vector=words)
+    walk_first = _walk_first(queryset, terms, limit)
+    walked = found.filter(walk_first).order_by(*order).values("pk")[:limit]
+    looked_up = found.filter(~Q(walk_first)).order_by(*_unindexed(order)).values("pk")[:limit]
+    window = walked.union(looked_up, all=True)
+    # = ANY(ARRAY(…)): the window is computed once, first, and its rows fetched by primary key. Its rows all
+    # match, but for a phrase, which is checked on them here.
+    rows = queryset.filter(InArray(F("pk"), window))
+    if terms.words_first is not None:
+        rows = rows.filter(search_vector=terms.postgres)
+    return rows.annotate(rank=SearchRank(F("search_vector"), terms.postgres)).order_by(*order)
 
 
 def unwanted_document(terms: Terms) -> Q:

@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import BooleanField, Exists, F, FloatField, Func, OuterRef, Q, TextField, Value
 from django.db.models.expressions import RawSQL
@@ -52,9 +53,10 @@ class Filters:
         return start, end
 
 
-@dataclass
+@dataclass(slots=True)
 class Candidate:
-    """One match, with what its facets count and what the page needs to rank it."""
+    """One match, with what its facets count and what the page needs to rank it. A page holds thousands
+    of them (the cap of every kind): slots, and no list of its own until it has tags, keep them light."""
 
     pk: int
     rank: float
@@ -64,7 +66,7 @@ class Candidate:
     region: str = ""
     service_area: str = ""
     tag_key: int | None = None  # the row whose tags it carries (a post: its thread)
-    tags: list[tuple[str, str]] = field(default_factory=list)
+    tags: Sequence[tuple[str, str]] = ()
 
 
 # (viewer, terms, filters, limit) -> at most `limit` matches, newest first, from the kind's permission filter.
@@ -163,8 +165,7 @@ def _walk_first(queryset, terms: Terms, limit: int) -> RawSQL:
     word holding a share f of the N rows costs about limit / f rows on the walk and f * N matches the other
     way, so the walk wins when f * f * N * GIN_ROW_COST >= limit. The query's rarest word decides (its
     matches are among that word's), the sum of its words with `or`; a word outside the statistics is rarer
-    than any in them (the GIN path). A scalar subquery without outer references: PostgreSQL computes it once,
-    first, and skips the branch it rules out (a one-time filter)."""
+    than any in them (the GIN path). The statistics only choose the plan: both give the same matches."""
     words = " ".join(terms.wanted)
     combine = "sum" if "or" in terms.text.lower().split() else "min"
     table = queryset.model._meta.db_table
@@ -182,6 +183,9 @@ def _walk_first(queryset, terms: Terms, limit: int) -> RawSQL:
     # Every value is a parameter; only the aggregate's name (one of two) is in the text.
     parameters = [GIN_ROW_COST, limit, table, SEARCH_CONFIG, words, table]
     return RawSQL(sql, parameters, output_field=BooleanField())  # noqa: S611
+
+
+_PLAN = "search_plan"  # the CTE holding newest_matching's choice of plan
 
 
 def _unindexed(order: tuple[str, ...]) -> list:
@@ -209,10 +213,21 @@ def newest_matching(queryset, terms: Terms, order: tuple[str, ...], limit: int):
         return matching(queryset, terms).order_by(*order)
     words = terms.words_first or terms.postgres
     found = queryset.filter(search_vector=words)
-    walk_first = _walk_first(queryset, terms, limit)
+    # Both plans, each under a one-time filter on the choice, which a CTE computes once for both.
+    walk_first = RawSQL(f"(SELECT walk FROM {_PLAN})", [], output_field=BooleanField())  # noqa: S608, S611
     walked = found.filter(walk_first).order_by(*order).values("pk")[:limit]
     looked_up = found.filter(~Q(walk_first)).order_by(*_unindexed(order)).values("pk")[:limit]
-    window = walked.union(looked_up, all=True)
+    choice, choice_params = _walk_first(queryset, terms, limit).as_sql(None, connection)
+    try:
+        walked_sql, walked_params = walked.query.sql_with_params()
+        looked_up_sql, looked_up_params = looked_up.query.sql_with_params()
+    except EmptyResultSet:  # a filter that nothing passes (a visitor's community): no query at all
+        return queryset.none().annotate(rank=Value(0.0, output_field=FloatField()))
+    # SQL that Django compiled, its values parameters.
+    window = RawSQL(  # noqa: S611
+        f"WITH {_PLAN} AS MATERIALIZED (SELECT {choice} AS walk) ({walked_sql}) UNION ALL ({looked_up_sql})",
+        [*choice_params, *walked_params, *looked_up_params],
+    )
     # = ANY(ARRAY(…)): the window is computed once, first, and its rows fetched by primary key. Its rows all
     # match, but for a phrase, which is checked on them here.
     rows = queryset.filter(InArray(F("pk"), window))

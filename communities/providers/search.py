@@ -53,17 +53,17 @@ def _conversations(viewer, terms: Terms, filters: Filters, limit: int) -> list[C
     # The newest matching posts and titles, each with what the facets count, read for those few rows only
     # (core.providers.search.newest_matching finds them first).
     newest = ("-created_at", "-pk")
-    post_rows = newest_matching(posts, terms, newest, limit).values_list(
+    post_rows = newest_matching(posts, terms, newest, limit, (
         "pk", "rank", "created_at", "thread_id", "thread__community__slug", "thread__community__name",
         "author__council__slug", "author__council__name", "author__council__region",
-    )  # fmt: skip
-    title_rows = newest_matching(threads, terms, newest, limit).values_list(
+    ))  # fmt: skip
+    title_rows = newest_matching(threads, terms, newest, limit, (
         "opening_post_id", "rank", "opening_post__created_at", "pk", "community__slug", "community__name",
         "opening_post__author__council__slug", "opening_post__author__council__name",
         "opening_post__author__council__region",
-    )  # fmt: skip
+    ))  # fmt: skip
     found: dict[int, Candidate] = {}
-    for rows in (post_rows[:limit], title_rows[:limit]):
+    for rows in (post_rows, title_rows):
         for pk, rank, when, thread_id, *labels in rows:
             if pk in found:
                 found[pk].rank += rank

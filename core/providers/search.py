@@ -196,44 +196,43 @@ def _unindexed(order: tuple[str, ...]) -> list:
     return [column.desc() if first.startswith("-") else column.asc(), *rest]
 
 
-def newest_matching(queryset, terms: Terms, order: tuple[str, ...], limit: int):
-    """`matching` in `order` (newest first), for the caller to take its first `limit`.
+def newest_matching(queryset, terms: Terms, order: tuple[str, ...], limit: int, fields: tuple[str, ...]):
+    """`fields` (values_list names, "rank" among them) of the newest `limit` matches in `order`, as tuples.
 
-    On PostgreSQL the newest `limit` matches are found first, as ids (the window), by one of two plans chosen
-    by the query's frequency (`_walk_first`): a frequent word walks the rows newest first and stops at
-    `limit`; any other is looked up in the GIN index and its matches sorted (the walk would read most of the
-    rows for a word in one post of a hundred). The caller's rows are then those ids, fetched by primary key
-    through the same permission-filtered queryset, and only they are ranked.
+    On PostgreSQL one statement holds two plans for them and runs the one chosen by the query's frequency
+    (`_walk_first`, computed once in a CTE that both read under a one-time filter): a frequent word walks
+    the rows newest first and stops at `limit`; any other is looked up in the GIN index, its matches sorted
+    by date as ids, and only the newest `limit` of them read again for their fields and rank (the walk
+    would read most of the rows for a word in one post of a hundred).
 
     A query with a quoted phrase is matched on its words first (Terms.words_first, which the GIN index
     answers) and the phrase checked only in the newest `limit` of those: checking it everywhere would read
     every document holding the words, most of the posts for a phrase of common words. So a phrase of common
     words is found among the newest `limit` matches of its words, as the page says."""
+    words = terms.words_first if postgres() else None
+    if words is not None:
+        window = queryset.filter(search_vector=words).order_by(*order).values("pk")[:limit]
+        # = ANY(ARRAY(…)): the window is computed once, first, and its rows fetched by primary key.
+        rows = matching(queryset.filter(InArray(F("pk"), window)), terms)
+        return list(rows.order_by(*order).values_list(*fields)[:limit])
     if not postgres():
-        return matching(queryset, terms).order_by(*order)
-    words = terms.words_first or terms.postgres
-    found = queryset.filter(search_vector=words)
-    # Both plans, each under a one-time filter on the choice, which a CTE computes once for both.
+        return list(matching(queryset, terms).order_by(*order).values_list(*fields)[:limit])
     walk_first = RawSQL(f"(SELECT walk FROM {_PLAN})", [], output_field=BooleanField())  # noqa: S608, S611
-    walked = found.filter(walk_first).order_by(*order).values("pk")[:limit]
-    looked_up = found.filter(~Q(walk_first)).order_by(*_unindexed(order)).values("pk")[:limit]
+    found = matching(queryset, terms)
+    walked = found.filter(walk_first).order_by(*order).values_list(*fields)[:limit]
+    ids = found.filter(~Q(walk_first)).order_by(*_unindexed(order)).values("pk")[:limit]
+    looked_up = found.filter(InArray(F("pk"), ids)).order_by(*order).values_list(*fields)[:limit]
     choice, choice_params = _walk_first(queryset, terms, limit).as_sql(None, connection)
     try:
         walked_sql, walked_params = walked.query.sql_with_params()
         looked_up_sql, looked_up_params = looked_up.query.sql_with_params()
     except EmptyResultSet:  # a filter that nothing passes (a visitor's community): no query at all
-        return queryset.none().annotate(rank=Value(0.0, output_field=FloatField()))
+        return []
     # SQL that Django compiled, its values parameters.
-    window = RawSQL(  # noqa: S611
-        f"WITH {_PLAN} AS MATERIALIZED (SELECT {choice} AS walk) ({walked_sql}) UNION ALL ({looked_up_sql})",
-        [*choice_params, *walked_params, *looked_up_params],
-    )
-    # = ANY(ARRAY(…)): the window is computed once, first, and its rows fetched by primary key. Its rows all
-    # match, but for a phrase, which is checked on them here.
-    rows = queryset.filter(InArray(F("pk"), window))
-    if terms.words_first is not None:
-        rows = rows.filter(search_vector=terms.postgres)
-    return rows.annotate(rank=SearchRank(F("search_vector"), terms.postgres)).order_by(*order)
+    sql = f"WITH {_PLAN} AS MATERIALIZED (SELECT {choice} AS walk) ({walked_sql}) UNION ALL ({looked_up_sql})"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*choice_params, *walked_params, *looked_up_params])
+        return cursor.fetchall()
 
 
 def unwanted_document(terms: Terms) -> Q:

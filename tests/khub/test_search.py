@@ -976,7 +976,7 @@ def _window_ids(viewer, text: str, limit: int) -> tuple[bool, list[int]]:
         cursor.execute(f"SELECT {sql}", params)
         (walks,) = cursor.fetchone()
     order = ("-published_at", "-pk")
-    ids = list(newest_matching(stories, terms, order, limit).values_list("pk", flat=True)[:limit])
+    ids = [pk for (pk,) in newest_matching(stories, terms, order, limit, ("pk",))]
     return walks, ids
 
 

@@ -356,6 +356,9 @@ class Post(models.Model):
             models.Index(fields=["author", "-created_at"], name="communities_post_author"),
             # Search walks the newest posts first for a common word and stops at its cap.
             models.Index(fields=["-created_at"], name="communities_post_newest"),
+            # A thread's latest replies (a practice story's page shows its discussion's): without it the
+            # planner walks every post newest first until it meets five of a long, old thread.
+            models.Index(fields=["thread", "-created_at", "-id"], name="communities_post_thread_newest"),
             models.Index(
                 fields=["created_at"],
                 condition=models.Q(notified_at__isnull=True),

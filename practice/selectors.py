@@ -4,7 +4,7 @@ contributions and their records in the data export."""
 
 from typing import Any
 
-from django.db.models import Case, Count, Q, QuerySet, When, Window
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, When, Window
 
 from communities.models import Community, Membership, Post
 from communities.permissions import can_participate, can_read, readable_communities, readable_community_ids
@@ -20,6 +20,19 @@ DISCUSSION_REPLIES_SHOWN = 5
 COUNCIL_SECTION_SIZE = 10
 # What "Practice shared" shows of each story.
 SHARED_FIELDS = ("title", "slug", "summary", "service_area", "promoted_at", "adoption_count", "published_at")
+# What a story's card in the library shows (practice/_card.html).
+CARD_FIELDS = (
+    "title",
+    "slug",
+    "summary",
+    "service_area",
+    "status",
+    "council",
+    "published_at",
+    "promoted_at",
+    "endorsement_count",
+    "adoption_count",
+)
 SORT_ORDER = {
     "newest": ("-published_at", "-pk"),
     "endorsed": ("-endorsement_count", "-published_at", "-pk"),
@@ -55,15 +68,17 @@ def library(
         stories = stories.filter(promoted_at__isnull=False)
     return (
         stories.select_related("council")  # each card names its council
-        .prefetch_related("tags")
+        .only(*CARD_FIELDS, "council__name")  # not the record: up to 14 long texts each
         .order_by(*SORT_ORDER.get(sort, SORT_ORDER["newest"]))
     )
 
 
 def library_councils(*, viewer) -> list[tuple[str, str]]:
-    """Councils with a story the viewer may read: the library's council filter."""
-    ids = permissions.listed_stories(viewer).values("council_id")
-    return list(Council.objects.filter(pk__in=ids).order_by("name").values_list("slug", "name"))
+    """Councils with a story the viewer may read: the library's council filter. Each council is asked
+    whether it has one (its first readable story on the practice_story_listed index), so the cost follows
+    the few hundred councils, not the tens of thousands of stories."""
+    readable = permissions.listed_stories(viewer).filter(council=OuterRef("pk"))
+    return list(Council.objects.filter(Exists(readable)).order_by("name").values_list("slug", "name"))
 
 
 def stories_of(*, user) -> QuerySet[PracticeStory]:

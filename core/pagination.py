@@ -63,7 +63,8 @@ class CappedPaginator(Paginator):
 
     @property
     def over_cap(self) -> bool:
-        return self.count > self.cap
+        """More items than the cap ("More than 1,000")."""
+        return self.counted > self.cap
 
     def validate_number(self, number) -> int:
         if _page_number(number) == 1:

@@ -59,6 +59,10 @@ class Community(models.Model):
             models.Index(fields=["visibility", "-last_activity_at"]),
             models.Index(fields=["-member_count"]),
             models.Index(fields=["-created_at"]),
+            # What keeps a list to readable communities joins (readable_community_q: the visibility of
+            # each row's community): every community's id and visibility read from a few index pages, not
+            # from the wide rows (their About, search document).
+            models.Index(fields=["id", "visibility"], name="communities_visibility_of"),
         ]
 
     def __str__(self) -> str:

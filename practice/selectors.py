@@ -52,10 +52,30 @@ def story_for_page(*, slug: str) -> PracticeStory | None:
     )
 
 
-def library(
-    *, viewer, service_area="", council="", region="", tag="", promoted=False, sort="newest"
+def library(*, viewer, sort="newest", **filters) -> QuerySet[PracticeStory]:
+    return (
+        _library_filtered(permissions.listed_stories(viewer), **filters)
+        .select_related("council")  # each card names its council
+        .only(*CARD_FIELDS, "council__name")  # not the record: up to 14 long texts each
+        .order_by(*SORT_ORDER.get(sort, SORT_ORDER["newest"]))
+    )
+
+
+def library_ids(*, viewer, sort="", **filters) -> QuerySet:
+    """The ids of the library's stories in no order (`sort` is ignored), to count up to a cap: the parts of
+    permissions.listed_story_parts filtered alike, one after the other (UNION ALL), so that the count stops
+    before a member's community stories (and their communities' look-ups) once the stories every member may
+    read reach the cap."""
+    parts = [
+        _library_filtered(part, **filters).order_by().values("pk")
+        for part in permissions.listed_story_parts(viewer)
+    ]
+    return parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+
+
+def _library_filtered(
+    stories: QuerySet[PracticeStory], *, service_area="", council="", region="", tag="", promoted=False
 ) -> QuerySet[PracticeStory]:
-    stories = permissions.listed_stories(viewer)
     if service_area:
         stories = stories.filter(service_area=service_area)
     if council:
@@ -66,19 +86,18 @@ def library(
         stories = stories.filter(tags__name__iexact=tag)
     if promoted:
         stories = stories.filter(promoted_at__isnull=False)
-    return (
-        stories.select_related("council")  # each card names its council
-        .only(*CARD_FIELDS, "council__name")  # not the record: up to 14 long texts each
-        .order_by(*SORT_ORDER.get(sort, SORT_ORDER["newest"]))
-    )
+    return stories
 
 
 def library_councils(*, viewer) -> list[tuple[str, str]]:
     """Councils with a story the viewer may read: the library's council filter. Each council is asked
-    whether it has one (its first readable story on the practice_story_listed index), so the cost follows
-    the few hundred councils, not the tens of thousands of stories."""
-    readable = permissions.listed_stories(viewer).filter(council=OuterRef("pk"))
-    return list(Council.objects.filter(Exists(readable)).order_by("name").values_list("slug", "name"))
+    whether it has one, part by part (permissions.listed_story_parts: a member's community stories only
+    for a council with no story every member may read), on the practice_story_listed index, so the cost
+    follows the few hundred councils, not the tens of thousands of stories."""
+    has_story = Q()
+    for part in permissions.listed_story_parts(viewer):
+        has_story |= Q(Exists(part.filter(council=OuterRef("pk"))))
+    return list(Council.objects.filter(has_story).order_by("name").values_list("slug", "name"))
 
 
 def stories_of(*, user) -> QuerySet[PracticeStory]:

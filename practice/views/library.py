@@ -22,8 +22,13 @@ def index(request: HttpRequest) -> HttpResponse:
     filters = LibraryFilterForm(request.GET, councils=councils).filters()
     # Shown unbound with the filters in force: a stale or typed value is dropped, not an error.
     form = LibraryFilterForm(initial=filters, councils=councils)
-    stories = selectors.library(viewer=request.user, **filters)
-    page = paginate(stories, request.GET.get("page"), PAGE_SIZE, cap=COUNT_CAP)
+    page = paginate(
+        selectors.library(viewer=request.user, **filters),
+        request.GET.get("page"),
+        PAGE_SIZE,
+        cap=COUNT_CAP,
+        counted=selectors.library_ids(viewer=request.user, **filters),
+    )
     filtered = any(value for key, value in filters.items() if key != "sort")
     return render(
         request,

@@ -628,27 +628,28 @@ def _pages_of_the_library(client) -> tuple[list[str], list[str]]:
     return titles, headings
 
 
+@pytest.mark.parametrize("cap", [5, 50])
 @pytest.mark.parametrize(
     "role", ["anonymous", "outsider", "member", "facilitator", "co_author", "site_admin"]
 )
 def test_the_librarys_capped_count_and_its_pages_keep_to_the_stories_the_viewer_may_read(
-    client, worlds, monkeypatch, role
+    client, worlds, monkeypatch, role, cap
 ):
-    """Counted up to a cap (5 here, in pages of 2): past it the heading says "More than 5 stories" and the
-    pages go on to the viewer's last readable story; under it, the exact count of what they may read (a
-    visitor's three public stories among nine published)."""
+    """Counted up to a cap (in pages of 2): past it the heading says "More than 5 stories" and the pages
+    go on to the viewer's last readable story; under it, the exact count of what they may read (a visitor's
+    three public stories among nine published; with a cap of 50, everyone's)."""
     monkeypatch.setattr("practice.views.library.PAGE_SIZE", 2)
-    monkeypatch.setattr("practice.views.library.COUNT_CAP", 5)
+    monkeypatch.setattr("practice.views.library.COUNT_CAP", cap)
     world = worlds["private"]
     _sign_in_to_lists(client, role, world)
     shown = {case.title for case in _all_cases(worlds) if listed(_relation(role, world, case), case)}
     titles, headings = _pages_of_the_library(client)
     assert sorted(titles) == sorted(shown)  # each readable story once, nothing else
     pages = -(-len(shown) // 2)
-    assert (len(shown) > 5) == (role != "anonymous")
-    if len(shown) > 5:
-        assert headings[0] == "More than 5 stories Page 1"  # the end is not counted on the first page
-        assert headings[-1] == f"More than 5 stories Page {pages} of {pages}"
+    assert (len(shown) > cap) == (role != "anonymous" and cap == 5)
+    if len(shown) > cap:
+        assert headings[0] == f"More than {cap} stories Page 1"  # the end is not counted on the first page
+        assert headings[-1] == f"More than {cap} stories Page {pages} of {pages}"
     else:
         assert headings == [f"{len(shown)} stories Page {n} of {pages}" for n in range(1, pages + 1)]
 

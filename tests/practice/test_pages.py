@@ -582,7 +582,7 @@ def test_the_library_filters_by_service_area_tag_council_region_and_promotion(cl
         response = client.get(_url("index") + query)
         assert _titles(response) == titles, query
         assert ("Clear filters" in response.text) == bool(query), query
-    councils = client.get(_url("index")).context["form"].fields["council"].choices
+    councils = client.get(_url("index")).context["form"].fields["council"].widget.choices
     assert councils == [
         ("", "All"),
         ("bristol-council", "Bristol Council"),

@@ -40,16 +40,18 @@ SORT_ORDER = {
 }
 
 
-def story_for_page(*, slug: str) -> PracticeStory | None:
-    """The story with what its page shows beside the record; the caller checks can_read."""
-    return (
-        PracticeStory.objects.select_related(
-            "author__council", "council", "community", "promoted_by", "discussion__community"
+def story_for_page(*, slug: str, viewer=None) -> PracticeStory | None:
+    """The story with what its page shows beside the record; the caller checks can_read. For a signed-in
+    viewer, `viewer_endorsed` says whether they endorsed it (in the same query, on the practice_endorse_once
+    constraint's index)."""
+    stories = PracticeStory.objects.select_related(
+        "author__council", "council", "community", "promoted_by", "discussion__community"
+    ).prefetch_related("co_authors__council", "tags", "measures")  # authors, tags and the measures table
+    if viewer is not None and viewer.is_authenticated:
+        stories = stories.annotate(
+            viewer_endorsed=Exists(Endorsement.objects.filter(story=OuterRef("pk"), user=viewer))
         )
-        .prefetch_related("co_authors__council", "tags", "measures")  # authors, tags and the measures table
-        .filter(slug=slug)
-        .first()
-    )
+    return stories.filter(slug=slug).first()
 
 
 def library(*, viewer, sort="newest", **filters) -> QuerySet[PracticeStory]:

@@ -154,3 +154,23 @@ def readable_stories(viewer) -> QuerySet[PracticeStory]:
 def listed_stories(viewer) -> QuerySet[PracticeStory]:
     """Published stories the viewer may read: the library, council pages, profiles and (later) search."""
     return readable_stories(viewer).filter(status=ST.PUBLISHED)
+
+
+def listed_story_parts(viewer) -> list[QuerySet[PracticeStory]]:
+    """listed_stories(viewer) as disjoint querysets, the cheap one first: the stories every viewer of their
+    kind may read (a visitor: the public ones; a member: the public and members' ones), read from the
+    practice_story_listed index alone, then for a member the community stories they may read, which need
+    their home community looked up. Counting them in this order with a cap (UNION ALL under a LIMIT), or
+    asking whether any exists, seldom reaches the second part."""
+    published = PracticeStory.objects.filter(status=ST.PUBLISHED)
+    if not _signed_in(viewer):
+        return [published.filter(audience=A.PUBLIC)]
+    if viewer.is_staff:
+        return [published]
+    return [
+        published.filter(audience__in=(A.PUBLIC, A.MEMBERS)),
+        published.filter(
+            Q(audience=A.COMMUNITY)
+            & (community_permissions.readable_community_q(viewer) | authored_q(viewer))
+        ),
+    ]

@@ -1,19 +1,21 @@
 """Conversations in the activity feed: new threads and replies the viewer may list (core.providers.feed).
 
-Each source is one statement whose text is the same for every viewer and page, written once: the viewer's
-id, communities and follows come in as parameters (communities.permissions.sql_params), so a request builds
-no query. Its permission conditions are the SQL forms of communities.permissions' filters, which its tests
-prove agree with them; it reads only the columns the items show, as plain rows.
+On PostgreSQL each source is one statement whose text is the same for every viewer and page, written once:
+the viewer's id, communities and follows come in as parameters (communities.permissions.sql_params), so a
+request builds no query, and it reads only the columns its items show, as plain rows. Its permission
+conditions are the SQL forms of communities.permissions' filters (their tests prove they agree). Elsewhere
+(SQLite) the same rows come from querysets with those filters; tests/khub/test_feed.py proves both agree.
 """
 
 from datetime import datetime
 from functools import cache
 
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse_lazy
 
 from communities.models import Community, Post, Thread
-from communities.permissions import listed_thread_sql, sql_params
-from core.providers.feed import FeedItem, FeedSource, fetch_rows, id_list
+from communities.permissions import listed_thread_sql, listed_threads_q, member_community_ids, sql_params
+from core.providers.feed import FeedItem, FeedSource, id_list, older, source_rows
 from profiles.models import User
 from profiles.selectors import followed_ids
 
@@ -24,18 +26,14 @@ def community_url(slug: str):
 
 
 def feed_params(viewer, before: datetime | None, rows: int) -> dict:
-    """The parameters of the conversations' statements: the viewer's standing (sql_params), the people they
-    follow, the cursor (None on the first page) and the rows wanted."""
-    return {
-        **sql_params(viewer),
-        "follows": id_list(followed_ids(viewer)),
-        "before": before,
-        "rows": rows,
-    }
+    """The parameters of the feed's statements: the viewer's standing (sql_params), the people they follow,
+    the cursor (None on the first page) and the rows wanted."""
+    return {**sql_params(viewer), "follows": id_list(followed_ids(viewer)), "before": before, "rows": rows}
 
 
 # The columns of an item's community and who acted, from the tables aliased c and a.
 _NAMES = "c.name, c.slug, a.display_name, a.erased_at"
+_NAME_FIELDS = ("name", "slug")
 # What the feed finds relevant (never what lets one read), on the thread aliased t: a thread in one of the
 # viewer's communities, or started by someone they follow.
 _RELEVANT = (
@@ -46,6 +44,14 @@ _RELEVANT = (
 _OLDER = "(%(before)s::timestamptz IS NULL OR {column} < %(before)s::timestamptz)"
 
 
+def _relevant_q(viewer, prefix: str = "") -> Q:
+    """_RELEVANT as a condition (on Thread, or through a relation with `prefix`)."""
+    return Q(**{f"{prefix}community__in": member_community_ids(viewer)}) | Q(
+        **{f"{prefix}author__in": followed_ids(viewer)}
+    )
+
+
+# --- New and busy conversations -------------------------------------------------------------------------
 @cache
 def _threads_statement() -> str:
     # A story's discussion starts when the story is published: the practice item says so once. Once others
@@ -70,12 +76,41 @@ def _threads_statement() -> str:
         LIMIT %(rows)s"""  # noqa: S608 (names from the models; values are parameters)
 
 
+def _threads_portable(viewer, before: datetime | None, rows: int) -> QuerySet:
+    """The statement's rows through the ORM."""
+    own_latest = Exists(
+        Post.objects.filter(thread=OuterRef("pk"), author=viewer, created_at=OuterRef("last_activity_at"))
+    )
+    threads = Thread.objects.filter(_relevant_q(viewer), listed_threads_q(viewer))
+    return (
+        older(threads, "last_activity_at", before)
+        .exclude(own_latest)
+        .exclude(Q(reply_count=0) & (Q(author=viewer) | Q(story__isnull=False)))
+        .order_by("-last_activity_at", "-pk")
+        .values_list(
+            "pk",
+            "title",
+            "last_activity_at",
+            "reply_count",
+            *(f"community__{name}" for name in _NAME_FIELDS),
+            "author__display_name",
+            "author__erased_at",
+        )[:rows]
+    )
+
+
+def thread_rows(viewer, before: datetime | None, rows: int) -> list[tuple]:
+    return source_rows(
+        _threads_statement,
+        lambda: feed_params(viewer, before, rows),
+        lambda: _threads_portable(viewer, before, rows),
+    )
+
+
 def _threads(viewer, before: datetime | None, rows: int) -> list[FeedItem]:
     """One item per conversation at its latest activity: "started", or "busy" once it has replies."""
     items = []
-    for pk, title, when, replies, where, slug, display_name, erased_at in fetch_rows(
-        _threads_statement(), feed_params(viewer, before, rows)
-    ):
+    for pk, title, when, replies, where, slug, display_name, erased_at in thread_rows(viewer, before, rows):
         common = {
             "when": when,
             "title": title,
@@ -93,6 +128,7 @@ def _threads(viewer, before: datetime | None, rows: int) -> list[FeedItem]:
     return items
 
 
+# --- Replies by people the viewer follows ---------------------------------------------------------------
 @cache
 def _replies_statement() -> str:
     post = f'"{Post._meta.db_table}"'
@@ -116,13 +152,46 @@ def _replies_statement() -> str:
         LIMIT %(rows)s"""  # noqa: S608 (names from the models; values are parameters)
 
 
+def _replies_portable(viewer, before: datetime | None, rows: int) -> QuerySet:
+    """The statement's rows through the ORM."""
+    followed_replies = Post.objects.filter(
+        author__in=followed_ids(viewer), depth__gt=0, state=Post.State.VISIBLE
+    )
+    latest_in_thread = (
+        followed_replies.filter(thread=OuterRef("thread_id")).order_by("-created_at", "-pk").values("pk")[:1]
+    )
+    return (
+        older(followed_replies, "created_at", before)
+        .filter(listed_threads_q(viewer, "thread__"), pk=Subquery(latest_in_thread))
+        .exclude(_relevant_q(viewer, "thread__"))
+        .order_by("-created_at", "-pk")
+        .values_list(
+            "pk",
+            "created_at",
+            "thread",
+            "thread__title",
+            *(f"thread__community__{name}" for name in _NAME_FIELDS),
+            "author__display_name",
+            "author__erased_at",
+        )[:rows]
+    )
+
+
+def reply_rows(viewer, before: datetime | None, rows: int) -> list[tuple]:
+    follows = followed_ids(viewer)
+    if isinstance(follows, list) and not follows:
+        return []  # nobody followed (read with their user row): nothing to ask
+    return source_rows(
+        _replies_statement,
+        lambda: feed_params(viewer, before, rows),
+        lambda: _replies_portable(viewer, before, rows),
+    )
+
+
 def _replies(viewer, before: datetime | None, rows: int) -> list[FeedItem]:
     """Replies by people the viewer follows in other conversations they may list, the latest per thread
     (whatever the page: a thread never shows twice). Threads the conversations source shows (relevant, and
     listed since the reply is) are left out: that item stands for their replies."""
-    params = feed_params(viewer, before, rows)
-    if not params["follows"]:
-        return []  # nobody followed: no query
     return [
         FeedItem(
             kind="reply",
@@ -135,9 +204,7 @@ def _replies(viewer, before: datetime | None, rows: int) -> list[FeedItem]:
             where_url=community_url(slug),
             pk=pk,
         )
-        for pk, when, thread, title, where, slug, display_name, erased_at in fetch_rows(
-            _replies_statement(), params
-        )
+        for pk, when, thread, title, where, slug, display_name, erased_at in reply_rows(viewer, before, rows)
     ]
 
 

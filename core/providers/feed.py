@@ -70,14 +70,29 @@ def _kind_order() -> dict[str, int]:
     return {kind: rank for rank, kind in enumerate(feed_labels())}
 
 
+def older(queryset, field: str, before: datetime | None):
+    """Rows that happened (a story never promoted has no promoted_at), before the cursor if there is one."""
+    happened = queryset.filter(**{f"{field}__isnull": False})
+    return happened.filter(**{f"{field}__lt": before}) if before else happened
+
+
 def id_list(ids) -> list[int]:
     """Ids given as a list (the viewer's standing, read with their user row), or as a queryset of one
     column (values(); a user object read without it): a statement's parameter."""
     return ids if isinstance(ids, list) else [value for row in ids for value in row.values()]
 
 
-def fetch_rows(statement: str, params: dict) -> list[tuple]:
-    """The rows of one statement written once (with named parameters): plain tuples, no model built."""
+def source_rows(statement: Callable[[], str], params: Callable[[], dict], portable: Callable) -> list[tuple]:
+    """A source's rows as plain tuples. On PostgreSQL, its statement: text written once (`statement()`, kept
+    by the source) run with the viewer and the page as named parameters (`params()`), so nothing is built per
+    request. Elsewhere (SQLite), `portable()`: a values_list() queryset of the same columns, filtered by the
+    same permission filters."""
+    if connection.vendor != "postgresql":
+        return list(portable())
+    return statement_rows(statement(), params())
+
+
+def statement_rows(statement: str, params: dict) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         return cursor.fetchall()

@@ -1,23 +1,24 @@
 """Stories published, promoted and repeated in the activity feed (core.providers.feed).
 
-As the conversations' sources (communities.providers.feed): one statement each, written once, with the
-viewer as parameters; the permission conditions are practice.permissions' and communities.permissions'
-filters in their SQL form.
+As the conversations' sources (communities.providers.feed): on PostgreSQL one statement each, written once,
+with the viewer as parameters, whose permission conditions are the SQL forms of practice.permissions' and
+communities.permissions' filters; elsewhere querysets with those filters, giving the same rows.
 """
 
 from datetime import datetime
 from functools import cache
 
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.urls import reverse_lazy
 
 from communities.models import Community
-from communities.permissions import visible_community_sql
+from communities.permissions import member_community_ids, visible_community_q, visible_community_sql
 from communities.providers.feed import community_url, feed_params
-from core.providers.feed import FeedItem, FeedSource, fetch_rows, id_list
+from core.providers.feed import FeedItem, FeedSource, id_list, older, source_rows
 from practice.models import Adoption, PracticeStory, StoryTag
-from practice.permissions import authored_sql, listed_story_sql
+from practice.permissions import authored_q, authored_sql, listed_stories, listed_story_sql
 from profiles.models import Council, User
-from profiles.selectors import interest_tag_ids
+from profiles.selectors import PUBLIC_NAME_FIELDS, followed_ids, interest_tag_ids
 
 PROMOTED = "as practice worth repeating"
 
@@ -43,10 +44,32 @@ def _from_stories(then: str = "") -> str:
         WHERE {listed_story_sql("s", "c")} AND {relevant}"""
 
 
+def _stories_in_feed(viewer) -> QuerySet[PracticeStory]:
+    """_from_stories through the ORM."""
+    on_interest = Exists(
+        StoryTag.objects.filter(content_object=OuterRef("pk"), tag_id__in=interest_tag_ids(viewer))
+    )
+    return listed_stories(viewer).filter(
+        Q(community__in=member_community_ids(viewer)) | on_interest | Q(author__in=followed_ids(viewer))
+    )
+
+
 # The story's columns an item shows. A story may be readable where its home is not (a public story from a
 # private community): the item then names no community, so the statement says whether it may.
 _STORY = f"s.id, s.title, s.slug, {visible_community_sql('c')}, c.name, c.slug"
 _OLDER = "{column} IS NOT NULL AND (%(before)s::timestamptz IS NULL OR {column} < %(before)s::timestamptz)"
+
+
+def _story_fields(viewer, path: str = "") -> tuple:
+    """_STORY through the ORM: values_list() fields of the story at `path` (with its home_visible)."""
+    return (
+        f"{path}pk",
+        f"{path}title",
+        f"{path}slug",
+        ExpressionWrapper(visible_community_q(viewer, f"{path}community"), output_field=BooleanField()),
+        f"{path}community__name",
+        f"{path}community__slug",
+    )
 
 
 def _story_item(story: tuple, **fields) -> FeedItem:
@@ -61,6 +84,7 @@ def _story_item(story: tuple, **fields) -> FeedItem:
     )
 
 
+# --- Published ------------------------------------------------------------------------------------------
 @cache
 def _published_statement() -> str:
     author = f'JOIN "{User._meta.db_table}" a ON a.id = s.author_id'
@@ -70,6 +94,25 @@ def _published_statement() -> str:
           AND {_OLDER.format(column="s.published_at")} AND NOT {authored_sql("s")}
         ORDER BY s.published_at DESC, s.id DESC
         LIMIT %(rows)s"""
+
+
+def _published_portable(viewer, before: datetime | None, rows: int) -> QuerySet:
+    return (
+        older(_stories_in_feed(viewer), "published_at", before)
+        .exclude(authored_q(viewer))
+        .order_by("-published_at", "-pk")
+        .values_list(
+            *_story_fields(viewer), "published_at", *(f"author__{name}" for name in PUBLIC_NAME_FIELDS)
+        )[:rows]
+    )
+
+
+def published_rows(viewer, before: datetime | None, rows: int) -> list[tuple]:
+    return source_rows(
+        _published_statement,
+        lambda: _params(viewer, before, rows),
+        lambda: _published_portable(viewer, before, rows),
+    )
 
 
 def _published(viewer, before: datetime | None, rows: int) -> list[FeedItem]:
@@ -82,12 +125,11 @@ def _published(viewer, before: datetime | None, rows: int) -> list[FeedItem]:
             text="published",
             pk=story[0],
         )
-        for *story, when, display_name, erased_at in fetch_rows(
-            _published_statement(), _params(viewer, before, rows)
-        )
+        for *story, when, display_name, erased_at in published_rows(viewer, before, rows)
     ]
 
 
+# --- Promoted -------------------------------------------------------------------------------------------
 @cache
 def _promoted_statement() -> str:
     # The facilitator who promoted it may have left the hub since (promoted_by is then empty).
@@ -100,11 +142,31 @@ def _promoted_statement() -> str:
         LIMIT %(rows)s"""  # noqa: S608 (names from the models; values are parameters)
 
 
+def _promoted_portable(viewer, before: datetime | None, rows: int) -> QuerySet:
+    return (
+        older(_stories_in_feed(viewer), "promoted_at", before)
+        .exclude(promoted_by=viewer)
+        .order_by("-promoted_at", "-pk")
+        .values_list(
+            *_story_fields(viewer),
+            "promoted_at",
+            "promoted_by",
+            *(f"promoted_by__{name}" for name in PUBLIC_NAME_FIELDS),
+        )[:rows]
+    )
+
+
+def promoted_rows(viewer, before: datetime | None, rows: int) -> list[tuple]:
+    return source_rows(
+        _promoted_statement,
+        lambda: _params(viewer, before, rows),
+        lambda: _promoted_portable(viewer, before, rows),
+    )
+
+
 def _promoted(viewer, before: datetime | None, rows: int) -> list[FeedItem]:
     items = []
-    for *story, when, promoter, display_name, erased_at in fetch_rows(
-        _promoted_statement(), _params(viewer, before, rows)
-    ):
+    for *story, when, promoter, display_name, erased_at in promoted_rows(viewer, before, rows):
         if promoter is not None:
             actor = User.public_name_of(display_name, erased_at)
             said = {"actor": actor, "text": "promoted", "note": PROMOTED}
@@ -114,6 +176,7 @@ def _promoted(viewer, before: datetime | None, rows: int) -> list[FeedItem]:
     return items
 
 
+# --- Repeated -------------------------------------------------------------------------------------------
 @cache
 def _repeated_statement() -> str:
     adoptions = f"""
@@ -127,10 +190,28 @@ def _repeated_statement() -> str:
         LIMIT %(rows)s"""  # noqa: S608 (names from the models; values are parameters)
 
 
+def _repeated_portable(viewer, before: datetime | None, rows: int) -> QuerySet:
+    adoptions = Adoption.objects.filter(story__in=_stories_in_feed(viewer))
+    return (
+        older(adoptions, "created_at", before)
+        .exclude(recorded_by=viewer)
+        .order_by("-created_at", "-pk")
+        .values_list(*_story_fields(viewer, "story__"), "pk", "created_at", "council__name")[:rows]
+    )
+
+
+def repeated_rows(viewer, before: datetime | None, rows: int) -> list[tuple]:
+    return source_rows(
+        _repeated_statement,
+        lambda: _params(viewer, before, rows),
+        lambda: _repeated_portable(viewer, before, rows),
+    )
+
+
 def _repeated(viewer, before: datetime | None, rows: int) -> list[FeedItem]:
     return [
         _story_item(story, kind="story_repeated", when=when, actor=council, text="repeated", pk=pk)
-        for *story, pk, when, council in fetch_rows(_repeated_statement(), _params(viewer, before, rows))
+        for *story, pk, when, council in repeated_rows(viewer, before, rows)
     ]
 
 

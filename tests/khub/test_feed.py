@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from communities.models import Community, HubSettings, Post, Thread
+from communities.permissions import standing_annotations as permissions_standing
 from communities.services.conversations import post_delete, post_reply, thread_create
 from communities.services.membership import membership_ban, membership_leave
 from communities.services.moderation import post_hide
@@ -20,6 +21,7 @@ from khub.feed import activity_feed, parse_cursor
 from practice.models import PracticeStory
 from practice.services.recognition import adoption_record, story_promote
 from profiles.models import User
+from profiles.selectors import standing_annotations as profile_standing
 from profiles.services import follow_create
 from tests.communities.helpers import community, person_as
 from tests.factories import AdminFactory, MembershipFactory, UserFactory, VerifiedMemberFactory, with_tags
@@ -545,6 +547,56 @@ def test_the_feed_runs_the_same_queries_for_2_or_30_of_everything(client, django
         "story_promoted",
         "story_repeated",
     }
+
+
+def test_the_statements_and_the_querysets_give_the_same_rows_to_every_viewer(postgres_only):
+    """On PostgreSQL each source runs its statement written once; elsewhere its queryset: for viewers in
+    every relation to a private community (with the standing read as a request reads it, and without),
+    on the first page and an older one, they give the same rows."""
+    from communities.providers import feed as conversations
+    from core.providers.feed import statement_rows
+    from practice.providers import feed as practice
+
+    place = community("private")
+    outside = community("open")
+    author = author_in(place)
+    MembershipFactory(community=outside, user=author)
+    for visibility_place in (place, outside):
+        for i in range(3):
+            thread = _start(visibility_place, author, title=f"Thread {i}")
+            if i:
+                _reply(thread, author_in(visibility_place))
+                _reply(_start(visibility_place, title=f"Replied {i}"), author)
+        for audience in ("public", "members", "community"):
+            story = published_story(
+                community=visibility_place, author=author, audience=audience, tags=["waste"], title=audience
+            )
+            story_promote(actor=visibility_place.created_by, story=story)
+            _adopt(story, author_in(visibility_place))
+    viewers = [person_as(relation, place) for relation in ("member", "outsider", "invited", "left")]
+    viewers += [place.created_by, AdminFactory()]
+    for viewer in viewers:
+        follow_create(follower=viewer, followed=author)
+        _interested(viewer, "waste")
+    middle = Post.objects.order_by("created_at")[Post.objects.count() // 2].created_at
+    sources = {
+        conversations._threads_statement: (conversations._threads_portable, conversations.feed_params),
+        conversations._replies_statement: (conversations._replies_portable, conversations.feed_params),
+        practice._published_statement: (practice._published_portable, practice._params),
+        practice._promoted_statement: (practice._promoted_portable, practice._params),
+        practice._repeated_statement: (practice._repeated_portable, practice._params),
+    }
+    standing = {**permissions_standing(), **profile_standing()}
+    shown = 0
+    for viewer in viewers:
+        for user in (viewer, User.objects.annotate(**standing).get(pk=viewer.pk)):
+            for before, rows in ((None, 21), (middle, 21), (None, 2)):
+                for statement, (portable, params) in sources.items():
+                    found = statement_rows(statement(), params(user, before, rows))
+                    assert found == list(portable(user, before, rows)), (viewer.email, statement.__name__)
+                    shown += len(found)
+    assert shown > 100
+    assert activity_feed(viewer=viewers[1])[0]  # the outsider sees the open community's activity
 
 
 def test_the_feed_names_no_kind_of_content_itself_but_composes_the_registered_sources():

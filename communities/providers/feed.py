@@ -104,6 +104,7 @@ def thread_rows(viewer, before: datetime | None, rows: int) -> list[tuple]:
         _threads_statement,
         lambda: feed_params(viewer, before, rows),
         lambda: _threads_portable(viewer, before, rows),
+        relevance=("viewer_member_of", "follows"),
     )
 
 
@@ -178,13 +179,11 @@ def _replies_portable(viewer, before: datetime | None, rows: int) -> QuerySet:
 
 
 def reply_rows(viewer, before: datetime | None, rows: int) -> list[tuple]:
-    follows = followed_ids(viewer)
-    if isinstance(follows, list) and not follows:
-        return []  # nobody followed (read with their user row): nothing to ask
     return source_rows(
         _replies_statement,
         lambda: feed_params(viewer, before, rows),
         lambda: _replies_portable(viewer, before, rows),
+        relevance=("follows",),
     )
 
 

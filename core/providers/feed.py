@@ -82,14 +82,24 @@ def id_list(ids) -> list[int]:
     return ids if isinstance(ids, list) else [value for row in ids for value in row.values()]
 
 
-def source_rows(statement: Callable[[], str], params: Callable[[], dict], portable: Callable) -> list[tuple]:
+def source_rows(
+    statement: Callable[[], str],
+    params: Callable[[], dict],
+    portable: Callable,
+    *,
+    relevance: tuple[str, ...],
+) -> list[tuple]:
     """A source's rows as plain tuples. On PostgreSQL, its statement: text written once (`statement()`, kept
     by the source) run with the viewer and the page as named parameters (`params()`), so nothing is built per
-    request. Elsewhere (SQLite), `portable()`: a values_list() queryset of the same columns, filtered by the
+    request; none at all when the parameters that make a row relevant (`relevance`: lists of ids) are all
+    empty. Elsewhere (SQLite), `portable()`: a values_list() queryset of the same columns, filtered by the
     same permission filters."""
     if connection.vendor != "postgresql":
         return list(portable())
-    return statement_rows(statement(), params())
+    values = params()
+    if not any(values[name] for name in relevance):
+        return []  # nothing is relevant to the viewer: the statement would walk every row to find none
+    return statement_rows(statement(), values)
 
 
 def statement_rows(statement: str, params: dict) -> list[tuple]:

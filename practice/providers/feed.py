@@ -23,6 +23,9 @@ from profiles.selectors import PUBLIC_NAME_FIELDS, followed_ids, interest_tag_id
 PROMOTED = "as practice worth repeating"
 
 
+RELEVANCE = ("viewer_member_of", "interests", "follows")  # the parameters _from_stories finds relevant by
+
+
 def _params(viewer, before: datetime | None, rows: int) -> dict:
     return {**feed_params(viewer, before, rows), "interests": id_list(interest_tag_ids(viewer))}
 
@@ -31,10 +34,13 @@ def _from_stories(then: str = "") -> str:
     """The FROM and WHERE of the stories the feed follows, on the story aliased s and its home community c
     (`then` joins more): listed for the viewer (the permission) and from their communities, on their
     interests or by people they follow (the relevance)."""
+    # OFFSET 0 keeps the interests' EXISTS a look-up of each story's tags as the statement walks the stories
+    # newest first: without it PostgreSQL may read and hash every story on the viewer's interests (thousands
+    # on a national hub, more as it grows) to answer the first twenty.
     relevant = (
         "(s.community_id = ANY(%(viewer_member_of)s::bigint[])"  # noqa: S608 (names from the models)
         f' OR EXISTS (SELECT 1 FROM "{StoryTag._meta.db_table}" st'
-        "   WHERE st.content_object_id = s.id AND st.tag_id = ANY(%(interests)s::bigint[]))"
+        "   WHERE st.content_object_id = s.id AND st.tag_id = ANY(%(interests)s::bigint[]) OFFSET 0)"
         " OR s.author_id = ANY(%(follows)s::bigint[]))"
     )
     return f"""
@@ -112,6 +118,7 @@ def published_rows(viewer, before: datetime | None, rows: int) -> list[tuple]:
         _published_statement,
         lambda: _params(viewer, before, rows),
         lambda: _published_portable(viewer, before, rows),
+        relevance=RELEVANCE,
     )
 
 
@@ -161,6 +168,7 @@ def promoted_rows(viewer, before: datetime | None, rows: int) -> list[tuple]:
         _promoted_statement,
         lambda: _params(viewer, before, rows),
         lambda: _promoted_portable(viewer, before, rows),
+        relevance=RELEVANCE,
     )
 
 
@@ -205,6 +213,7 @@ def repeated_rows(viewer, before: datetime | None, rows: int) -> list[tuple]:
         _repeated_statement,
         lambda: _params(viewer, before, rows),
         lambda: _repeated_portable(viewer, before, rows),
+        relevance=RELEVANCE,
     )
 
 

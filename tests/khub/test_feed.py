@@ -599,6 +599,21 @@ def test_the_statements_and_the_querysets_give_the_same_rows_to_every_viewer(pos
     assert activity_feed(viewer=viewers[1])[0]  # the outsider sees the open community's activity
 
 
+def test_a_member_with_no_communities_follows_or_interests_runs_no_source_query(client, postgres_only):
+    """Nothing can be relevant to them: no statement walks the hub's threads and stories to find none."""
+    place = community("open")
+    _start(place, title="Open to everyone")
+    published_story(community=place, audience="public", title="Public story", tags=["waste"])
+    viewer = UserFactory()
+    client.force_login(viewer)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("home"))
+    assert response.context["feed"] == []
+    assert "Nothing new yet" in response.text
+    tables = ("communities_thread", "communities_post", "practice_practicestory", "practice_adoption")
+    assert not [q["sql"] for q in queries if any(table in q["sql"] for table in tables)]
+
+
 def test_the_feed_names_no_kind_of_content_itself_but_composes_the_registered_sources():
     """khub.feed imports no app: each kind reaches it through its app's provider (core.providers.feed)."""
     from core.providers.feed import feed_labels

@@ -123,6 +123,23 @@ def test_a_member_sees_new_and_busy_conversations_in_their_communities(client):
     assert "Show older activity" not in html
 
 
+def test_the_items_written_in_python_escape_every_value(client):
+    place = community("open", name="<b>Bold</b> & co")
+    viewer = person_as("member", place)
+    author = author_in(place, display_name="<img src=x onerror=alert(1)>")
+    _start(place, author, title='<script>alert("title")</script>')
+
+    html = _home(client, viewer).text
+
+    assert "<script>alert" not in html
+    assert "<img src=x" not in html
+    assert "<b>Bold</b>" not in html
+    assert escape('<script>alert("title")</script>') in html
+    assert f"{escape(author.display_name)} started" in html
+    assert f">{escape(place.name)}</a>" in html
+    assert html.count('<li class="khub-feed__item">') == 1
+
+
 def test_threads_started_by_people_the_viewer_follows_show_where_the_viewer_may_read(client):
     viewer = UserFactory()
     followed = UserFactory()

@@ -35,10 +35,19 @@ def feed_params(viewer, before: datetime | None, rows: int) -> dict:
 _NAMES = "c.name, c.slug, a.display_name, a.erased_at"
 _NAME_FIELDS = ("name", "slug")
 # What the feed finds relevant (never what lets one read), on the thread aliased t: a thread in one of the
-# viewer's communities, or started by someone they follow.
-_RELEVANT = (
-    "(t.community_id = ANY(%(viewer_member_of)s::bigint[]) OR t.author_id = ANY(%(follows)s::bigint[]))"
-)
+# viewer's communities, or started by someone they follow; each condition by the parameter it reads.
+_RELEVANT = {
+    "viewer_member_of": "t.community_id = ANY(%(viewer_member_of)s::bigint[])",
+    "follows": "t.author_id = ANY(%(follows)s::bigint[])",
+}
+RELEVANCE = tuple(_RELEVANT)
+
+
+def relevant_sql(conditions: dict[str, str], relevant: tuple[str, ...]) -> str:
+    """Any of the conditions whose parameter is one of `relevant` (the lists of ids that are not empty)."""
+    return "(" + " OR ".join(conditions[name] for name in relevant) + ")"
+
+
 # Before the cursor, if there is one: the text is the same either way, and PostgreSQL drops the condition
 # when the parameter is NULL before it plans.
 _OLDER = "(%(before)s::timestamptz IS NULL OR {column} < %(before)s::timestamptz)"
@@ -53,7 +62,7 @@ def _relevant_q(viewer, prefix: str = "") -> Q:
 
 # --- New and busy conversations -------------------------------------------------------------------------
 @cache
-def _threads_statement() -> str:
+def _threads_statement(relevant: tuple[str, ...] = RELEVANCE) -> str:
     # A story's discussion starts when the story is published: the practice item says so once. Once others
     # reply it is a busy conversation like any other. (The table of the thread's story, by its relation.)
     story = Thread._meta.get_field("story")
@@ -65,7 +74,7 @@ def _threads_statement() -> str:
         FROM "{Thread._meta.db_table}" t
         JOIN "{Community._meta.db_table}" c ON c.id = t.community_id
         JOIN "{User._meta.db_table}" a ON a.id = t.author_id
-        WHERE {_RELEVANT} AND {listed_thread_sql("t", "c")}
+        WHERE {relevant_sql(_RELEVANT, relevant)} AND {listed_thread_sql("t", "c")}
           AND {_OLDER.format(column="t.last_activity_at")}
           AND NOT EXISTS (
             SELECT 1 FROM "{Post._meta.db_table}" own WHERE own.thread_id = t.id
@@ -104,7 +113,7 @@ def thread_rows(viewer, before: datetime | None, rows: int) -> list[tuple]:
         _threads_statement,
         lambda: feed_params(viewer, before, rows),
         lambda: _threads_portable(viewer, before, rows),
-        relevance=("viewer_member_of", "follows"),
+        relevance=RELEVANCE,
     )
 
 
@@ -131,7 +140,7 @@ def _threads(viewer, before: datetime | None, rows: int) -> list[FeedItem]:
 
 # --- Replies by people the viewer follows ---------------------------------------------------------------
 @cache
-def _replies_statement() -> str:
+def _replies_statement(relevant: tuple[str, ...] = ("follows",)) -> str:
     post = f'"{Post._meta.db_table}"'
     followed = "{p}.author_id = ANY(%(follows)s::bigint[]) AND {p}.depth > 0 AND {p}.state = '{visible}'"
     return f"""
@@ -148,7 +157,7 @@ def _replies_statement() -> str:
             WHERE latest.thread_id = p.thread_id
               AND {followed.format(p="latest", visible=Post.State.VISIBLE)}
             ORDER BY latest.created_at DESC, latest.id DESC LIMIT 1)
-          AND NOT {_RELEVANT}
+          AND NOT {relevant_sql(_RELEVANT, RELEVANCE)}
         ORDER BY p.created_at DESC, p.id DESC
         LIMIT %(rows)s"""  # noqa: S608 (names from the models; values are parameters)
 

@@ -83,23 +83,26 @@ def id_list(ids) -> list[int]:
 
 
 def source_rows(
-    statement: Callable[[], str],
+    statement: Callable[[tuple[str, ...]], str],
     params: Callable[[], dict],
     portable: Callable,
     *,
     relevance: tuple[str, ...],
 ) -> list[tuple]:
-    """A source's rows as plain tuples. On PostgreSQL, its statement: text written once (`statement()`, kept
-    by the source) run with the viewer and the page as named parameters (`params()`), so nothing is built per
-    request; none at all when the parameters that make a row relevant (`relevance`: lists of ids) are all
-    empty. Elsewhere (SQLite), `portable()`: a values_list() queryset of the same columns, filtered by the
-    same permission filters."""
+    """A source's rows as plain tuples. On PostgreSQL, its statement run with the viewer and the page as
+    named parameters (`params()`), so nothing is built per request: its text is written once for each set
+    of the parameters that make a row relevant (`relevance`, lists of ids) that are not empty
+    (`statement(those names)`, kept by the source), as the ORM leaves out a condition on an empty list, so
+    the planner sees only the conditions that can hold (a member of one small community is served from
+    that community's rows, not by walking every row of the hub); none when all are empty. Elsewhere
+    (SQLite), `portable()`: a values_list() queryset of the same columns, with the same permission filters."""
     if connection.vendor != "postgresql":
         return list(portable())
     values = params()
-    if not any(values[name] for name in relevance):
+    relevant = tuple(name for name in relevance if values[name])
+    if not relevant:
         return []  # nothing is relevant to the viewer: the statement would walk every row to find none
-    return statement_rows(statement(), values)
+    return statement_rows(statement(relevant), values)
 
 
 def statement_rows(statement: str, params: dict) -> list[tuple]:

@@ -13,7 +13,7 @@ from django.urls import reverse_lazy
 
 from communities.models import Community
 from communities.permissions import member_community_ids, visible_community_q, visible_community_sql
-from communities.providers.feed import community_url, feed_params
+from communities.providers.feed import community_url, feed_params, relevant_sql
 from core.providers.feed import FeedItem, FeedSource, id_list, older, source_rows
 from practice.models import Adoption, PracticeStory, StoryTag
 from practice.permissions import authored_q, authored_sql, listed_stories, listed_story_sql
@@ -30,24 +30,27 @@ def _params(viewer, before: datetime | None, rows: int) -> dict:
     return {**feed_params(viewer, before, rows), "interests": id_list(interest_tag_ids(viewer))}
 
 
-def _from_stories(then: str = "") -> str:
+def _from_stories(then: str, relevant: tuple[str, ...]) -> str:
     """The FROM and WHERE of the stories the feed follows, on the story aliased s and its home community c
     (`then` joins more): listed for the viewer (the permission) and from their communities, on their
-    interests or by people they follow (the relevance)."""
-    # OFFSET 0 keeps the interests' EXISTS a look-up of each story's tags as the statement walks the stories
-    # newest first: without it PostgreSQL may read and hash every story on the viewer's interests (thousands
-    # on a national hub, more as it grows) to answer the first twenty.
-    relevant = (
-        "(s.community_id = ANY(%(viewer_member_of)s::bigint[])"  # noqa: S608 (names from the models)
-        f' OR EXISTS (SELECT 1 FROM "{StoryTag._meta.db_table}" st'
-        "   WHERE st.content_object_id = s.id AND st.tag_id = ANY(%(interests)s::bigint[]) OFFSET 0)"
-        " OR s.author_id = ANY(%(follows)s::bigint[]))"
-    )
+    interests or by people they follow (the relevance: the conditions on the lists in `relevant`)."""
+    # Among other conditions, OFFSET 0 keeps the interests' EXISTS a look-up of each story's tags as the
+    # statement walks the stories newest first: without it PostgreSQL may read and hash every story on the
+    # viewer's interests (thousands on a national hub) to answer the first twenty. Alone, it is a join.
+    fence = " OFFSET 0" if len(relevant) > 1 else ""
+    conditions = {
+        "viewer_member_of": "s.community_id = ANY(%(viewer_member_of)s::bigint[])",
+        "interests": (
+            f'EXISTS (SELECT 1 FROM "{StoryTag._meta.db_table}" st'  # noqa: S608 (names from the models)
+            f" WHERE st.content_object_id = s.id AND st.tag_id = ANY(%(interests)s::bigint[]){fence})"
+        ),
+        "follows": "s.author_id = ANY(%(follows)s::bigint[])",
+    }
     return f"""
         FROM "{PracticeStory._meta.db_table}" s
         JOIN "{Community._meta.db_table}" c ON c.id = s.community_id
         {then}
-        WHERE {listed_story_sql("s", "c")} AND {relevant}"""
+        WHERE {listed_story_sql("s", "c")} AND {relevant_sql(conditions, relevant)}"""
 
 
 def _stories_in_feed(viewer) -> QuerySet[PracticeStory]:
@@ -92,11 +95,11 @@ def _story_item(story: tuple, **fields) -> FeedItem:
 
 # --- Published ------------------------------------------------------------------------------------------
 @cache
-def _published_statement() -> str:
+def _published_statement(relevant: tuple[str, ...] = RELEVANCE) -> str:
     author = f'JOIN "{User._meta.db_table}" a ON a.id = s.author_id'
     return f"""
         SELECT {_STORY}, s.published_at, a.display_name, a.erased_at
-        {_from_stories(author)}
+        {_from_stories(author, relevant)}
           AND {_OLDER.format(column="s.published_at")} AND NOT {authored_sql("s")}
         ORDER BY s.published_at DESC, s.id DESC
         LIMIT %(rows)s"""
@@ -138,12 +141,12 @@ def _published(viewer, before: datetime | None, rows: int) -> list[FeedItem]:
 
 # --- Promoted -------------------------------------------------------------------------------------------
 @cache
-def _promoted_statement() -> str:
+def _promoted_statement(relevant: tuple[str, ...] = RELEVANCE) -> str:
     # The facilitator who promoted it may have left the hub since (promoted_by is then empty).
     promoter = f'LEFT JOIN "{User._meta.db_table}" a ON a.id = s.promoted_by_id'
     return f"""
         SELECT {_STORY}, s.promoted_at, a.id, a.display_name, a.erased_at
-        {_from_stories(promoter)}
+        {_from_stories(promoter, relevant)}
           AND {_OLDER.format(column="s.promoted_at")} AND s.promoted_by_id IS DISTINCT FROM %(viewer)s
         ORDER BY s.promoted_at DESC, s.id DESC
         LIMIT %(rows)s"""  # noqa: S608 (names from the models; values are parameters)
@@ -186,13 +189,13 @@ def _promoted(viewer, before: datetime | None, rows: int) -> list[FeedItem]:
 
 # --- Repeated -------------------------------------------------------------------------------------------
 @cache
-def _repeated_statement() -> str:
+def _repeated_statement(relevant: tuple[str, ...] = RELEVANCE) -> str:
     adoptions = f"""
         JOIN "{Adoption._meta.db_table}" ad ON ad.story_id = s.id
         JOIN "{Council._meta.db_table}" co ON co.id = ad.council_id"""
     return f"""
         SELECT {_STORY}, ad.id, ad.created_at, co.name
-        {_from_stories(adoptions)}
+        {_from_stories(adoptions, relevant)}
           AND {_OLDER.format(column="ad.created_at")} AND ad.recorded_by_id IS DISTINCT FROM %(viewer)s
         ORDER BY ad.created_at DESC, ad.id DESC
         LIMIT %(rows)s"""  # noqa: S608 (names from the models; values are parameters)

@@ -591,10 +591,12 @@ def test_the_statements_and_the_querysets_give_the_same_rows_to_every_viewer(pos
             story_promote(actor=visibility_place.created_by, story=story)
             _adopt(story, author_in(visibility_place))
     viewers = [person_as(relation, place) for relation in ("member", "outsider", "invited", "left")]
-    viewers += [place.created_by, AdminFactory()]
-    for viewer in viewers:
-        follow_create(follower=viewer, followed=author)
-        _interested(viewer, "waste")
+    viewers += [person_as("member", place), person_as("member", place), place.created_by, AdminFactory()]
+    for i, viewer in enumerate(viewers):  # some follow, some have interests, some both, some neither
+        if i % 2 == 0 or i == 7:
+            follow_create(follower=viewer, followed=author)
+        if i % 3 != 2:
+            _interested(viewer, "waste")
     middle = Post.objects.order_by("created_at")[Post.objects.count() // 2].created_at
     sources = {
         conversations._threads_statement: (conversations._threads_portable, conversations.feed_params),
@@ -603,15 +605,28 @@ def test_the_statements_and_the_querysets_give_the_same_rows_to_every_viewer(pos
         practice._promoted_statement: (practice._promoted_portable, practice._params),
         practice._repeated_statement: (practice._repeated_portable, practice._params),
     }
+    relevance = {
+        conversations._threads_statement: conversations.RELEVANCE,
+        conversations._replies_statement: ("follows",),
+    }
     standing = {**permissions_standing(), **profile_standing()}
-    shown = 0
+    shown, shapes = 0, set()
     for viewer in viewers:
         for user in (viewer, User.objects.annotate(**standing).get(pk=viewer.pk)):
             for before, rows in ((None, 21), (middle, 21), (None, 2)):
                 for statement, (portable, params) in sources.items():
-                    found = statement_rows(statement(), params(user, before, rows))
-                    assert found == list(portable(user, before, rows)), (viewer.email, statement.__name__)
+                    values = params(user, before, rows)
+                    names = relevance.get(statement, practice.RELEVANCE)
+                    relevant = tuple(name for name in names if values[name])  # as source_rows chooses
+                    expected = list(portable(user, before, rows))
+                    if not relevant:
+                        assert expected == []
+                        continue
+                    found = statement_rows(statement(relevant), values)
+                    assert found == expected, (viewer.email, statement.__name__, relevant)
                     shown += len(found)
+                    shapes.add((statement.__name__, relevant))
+    assert len(shapes) >= 12
     assert shown > 100
     assert activity_feed(viewer=viewers[1])[0]  # the outsider sees the open community's activity
 

@@ -300,6 +300,57 @@ def readable_community_q(viewer, path: str = "community") -> Q:
     return Q(**{f"{path}__visibility": V.OPEN}) | Q(**{f"{path}__in": ids})
 
 
+# --- The same filters as SQL text, for statements written once -----------------------------------------
+# The home feed runs statements whose text is the same for every viewer, so that nothing is built per
+# request: the viewer comes in as named parameters (sql_params) and these conditions, on the aliases the
+# statement gives its tables, say what the filters above say (tests/communities/test_permissions.py proves
+# that they agree). For signed-in, active viewers only: the others read nothing there.
+def sql_params(viewer) -> dict:
+    """The named parameters of the conditions below: the viewer's id, whether they are a site admin, and
+    the ids of their communities by state (read with their user row; asked now if it did not come with it)."""
+    member_of = _standing_ids(viewer, (S.ACTIVE,))
+    invited_to = _standing_ids(viewer, (S.INVITED,))
+    if member_of is None or invited_to is None:
+        by_state = {S.ACTIVE: [], S.INVITED: []}
+        rows = Membership.objects.filter(user=viewer, state__in=by_state).order_by("community_id")
+        for state, community_id in rows.values_list("state", "community_id"):
+            by_state[state].append(community_id)
+        member_of, invited_to = by_state[S.ACTIVE], by_state[S.INVITED]
+    return {
+        "viewer": viewer.pk,
+        "viewer_is_staff": bool(viewer.is_staff),
+        "viewer_member_of": member_of,
+        "viewer_invited_to": invited_to,
+    }
+
+
+def readable_community_sql(community: str) -> str:
+    """readable_communities as a condition on the community table aliased `community` (sql_params)."""
+    return (
+        f"(%(viewer_is_staff)s OR {community}.visibility = '{V.OPEN}'"
+        f" OR {community}.id = ANY(%(viewer_member_of)s::bigint[]))"
+    )
+
+
+def visible_community_sql(community: str) -> str:
+    """visible_communities as a condition on the community table aliased `community` (sql_params)."""
+    return (
+        f"(%(viewer_is_staff)s OR {community}.visibility IN ('{V.OPEN}', '{V.RESTRICTED}')"
+        f" OR {community}.id = ANY(%(viewer_member_of)s::bigint[])"
+        f" OR {community}.id = ANY(%(viewer_invited_to)s::bigint[]))"
+    )
+
+
+def listed_thread_sql(thread: str, community: str) -> str:
+    """listed_threads as a condition on the thread aliased `thread` joined to its community aliased
+    `community` (sql_params): a readable community, and the opening post still visible."""
+    opening = f"{thread}_opening"
+    return (
+        f"{readable_community_sql(community)} AND EXISTS (SELECT 1 FROM {Post._meta.db_table} {opening}"  # noqa: S608
+        f" WHERE {opening}.id = {thread}.opening_post_id AND {opening}.state = '{Post.State.VISIBLE}')"
+    )
+
+
 # --- Conversations: a thread is as readable as its community ------------------------------------------
 def can_reply(*, user, thread) -> bool:
     """Participants may reply; in a locked conversation only those who manage the community."""

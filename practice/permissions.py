@@ -174,3 +174,24 @@ def listed_story_parts(viewer) -> list[QuerySet[PracticeStory]]:
             & (community_permissions.readable_community_q(viewer) | authored_q(viewer))
         ),
     ]
+
+
+# --- The same filters as SQL text, for statements written once (communities.permissions.sql_params) ---
+def authored_sql(story: str) -> str:
+    """authored_q as a condition on the story table aliased `story`."""
+    co_authors = PracticeStory.co_authors.through
+    return (
+        f"({story}.author_id = %(viewer)s OR EXISTS (SELECT 1 FROM {co_authors._meta.db_table} {story}_co"  # noqa: S608
+        f" WHERE {story}_co.practicestory_id = {story}.id AND {story}_co.user_id = %(viewer)s))"
+    )
+
+
+def listed_story_sql(story: str, community: str) -> str:
+    """listed_stories as a condition on the story aliased `story` joined to its home community aliased
+    `community`, for a signed-in, active viewer (communities.permissions.sql_params)."""
+    readable_home = community_permissions.readable_community_sql(community)
+    return (
+        f"{story}.status = '{ST.PUBLISHED}' AND (%(viewer_is_staff)s"
+        f" OR {story}.audience IN ('{A.PUBLIC}', '{A.MEMBERS}')"
+        f" OR ({story}.audience = '{A.COMMUNITY}' AND {readable_home}) OR {authored_sql(story)})"
+    )

@@ -226,7 +226,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def public_name(self) -> str:
-        return "Former member" if self.erased_at else self.display_name
+        return self.public_name_of(self.display_name, self.erased_at)
+
+    @staticmethod
+    def public_name_of(display_name: str, erased_at) -> str:
+        """public_name from the two columns it reads (PUBLIC_NAME_FIELDS), for rows read without a model."""
+        return "Former member" if erased_at else display_name
 
     def get_full_name(self) -> str:
         return self.display_name

@@ -12,6 +12,7 @@ from taggit.models import Tag
 
 from communities import permissions
 from communities.models import Community, Membership, ModerationLogEntry, TopicTag
+from core.pagination import KeysFirst
 from profiles.models import User
 from profiles.permissions import on_the_hub
 from profiles.selectors import people_directory
@@ -117,23 +118,40 @@ def community_facilitators(*, community: Community) -> QuerySet[Membership]:
     )
 
 
-def community_members(*, viewer: User, community: Community) -> QuerySet[Membership]:
-    """Active members still on the hub, owners and facilitators first. The caller has run check_read."""
+def _member_keys(*, community: Community) -> QuerySet[Membership]:
+    """The community's active members on the hub in the members lists' order, reading only the index
+    communities_member_list (id, role and user of each of the community's active memberships) and each
+    member's name by primary key: a page of them is cut out of this before any row is joined (KeysFirst),
+    so PostgreSQL never hashes the whole users table to join a few thousand memberships."""
+    name = User.objects.filter(on_the_hub(), pk=OuterRef("user_id")).order_by().values("display_name")[:1]
     return (
-        Membership.objects.filter(on_the_hub("user__"), community=community, state=S.ACTIVE)
-        .select_related("user__council")  # each row shows the person and their council
-        .order_by(_role_rank(), "user__display_name", "pk")
+        Membership.objects.filter(community=community, state=S.ACTIVE)
+        .annotate(member_name=Subquery(name))
+        .filter(member_name__isnull=False)
+        .order_by(_role_rank(), "member_name", "pk")
     )
 
 
-def community_member_list(*, viewer: User, community: Community) -> QuerySet[Membership]:
-    """community_members with only what the members page shows: the membership's role from the index
-    communities_member_list (an index-only scan of the community's entries), the person's name, handle, job
-    title and council name from their row, looked up by primary key (a nested loop, not a hash of every
-    member)."""
-    return community_members(viewer=viewer, community=community).only(
+def community_members(*, viewer: User, community: Community) -> KeysFirst:
+    """Active members still on the hub, owners and facilitators first, for paginate() with the community's
+    kept member_count. The caller has run check_read."""
+    # Only the page's rows, by primary key: the keys are the filter (in the same statement, so the same
+    # snapshot); filtering these again would have PostgreSQL scan the community's index entries once more.
+    # Each row shows the person and their council.
+    rows = Membership.objects.select_related("user__council").order_by(
+        _role_rank(), "user__display_name", "pk"
+    )
+    return KeysFirst(_member_keys(community=community), rows)
+
+
+def community_member_list(*, viewer: User, community: Community) -> KeysFirst:
+    """community_members with only what the members page shows: the membership's role, the person's name,
+    handle, job title and council name."""
+    members = community_members(viewer=viewer, community=community)
+    members.rows = members.rows.only(
         "role", "user", "user__display_name", "user__handle", "user__job_title", "user__council__name"
     )
+    return members
 
 
 def memberships_for_profile(*, viewer: User, person: User) -> QuerySet[Membership]:

@@ -290,7 +290,10 @@ def _members_context(
     **extra,
 ) -> dict:
     page = paginate(
-        selectors.community_members(viewer=request.user, community=community), number, MEMBERS_PAGE_SIZE
+        selectors.community_members(viewer=request.user, community=community),
+        number,
+        MEMBERS_PAGE_SIZE,
+        count=community.member_count,  # kept by the membership services: the active members on the hub
     )
     if confirm_membership is not None and form is None:
         form = MemberActionForm(initial={"action": confirm}, auto_id="confirm-%s")

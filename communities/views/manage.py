@@ -307,6 +307,7 @@ def _members_context(
         page_obj=page,
         **_newest("invitations", selectors.open_invitations(community=community)),
         **_newest("banned", selectors.banned_memberships(community=community)),
+        list_shown=LIST_SHOWN,
         viewer_is_owner=permissions.can_manage_owners(user=request.user, community=community),
         confirm=confirm,
         confirm_membership=confirm_membership,
@@ -319,7 +320,7 @@ def _members_context(
 def _newest(name: str, rows) -> dict:
     """The first LIST_SHOWN rows as `name`, and `name_more`: whether there are more."""
     newest = list(rows[: LIST_SHOWN + 1])
-    return {name: newest[:LIST_SHOWN], f"{name}_more": len(newest) > LIST_SHOWN, "list_shown": LIST_SHOWN}
+    return {name: newest[:LIST_SHOWN], f"{name}_more": len(newest) > LIST_SHOWN}
 
 
 def _confirmable(community: Community, action: str, user_id) -> Membership | None:

@@ -253,6 +253,24 @@ def count_council_members(conn) -> None:
         )
 
 
+def count_follows(conn) -> None:
+    """Each member's follows from and to members on the hub (User.follower_count, following_count), as
+    profiles.services keeps them: for follows loaded with COPY, after the people and their follows."""
+    with conn.cursor() as cursor:
+        cursor.execute(
+            "UPDATE profiles_user p SET follower_count = counted.n FROM (SELECT f.followed_id AS pk,"
+            " count(*) AS n FROM profiles_follow f JOIN profiles_user u ON u.id = f.follower_id"
+            " WHERE u.is_active AND u.erased_at IS NULL GROUP BY f.followed_id) counted"
+            " WHERE counted.pk = p.id"
+        )
+        cursor.execute(
+            "UPDATE profiles_user p SET following_count = counted.n FROM (SELECT f.follower_id AS pk,"
+            " count(*) AS n FROM profiles_follow f JOIN profiles_user u ON u.id = f.followed_id"
+            " WHERE u.is_active AND u.erased_at IS NULL GROUP BY f.follower_id) counted"
+            " WHERE counted.pk = p.id"
+        )
+
+
 def copy_rows(conn, table: str, columns: tuple[str, ...], rows) -> int:
     count = 0
     names = ", ".join(f'"{column}"' for column in columns)

@@ -66,6 +66,7 @@ from benchmarks.bulk import (  # noqa: E402
     Stopwatch,
     copy_rows,
     count_council_members,
+    count_follows,
     distinct,
     html_of,
     load_begin,
@@ -306,6 +307,7 @@ def generate(url: str, *, people: int, communities: int | None = None, seed: int
     made["follows"] = copy_rows(
         conn, "profiles_follow", ("id", "created_at", "followed_id", "follower_id"), follow_rows()
     )
+    count_follows(conn)
     conn.commit()
     watch.lap(
         f"{council_count} councils, {people:,} people, {made['follows']:,} follows, "

@@ -42,7 +42,7 @@ def generate(*, people: int, communities: int, seed: int = 7) -> dict:
 
     from communities.models import Community, Membership, ModerationLogEntry, TopicTag
     from profiles.models import Council, ExpertiseTag, Follow, Notification, User
-    from profiles.services import councils_recount
+    from profiles.services import councils_recount, follows_recount
 
     rng = random.Random(seed)
     now = timezone.now()
@@ -77,6 +77,7 @@ def generate(*, people: int, communities: int, seed: int = 7) -> dict:
     )
     follows = {(a.pk, b.pk) for a in users for b in rng.sample(users, 8) if a.pk != b.pk}
     Follow.objects.bulk_create(Follow(follower_id=a, followed_id=b) for a, b in follows)
+    follows_recount()  # bulk_create sends no signals
     visibilities = ["open", "restricted", "private"]
     comms = Community.objects.bulk_create(
         Community(

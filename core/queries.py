@@ -1,7 +1,7 @@
 """Query expressions the apps share."""
 
 from django.db import connection
-from django.db.models import BooleanField, F, Func, Q
+from django.db.models import BooleanField, F, Func, Q, QuerySet
 
 
 class InArray(Func):
@@ -35,3 +35,25 @@ def among(field: str, keys) -> Q:
     if connection.vendor == "postgresql":
         return Q(InArray(F(field), keys))
     return Q(**{f"{field}__in": keys})
+
+
+class KeysFirst:
+    """A list to paginate (core.pagination.paginate, given the count) whose page is found among its primary
+    keys first, then its rows read by them, in one query: `rows.filter(pk = ANY(ARRAY(keys[offset:offset +
+    size])))`. `keys` is the list's filter and order, reading only what an index covers (or a column or two
+    looked up per row); it may hold rows past the count given to paginate(). `rows` reads everything the
+    page shows for those keys, in the same order. PostgreSQL then joins only the page's rows to what they
+    show, by primary key, instead of joining every row of the list before cutting the page out of it (past
+    a few thousand rows, a hash of a whole table)."""
+
+    def __init__(self, keys: QuerySet, rows: QuerySet):
+        self.keys, self.rows = keys.values("pk"), rows
+        self.ordered = True  # the keys' order (Django's Paginator warns about an unordered list)
+
+    def __len__(self) -> int:
+        raise TypeError("KeysFirst is not counted: give paginate() the count")
+
+    def __getitem__(self, index: slice) -> list:
+        if not isinstance(index, slice):
+            raise TypeError("KeysFirst gives pages (slices), not single rows")
+        return list(self.rows.filter(pk_among(self.keys[index])))

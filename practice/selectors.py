@@ -4,7 +4,8 @@ contributions and their records in the data export."""
 
 from typing import Any
 
-from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, When, Window
+from django.db import connection
+from django.db.models import Case, Count, Exists, Func, IntegerField, OuterRef, Q, QuerySet, When, Window
 
 from communities.models import Community, Membership, Post
 from communities.permissions import can_participate, can_read, readable_communities, readable_community_ids
@@ -18,6 +19,8 @@ from profiles.models import Council
 ENDORSEMENTS_SHOWN = 20
 DISCUSSION_REPLIES_SHOWN = 5
 COUNCIL_SECTION_SIZE = 10
+# "Practice shared" counts a council's stories up to this many ("more than 100"), not every one it shared.
+COUNCIL_STORIES_COUNTED = 100
 # What "Practice shared" shows of each story.
 SHARED_FIELDS = ("title", "slug", "summary", "service_area", "promoted_at", "adoption_count", "published_at")
 # What a story's card in the library shows (practice/_card.html).
@@ -177,12 +180,19 @@ def follow_up_choices(*, user, story: PracticeStory) -> QuerySet[PracticeStory]:
 
 # --- Council pages (practice/extensions.py) ---------------------------------------------------------------
 def council_shared(viewer, council) -> ProfileSection:
-    """The council's newest published stories the viewer may read, and how many there are: one query (the
-    total rides along as a window count, computed over every matching row before the LIMIT)."""
+    """The council's newest published stories the viewer may read, and how many there are up to
+    COUNCIL_STORIES_COUNTED: one query (on PostgreSQL the count is of the first ids the same filter finds,
+    an InitPlan that stops there; elsewhere a window count over every matching row)."""
+    listed = permissions.listed_stories(viewer).filter(council=council)  # the practice_story_council index
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.expressions import ArraySubquery
+
+        first = listed.order_by().values("pk")[: COUNCIL_STORIES_COUNTED + 1]
+        total = Func(ArraySubquery(first), function="cardinality", output_field=IntegerField())
+    else:
+        total = Window(Count("pk"))
     stories = list(
-        permissions.listed_stories(viewer)
-        .filter(council=council)  # the practice_story_council index
-        .annotate(total=Window(Count("pk")))
+        listed.annotate(total=total)
         .only(*SHARED_FIELDS)  # not the record: up to 14 long texts each
         .order_by("-published_at", "-pk")[:COUNCIL_SECTION_SIZE]
     )
@@ -190,7 +200,13 @@ def council_shared(viewer, council) -> ProfileSection:
     return ProfileSection(
         title="Practice shared",
         template="practice/_council_shared.html",
-        context={"stories": stories, "total": total, "more": total > len(stories), "council": council},
+        context={
+            "stories": stories,
+            "total": min(total, COUNCIL_STORIES_COUNTED),
+            "over": total > COUNCIL_STORIES_COUNTED,
+            "more": total > len(stories),
+            "council": council,
+        },
     )
 
 

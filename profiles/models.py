@@ -4,7 +4,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -125,6 +125,10 @@ class UserManager(BaseUserManager["User"]):
         return self._create_user(email, password, **extra_fields)
 
 
+# Kept by profiles.services in their own UPDATEs, never written by a save of the whole row (User.save).
+KEPT_COUNTS = frozenset({"follower_count", "following_count"})
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     class CouncilLink(models.TextChoices):
         EMAIL = "email", "Verified email address"
@@ -170,6 +174,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # The follows of this member from, and to, members on the hub: what the profile and the follower lists
+    # show. Kept in the same transaction as every follow, unfollow and change of who is on the hub
+    # (profiles.receivers, profiles.services.follow_counts_*).
+    follower_count = models.PositiveIntegerField(default=0, editable=False)
+    following_count = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -218,7 +227,19 @@ class User(AbstractBaseUser, PermissionsMixin):
             from profiles.services import handle_generate
 
             self.handle = handle_generate(base=self.display_name or self.email.split("@")[0])
-        super().save(*args, **kwargs)
+        full = kwargs.get("update_fields") is None and not kwargs.get("force_insert")
+        if full and not self._state.adding and self.pk is not None:
+            # Every field but the kept counts: a copy loaded before a follow would write back its old count.
+            deferred = self.get_deferred_fields()
+            kwargs["update_fields"] = [
+                field.attname
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.attname not in deferred and field.name not in KEPT_COUNTS
+            ]
+        # One transaction with the receivers that keep the counts (profiles.receivers): the row as stored is
+        # locked and read before the save, so two saves at once never both see the member leave the hub.
+        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
+            super().save(*args, **kwargs)
 
     def clean(self) -> None:
         super().clean()

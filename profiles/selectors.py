@@ -7,7 +7,6 @@ from django.db.models import (
     Case,
     Count,
     Exists,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -206,20 +205,9 @@ def people_directory(
     return _people_for_cards(people).order_by(*order)
 
 
-def _follow_count(*, person_field: str, other_field: str) -> Coalesce:
-    # A correlated COUNT per person: no join that would multiply rows, and only members still on the hub.
-    links = (
-        Follow.objects.filter(on_the_hub(f"{other_field}__"), **{person_field: OuterRef("pk")})
-        .order_by()
-        .values(person_field)
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(links, output_field=IntegerField()), Value(0))
-
-
 def person_for_profile(*, viewer: User, handle: str) -> User | None:
-    """A member's profile with its tags, council, follow counts and whether the viewer follows them.
+    """A member's profile with its tags, council, follow counts (User.follower_count and following_count,
+    kept with every follow: not counted here) and whether the viewer follows them.
 
     None when there is no such member on the hub (deactivated and erased members included).
     """
@@ -228,22 +216,20 @@ def person_for_profile(*, viewer: User, handle: str) -> User | None:
         .filter(handle=handle)
         .select_related("council")
         .prefetch_related("expertise", "interests")
-        .annotate(
-            follower_count=_follow_count(person_field="followed", other_field="follower"),
-            following_count=_follow_count(person_field="follower", other_field="followed"),
-            viewer_follows=Exists(Follow.objects.filter(follower=viewer.pk, followed=OuterRef("pk"))),
-        )
+        .annotate(viewer_follows=Exists(Follow.objects.filter(follower=viewer.pk, followed=OuterRef("pk"))))
         .first()
     )
 
 
 def person_followers(*, viewer: User, person: User) -> QuerySet[User]:
-    # Most recent follower first; (follower, followed) is unique, so the join repeats no one.
+    # Most recent follower first; (follower, followed) is unique, so the join repeats no one. As many as
+    # person.follower_count: the page takes its count from there.
     people = visible_people(viewer).filter(following_links__followed=person)
     return _people_for_cards(people).order_by("-following_links__created_at", "-pk")
 
 
 def person_following(*, viewer: User, person: User) -> QuerySet[User]:
+    # As many as person.following_count.
     people = visible_people(viewer).filter(follower_links__follower=person)
     return _people_for_cards(people).order_by("-follower_links__created_at", "-pk")
 

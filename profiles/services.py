@@ -1,5 +1,8 @@
 import logging
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -10,7 +13,7 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.files.base import ContentFile
 from django.db import models, transaction
-from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Concat, Left, Lower, Substr
 from django.urls import reverse
 from django.utils import timezone
@@ -110,6 +113,91 @@ def councils_recount(*, council_ids) -> None:
         .values("n")
     )
     Council.objects.filter(pk__in=ids).update(member_count=Coalesce(Subquery(counted), 0))
+
+
+# The user fields whether a member is on the hub depends on: a save naming neither moves no follow count.
+ON_THE_HUB_FIELDS = frozenset({"is_active", "erased_at"})
+# Members whose follows are being deleted by a service that counts them itself (user_erase): the receiver
+# of each deleted follow leaves them alone.
+_follows_counted_by_caller: ContextVar[frozenset[int]] = ContextVar(
+    "follows_counted_by_caller", default=frozenset()
+)
+
+
+@contextmanager
+def follows_counted_by_caller(user_id: int) -> Iterator[None]:
+    token = _follows_counted_by_caller.set(_follows_counted_by_caller.get() | {user_id})
+    try:
+        yield
+    finally:
+        _follows_counted_by_caller.reset(token)
+
+
+def follows_are_counted_by_caller(follow: Follow) -> bool:
+    counted = _follows_counted_by_caller.get()
+    return follow.follower_id in counted or follow.followed_id in counted
+
+
+@transaction.atomic
+def follow_counts_change(*, follower_id: int, followed_id: int, delta: int) -> None:
+    """A follow made (delta 1) or removed (-1): the followed member counts one follower more or fewer if the
+    follower is on the hub, and the follower one followed if the followed member is (User.follower_count,
+    following_count). profiles.receivers calls it in the transaction of every follow saved or deleted.
+
+    Both rows are locked first, in id order, and read: a member leaving or rejoining the hub at the same
+    time (follow_counts_shift, under the lock of their own row) goes wholly before or after, so the follow is
+    counted once or not at all. Increments commute, so follows of one member at once never lose one."""
+    ids = sorted({follower_id, followed_id})
+    rows = User.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    on_hub = {
+        pk: active and erased is None
+        for pk, active, erased in rows.values_list("pk", "is_active", "erased_at")
+    }
+    changes = {}
+    if on_hub.get(follower_id):
+        changes["follower_count"] = F("follower_count") + Case(
+            When(pk=followed_id, then=Value(delta)), default=Value(0)
+        )
+    if on_hub.get(followed_id):
+        changes["following_count"] = F("following_count") + Case(
+            When(pk=follower_id, then=Value(delta)), default=Value(0)
+        )
+    if changes:
+        User.objects.filter(pk__in=ids).update(**changes)
+
+
+def follow_counts_shift(*, user_id: int, delta: int) -> None:
+    """A member joined (delta 1) or left (-1) the hub: everyone they follow counts one follower more or
+    fewer, everyone following them one followed. The caller holds the lock of the member's row (the save
+    that moved them), so no follow of theirs is made or removed meanwhile; two statements whatever the
+    number of follows."""
+    followed = Follow.objects.filter(follower=user_id).values("followed_id")
+    User.objects.filter(pk__in=followed).update(follower_count=F("follower_count") + delta)
+    followers = Follow.objects.filter(followed=user_id).values("follower_id")
+    User.objects.filter(pk__in=followers).update(following_count=F("following_count") + delta)
+
+
+def follows_recount(*, user_ids=None) -> None:
+    """Count every member's follows afresh (all members when user_ids is None): for follows written without
+    the receivers (bulk_create, COPY) and for the migration that added the counts."""
+    users = User.objects.all() if user_ids is None else User.objects.filter(pk__in=user_ids)
+    followers = (
+        Follow.objects.filter(on_the_hub("follower__"), followed=OuterRef("pk"))
+        .order_by()
+        .values("followed")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    following = (
+        Follow.objects.filter(on_the_hub("followed__"), follower=OuterRef("pk"))
+        .order_by()
+        .values("follower")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    users.update(
+        follower_count=Coalesce(Subquery(followers), 0), following_count=Coalesce(Subquery(following), 0)
+    )
 
 
 def council_sync_members(*, council: Council) -> int:
@@ -440,7 +528,13 @@ def user_erase(*, user: User, by: User | None = None) -> User:
     for handler in erasure_handlers():
         handler(user)
     former_name, avatar_name = user.display_name, user.avatar.name
-    Follow.objects.filter(Q(follower=user) | Q(followed=user)).delete()
+    # Their follows go: counted here in two statements (whoever they follow has one follower fewer, whoever
+    # follows them one followed fewer), not once for each follow by its receiver.
+    if is_on_the_hub(user):
+        follow_counts_shift(user_id=user.pk, delta=-1)
+    with follows_counted_by_caller(user.pk):
+        Follow.objects.filter(Q(follower=user) | Q(followed=user)).delete()
+    user.follower_count = user.following_count = 0
     Notification.objects.filter(recipient=user).delete()
     # Lines they caused in other inboxes stay, without their name ("Priya Shah started following you")
     # or a link to a profile that is gone. Every such line starts with the actor's name: only that is
@@ -492,6 +586,8 @@ def user_erase(*, user: User, by: User | None = None) -> User:
             "is_superuser",
             "last_login",
             "erased_at",
+            "follower_count",
+            "following_count",
         ]
     )
     if avatar_name:

@@ -7,11 +7,26 @@ them): the page of rows, one prefetch per related list it shows, one COUNT for t
 from collections.abc import Iterable
 
 from django.db import connection
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.lookups import Exact
 from taggit.models import Tag
 
 from communities import permissions
 from communities.models import Community, Membership, ModerationLogEntry, TopicTag
+from core.queries import KeysFirst
 from profiles.models import User
 from profiles.permissions import on_the_hub
 from profiles.selectors import people_directory
@@ -117,23 +132,51 @@ def community_facilitators(*, community: Community) -> QuerySet[Membership]:
     )
 
 
-def community_members(*, viewer: User, community: Community) -> QuerySet[Membership]:
-    """Active members still on the hub, owners and facilitators first. The caller has run check_read."""
+def _member_keys(*, community: Community) -> QuerySet[Membership]:
+    """The community's active members in the members lists' order, reading only the index
+    communities_member_list (id, role and user of each of the community's active memberships) and each
+    member's row by primary key, once: a page of them is cut out of this before any row is joined
+    (KeysFirst), so PostgreSQL never hashes the whole users table to join a few thousand memberships.
+
+    The order is one key looked up per membership, (role rank, name) of a member on the hub and NULL for
+    anyone else: they come after everyone on the hub, past the last page that the kept member_count (of
+    members on the hub) makes, and community_members drops them from a page anyway."""
+    role = OuterRef("role")
+    rank = Case(
+        When(Exact(role, Value(R.OWNER)), then=Value(0)),
+        When(Exact(role, Value(R.FACILITATOR)), then=Value(1)),
+        default=Value(2),
+    )
+    key = Func(rank, F("display_name"), function="ROW", output_field=TextField())
+    person = User.objects.filter(on_the_hub(), pk=OuterRef("user_id")).order_by()
     return (
-        Membership.objects.filter(on_the_hub("user__"), community=community, state=S.ACTIVE)
-        .select_related("user__council")  # each row shows the person and their council
+        Membership.objects.filter(community=community, state=S.ACTIVE)
+        .annotate(member_order=Subquery(person.annotate(key=key).values("key")[:1]))
+        .order_by(F("member_order").asc(nulls_last=True), "pk")
+    )
+
+
+def community_members(*, viewer: User, community: Community) -> KeysFirst:
+    """Active members still on the hub, owners and facilitators first, for paginate() with the community's
+    kept member_count. The caller has run check_read."""
+    # The page's rows by primary key (filtering them by community again would have PostgreSQL scan its
+    # index entries once more), each with the person and their council; and never anyone off the hub.
+    rows = (
+        Membership.objects.filter(on_the_hub("user__"))
+        .select_related("user__council")
         .order_by(_role_rank(), "user__display_name", "pk")
     )
+    return KeysFirst(_member_keys(community=community), rows)
 
 
-def community_member_list(*, viewer: User, community: Community) -> QuerySet[Membership]:
-    """community_members with only what the members page shows: the membership's role from the index
-    communities_member_list (an index-only scan of the community's entries), the person's name, handle, job
-    title and council name from their row, looked up by primary key (a nested loop, not a hash of every
-    member)."""
-    return community_members(viewer=viewer, community=community).only(
+def community_member_list(*, viewer: User, community: Community) -> KeysFirst:
+    """community_members with only what the members page shows: the membership's role, the person's name,
+    handle, job title and council name."""
+    members = community_members(viewer=viewer, community=community)
+    members.rows = members.rows.only(
         "role", "user", "user__display_name", "user__handle", "user__job_title", "user__council__name"
     )
+    return members
 
 
 def memberships_for_profile(*, viewer: User, person: User) -> QuerySet[Membership]:

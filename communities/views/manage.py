@@ -40,6 +40,9 @@ from profiles.models import User
 R = Membership.Role
 REQUESTS_PAGE_SIZE = 20
 MEMBERS_PAGE_SIZE = 50
+# The open invitations and the bans are shown newest first up to this many each (a national community has
+# hundreds): one more is read to know there are more.
+LIST_SHOWN = 50
 LOG_PAGE_SIZE = 50
 INVITE_RESULTS = 20  # a name search, not a directory: past this the page asks for more of the name
 
@@ -290,7 +293,10 @@ def _members_context(
     **extra,
 ) -> dict:
     page = paginate(
-        selectors.community_members(viewer=request.user, community=community), number, MEMBERS_PAGE_SIZE
+        selectors.community_members(viewer=request.user, community=community),
+        number,
+        MEMBERS_PAGE_SIZE,
+        count=community.member_count,  # kept by the membership services: the active members on the hub
     )
     if confirm_membership is not None and form is None:
         form = MemberActionForm(initial={"action": confirm}, auto_id="confirm-%s")
@@ -299,8 +305,9 @@ def _members_context(
         community,
         "members",
         page_obj=page,
-        invitations=list(selectors.open_invitations(community=community)),
-        banned=list(selectors.banned_memberships(community=community)),
+        **_newest("invitations", selectors.open_invitations(community=community)),
+        **_newest("banned", selectors.banned_memberships(community=community)),
+        list_shown=LIST_SHOWN,
         viewer_is_owner=permissions.can_manage_owners(user=request.user, community=community),
         confirm=confirm,
         confirm_membership=confirm_membership,
@@ -308,6 +315,12 @@ def _members_context(
         error_form=form if form is not None and form.errors else None,
         **extra,
     )
+
+
+def _newest(name: str, rows) -> dict:
+    """The first LIST_SHOWN rows as `name`, and `name_more`: whether there are more."""
+    newest = list(rows[: LIST_SHOWN + 1])
+    return {name: newest[:LIST_SHOWN], f"{name}_more": len(newest) > LIST_SHOWN}
 
 
 def _confirmable(community: Community, action: str, user_id) -> Membership | None:

@@ -103,8 +103,11 @@ def unfollow(request: HttpRequest, handle: str) -> HttpResponse:
     return _follow_done(request, person, success=f"You are no longer following {person.display_name}")
 
 
-def _people_list(request: HttpRequest, *, person: User, people: QuerySet, which: str) -> HttpResponse:
-    page = paginate(people, request.GET.get("page"), PAGE_SIZE)
+def _people_list(
+    request: HttpRequest, *, person: User, people: QuerySet, which: str, count: int
+) -> HttpResponse:
+    # The count is the person's kept one (User.follower_count or following_count), not a COUNT of the list.
+    page = paginate(people, request.GET.get("page"), PAGE_SIZE, count=count)
     return render(
         request,
         "profiles/people/follows.html",
@@ -116,14 +119,16 @@ def _people_list(request: HttpRequest, *, person: User, people: QuerySet, which:
 def followers(request: HttpRequest, handle: str) -> HttpResponse:
     person = get_object_or_404(visible_people(request.user), handle=handle)
     people = selectors.person_followers(viewer=request.user, person=person)
-    return _people_list(request, person=person, people=people, which="followers")
+    return _people_list(request, person=person, people=people, which="followers", count=person.follower_count)
 
 
 @require_GET
 def following(request: HttpRequest, handle: str) -> HttpResponse:
     person = get_object_or_404(visible_people(request.user), handle=handle)
     people = selectors.person_following(viewer=request.user, person=person)
-    return _people_list(request, person=person, people=people, which="following")
+    return _people_list(
+        request, person=person, people=people, which="following", count=person.following_count
+    )
 
 
 @require_GET

@@ -531,6 +531,44 @@ def test_the_members_page_lists_active_members_with_owners_and_facilitators_firs
     assert "Facilitator</strong>" in response.text
 
 
+@pytest.mark.parametrize("page", ["communities:members", "communities:manage-members"])
+def test_the_members_lists_cut_their_pages_in_order_without_people_off_the_hub(client, monkeypatch, page):
+    from communities.views import browse, manage
+
+    monkeypatch.setattr(browse, "MEMBERS_PAGE_SIZE", 3)
+    monkeypatch.setattr(manage, "MEMBERS_PAGE_SIZE", 3)
+    community = CommunityFactory(
+        visibility="restricted", owner=VerifiedMemberFactory(display_name="Zara Ali")
+    )
+    person_as("facilitator", community, display_name="Owen Lloyd")
+    for name in ("Member 05", "Member 02", "Member 04", "Member 01", "Member 03"):
+        person_as("member", community, display_name=name)
+    for relation in ("invited", "banned", "left", "requester"):
+        person_as(relation, community, display_name=f"Aaron {relation}")
+    gone = person_as("member", community, display_name="Aaron Deactivated")
+    gone.is_active = False
+    gone.save(update_fields=["is_active"])
+    client.force_login(community.created_by)
+
+    url = reverse(page, args=[community.slug])
+    listed, counts = [], set()
+    for number in (1, 2, 3):
+        page_obj = client.get(url, {"page": number}).context["page_obj"]
+        listed += [membership.user.display_name for membership in page_obj]
+        counts.add((page_obj.paginator.count, page_obj.paginator.num_pages))
+
+    assert listed == [
+        "Zara Ali",
+        "Owen Lloyd",
+        "Member 01",
+        "Member 02",
+        "Member 03",
+        "Member 04",
+        "Member 05",
+    ]
+    assert counts == {(7, 3)}
+
+
 def test_the_members_page_runs_the_same_few_queries_for_3_or_30_members(
     client, django_assert_max_num_queries
 ):

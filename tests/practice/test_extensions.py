@@ -172,6 +172,22 @@ def test_practice_shared_shows_the_newest_ten_and_links_to_the_rest_in_the_libra
     assert f'href="{library}">See all 12 stories from Busy Borough in the library</a>' in html
 
 
+def test_practice_shared_counts_a_council_s_stories_only_up_to_a_limit(client, monkeypatch):
+    from practice import selectors
+
+    monkeypatch.setattr(selectors, "COUNCIL_STORIES_COUNTED", 11)
+    council = CouncilFactory(name="Busy Borough")
+    place = CommunityFactory()
+    for number in range(12):
+        published_story(title=f"Story {number}", author=author_in(place, council=council), community=place)
+
+    section = council_shared(UserFactory(), council)
+
+    assert (section.context["total"], section.context["over"], section.context["more"]) == (11, True, True)
+    html = _council_page(client, UserFactory(), council)
+    assert "See more than 11 stories from Busy Borough in the library</a>" in html
+
+
 def test_practice_shared_has_no_library_link_when_every_story_is_shown(client):
     council = CouncilFactory()
     place = CommunityFactory()

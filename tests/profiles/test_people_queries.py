@@ -22,7 +22,9 @@ DIRECTORY_QUERIES = 8
 # the communities section, one for their conversations and one for their stories in Recent contributions
 # (registered by communities and practice through profiles.extensions)
 PROFILE_QUERIES = 9
-FOLLOWS_QUERIES = 7
+# session, user, header unread count, then: the person (with their kept follow counts: the paginator's
+# count), the page of people, expertise tags
+FOLLOWS_QUERIES = 6
 # session, user, header unread count, then: the council with its kept member count (the paginator's count
 # too), the page of members, expertise tags, and one query each for practice's "Practice shared" (the
 # stories with their total as a window count) and "Practice repeated" (the adoptions with their stories and

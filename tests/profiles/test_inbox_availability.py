@@ -220,7 +220,7 @@ def test_the_inbox_page_costs_the_same_however_many_notices_are_unavailable(
     reader = UserFactory()
     _mixed_notices(reader, count)
     client.force_login(reader)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(4):  # session, user, page count, page and unread lines checked
         response = client.get(reverse("profiles:notifications"))
     assert response.status_code == 200
     with django_assert_max_num_queries(1):
@@ -228,6 +228,23 @@ def test_the_inbox_page_costs_the_same_however_many_notices_are_unavailable(
     shown = _shown(reader)
     assert sum(not available for _, available in shown) == count // 2
     assert notifications_unread_count(user=reader) == len(shown) - count // 2
+
+
+@override_settings(INBOX_UNREAD_KEPT_SECONDS=60)  # as in production: the page keeps what it counted
+def test_the_inbox_counts_unread_lines_beyond_its_page_as_the_header_does(client, django_assert_num_queries):
+    reader = UserFactory()
+    _mixed_notices(reader, 8)  # 16 unread lines (8 mentions, 8 follows), 4 about threads moved out of reach
+    for i in range(25):  # newer: the whole first page
+        notification_send(recipient=reader, kind="test", text=f"Welcome {i}", actor=None)
+    client.force_login(reader)
+    for page in (1, 2):
+        response = client.get(reverse("profiles:notifications"), {"page": page})
+        assert response.context["notifications_unread"] == 25 + 16 - 4
+        assert '37<span class="govuk-visually-hidden"> unread</span>' in response.content.decode()
+    with django_assert_num_queries(0):  # the header's count on other pages: kept from the inbox's
+        assert notifications_unread_count(user=reader) == 37
+    assert notifications_unread_count(user=reader, fresh=True) == 37  # as the header counts on its own
+    assert [available for _, available in _shown(reader)].count(False) == 4
 
 
 # --- The post rules agree with their filters, for every role and state -----------------------------------

@@ -22,7 +22,7 @@ from django.db.models.lookups import Contains
 from taggit.models import Tag
 
 from core.queries import WordSimilar, pk_among
-from profiles.extensions import notices_available_q
+from profiles.extensions import notices_available_q, notices_mark_available
 from profiles.models import Council, CouncilDomain, ExpertiseTag, Follow, InterestTag, Notification, User
 from profiles.permissions import on_the_hub, visible_people
 
@@ -136,20 +136,20 @@ def _true_if(condition: Q) -> Case:
 def notifications_page_checked(*, user: User, page: QuerySet[Notification]) -> tuple[list[Notification], int]:
     """One page of the inbox (`page`: a slice of notifications_for_user), each line with `available` as
     notifications_checked gives it, and the unread count as notifications_unread_count(fresh=True) counts
-    it (and keeps it for the header), in one query: the lines of the page and the newest unread ones are
-    fetched together by primary key and checked with one permission filter, asked about their targets only
-    (at most 25 + 100, whatever the size of the hub or of the inbox), so the checks are built and run once."""
+    it (and keeps it for the header): the lines of the page and the newest unread ones fetched together by
+    primary key (at most 25 + 100 rows, whatever the size of the hub or of the inbox), then every one of
+    them checked at once by notices_mark_available: two queries, whose permission filters are built once
+    and look up only those lines' targets."""
     # An empty inbox's page is an empty slice, which has no SQL to look up keys in.
     on_page = Q(pk__in=[]) if page.query.is_empty() else pk_among(page.values("pk"))
     newest = pk_among(_newest_unread(user))
-    rows = Notification.objects.filter(recipient=user).filter(on_page | newest)
-    available = notices_available_q(user, rows)
     rows = (
-        rows.select_related("actor")
-        .annotate(available=_true_if(available), on_page=_true_if(on_page), counted=_true_if(newest))
+        Notification.objects.filter(on_page | newest)  # both lists are of the member's own lines
+        .select_related("actor", "target_type")
+        .annotate(on_page=_true_if(on_page), counted=_true_if(newest))
         .order_by("-created_at", "-pk")
     )
-    rows = list(rows)
+    rows = notices_mark_available(user, list(rows))
     unread = sum(1 for row in rows if row.counted and row.available)
     return [row for row in rows if row.on_page], _unread_keep(user, unread)
 

@@ -19,11 +19,12 @@ from practice.models import PracticeStory
 from practice.services.recognition import endorsement_create
 from practice.services.stories import story_audience_set
 from profiles.emails import notification_email_send
+from profiles.extensions import notices_mark_available
 from profiles.models import EmailState, Notification
 from profiles.selectors import notifications_checked, notifications_for_user, notifications_unread_count
 from profiles.services import follow_create, notification_send, notifications_mark_read, user_personal_data
 from tests.communities.helpers import community, person_as
-from tests.factories import AdminFactory, MembershipFactory, UserFactory
+from tests.factories import AdminFactory, CouncilFactory, MembershipFactory, UserFactory
 from tests.practice.helpers import published_story
 
 pytestmark = pytest.mark.django_db
@@ -53,10 +54,15 @@ def _inbox(client, person):
 
 
 def _shown(person) -> list[tuple[str, bool]]:
+    """Each notice's kind and availability, as the data export finds them (notices_available_q in SQL);
+    the inbox page's check (notices_mark_available, on fetched rows) must agree on every one."""
     mine = notifications_for_user(user=person)
-    return [
+    shown = [
         (notice.kind, notice.available) for notice in notifications_checked(user=person, notifications=mine)
     ]
+    fetched = notices_mark_available(person, list(mine.select_related("target_type")))
+    assert [(notice.kind, notice.available) for notice in fetched] == shown
+    return shown
 
 
 # --- The leak in the issue: a mention, then the thread moves somewhere private ---------------------------
@@ -193,6 +199,9 @@ def test_notices_about_nothing_or_kinds_no_app_registered_stay_available(member)
     notification_send(recipient=member, kind="test", text="Welcome", actor=UserFactory())
     assert _shown(member) == [("test", True)]
     assert notifications_unread_count(user=member) == 1
+    notification_send(recipient=member, kind="test.council", text="Your council", target=CouncilFactory())
+    assert _shown(member) == [("test.council", True), ("test", True)]
+    assert notifications_unread_count(user=member) == 2
 
 
 # --- Cost: one query for a page, one COUNT for the header, whatever the page holds ------------------------
@@ -220,7 +229,8 @@ def test_the_inbox_page_costs_the_same_however_many_notices_are_unavailable(
     reader = UserFactory()
     _mixed_notices(reader, count)
     client.force_login(reader)
-    with django_assert_max_num_queries(4):  # session, user, page count, page and unread lines checked
+    # session, user, page count, the page and newest unread lines, what they are about checked
+    with django_assert_max_num_queries(5):
         response = client.get(reverse("profiles:notifications"))
     assert response.status_code == 200
     with django_assert_max_num_queries(1):

@@ -8,10 +8,13 @@ from collections.abc import Iterable
 
 from django.db import connection
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Upper
+from django.db.models.lookups import Contains
 from taggit.models import Tag
 
 from communities import permissions
 from communities.models import Community, Membership, ModerationLogEntry, TopicTag
+from core.queries import WordSimilar
 from profiles.models import User
 from profiles.permissions import on_the_hub
 from profiles.selectors import people_directory
@@ -28,6 +31,8 @@ SORTS = {
 # "My communities": where the viewer is in, or on the way in (invited, or asked to join).
 MINE_STATES = (S.ACTIVE, S.INVITED, S.REQUESTED)
 TRIGRAM_THRESHOLD = 0.4  # pg_trgm word similarity from which a name counts as a match, as for people
+# What a directory card shows (templates/communities/browse/_card.html), and no more of the wide row.
+CARD_FIELDS = ("name", "slug", "description", "visibility", "member_count")
 
 
 def communities_directory(
@@ -50,17 +55,22 @@ def communities_directory(
         )
     query = " ".join(query.split())
     if query and connection.vendor == "postgresql":
-        from django.contrib.postgres.search import TrigramWordSimilarity
-
-        # Misspelt names still match ("homelesness"); icontains keeps every part of a name ("clim").
-        # pg_trgm is installed by profiles' migration 0002.
-        communities = communities.annotate(similarity=TrigramWordSimilarity(query, "name")).filter(
-            Q(similarity__gte=TRIGRAM_THRESHOLD) | Q(name__icontains=query)
+        # Misspelt names still match ("homelesness"): pg_trgm's word similarity of at least
+        # TRIGRAM_THRESHOLD (`%>`, whose threshold the settings set to it); any part of a name matches too
+        # ("clim"). Both on UPPER(name) (trigrams ignore case), which the trigram index of migration 0010
+        # answers instead of every name being scored.
+        name = Upper("name")
+        communities = communities.filter(
+            Q(WordSimilar(name, Upper(Value(query)))) | Q(Contains(name, Upper(Value(query))))
         )
     elif query:
         communities = communities.filter(name__icontains=query)
-    # Cards show every topic: one prefetch for the whole page.
-    return communities.prefetch_related("topics").order_by(*SORTS.get(sort, SORTS["activity"]))
+    # Cards show every topic: one prefetch for the whole page. Each sort walks its index (models.Community).
+    return (
+        communities.only(*CARD_FIELDS)
+        .prefetch_related("topics")
+        .order_by(*SORTS.get(sort, SORTS["activity"]))
+    )
 
 
 def viewer_memberships(*, viewer: User, communities: Iterable[Community]) -> dict[int, Membership]:

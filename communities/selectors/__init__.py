@@ -65,12 +65,27 @@ def communities_directory(
         )
     elif query:
         communities = communities.filter(name__icontains=query)
-    # Cards show every topic: one prefetch for the whole page. Each sort walks its index (models.Community).
-    return (
-        communities.only(*CARD_FIELDS)
-        .prefetch_related("topics")
-        .order_by(*SORTS.get(sort, SORTS["activity"]))
-    )
+    # Each sort walks its index (models.Community); cards_decorate adds what else a card shows.
+    return communities.only(*CARD_FIELDS).order_by(*SORTS.get(sort, SORTS["activity"]))
+
+
+def cards_decorate(*, viewer: User, communities: list[Community]) -> None:
+    """What each directory card shows besides its row, for a page of them in two queries: `card_topics`,
+    its topics by name (each with name and slug), and `viewer_membership`, the viewer's place in it."""
+    topics: dict[int, dict[str, dict]] = {community.pk: {} for community in communities}
+    if communities:
+        # One query for the page's topics, not taggit's prefetch, which builds a queryset per card.
+        rows = (
+            TopicTag.objects.filter(content_object__in=list(topics))
+            .order_by()
+            .values_list("content_object_id", "tag__name", "tag__slug")
+        )
+        for community_id, name, slug in rows:
+            topics[community_id][slug] = {"name": name, "slug": slug}
+    memberships = viewer_memberships(viewer=viewer, communities=communities)
+    for community in communities:
+        community.card_topics = sorted(topics[community.pk].values(), key=lambda topic: topic["name"])
+        community.viewer_membership = memberships.get(community.pk)
 
 
 def viewer_memberships(*, viewer: User, communities: Iterable[Community]) -> dict[int, Membership]:
@@ -84,7 +99,9 @@ def viewer_memberships(*, viewer: User, communities: Iterable[Community]) -> dic
         return {}
     found = {
         membership.community_id: membership
-        for membership in Membership.objects.filter(user=viewer, community__in=[c.pk for c in communities])
+        for membership in Membership.objects.filter(
+            user=viewer, community__in=[c.pk for c in communities]
+        ).order_by()  # not the model's order, which joins the community and the person to sort
     }
     for community in communities:
         permissions.membership_remember(user=viewer, community=community, membership=found.get(community.pk))

@@ -100,7 +100,8 @@ def notices_available_q(user, among: QuerySet) -> Q:
 
 
 def notices_mark_available(user, notifications: list) -> list:
-    """Sets `available` on each of these notifications of `user` (fetched with their target_type) as
+    """Sets `available` on each of these notifications of `user` (fetched with their target_type, or with
+    its "app_label.model" annotated as `target_label`) as
     notices_available_q decides it, in at most one query: each registered filter is asked about the
     primary keys of its model's targets among them, written into the query (a page's worth: a few index
     probes each), all filters in one UNION ALL. Cheaper to build than notices_available_q, whose filters
@@ -132,9 +133,15 @@ def notices_mark_available(user, notifications: list) -> list:
 
 
 def _target_label(notification) -> str | None:
-    """ "app_label.model" of what the notification is about, or None when it is about nothing."""
-    kind = notification.target_type
-    return None if kind is None else f"{kind.app_label}.{kind.model}"
+    """The "app_label.model" of what the notification is about (`target_label` when the query annotated
+    it, else from its target_type), or None when it is about nothing."""
+    if notification.target_type_id is None:
+        return None
+    label = getattr(notification, "target_label", None)
+    if label is None:
+        kind = notification.target_type
+        label = f"{kind.app_label}.{kind.model}"
+    return label
 
 
 def notice_still_visible(notification) -> bool:

@@ -17,7 +17,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Coalesce, Upper
+from django.db.models.functions import Coalesce, Concat, Upper
 from django.db.models.lookups import Contains
 from taggit.models import Tag
 
@@ -129,6 +129,19 @@ def _unread_keep(user: User, count: int) -> int:
     return count
 
 
+# What an inbox line shows (templates/profiles/inbox/item.html) and what its check reads.
+INBOX_LINE_FIELDS = (
+    "kind",
+    "text",
+    "url",
+    "created_at",
+    "read_at",
+    "target_type",
+    "target_id",
+    *(f"actor__{name}" for name in PUBLIC_NAME_FIELDS),
+)
+
+
 def _true_if(condition: Q) -> Case:
     return Case(When(condition, then=True), default=False, output_field=BooleanField())
 
@@ -145,8 +158,13 @@ def notifications_page_checked(*, user: User, page: QuerySet[Notification]) -> t
     newest = pk_among(_newest_unread(user))
     rows = (
         Notification.objects.filter(on_page | newest)  # both lists are of the member's own lines
-        .select_related("actor", "target_type")
-        .annotate(on_page=_true_if(on_page), counted=_true_if(newest))
+        .select_related("actor")
+        .only(*INBOX_LINE_FIELDS)  # up to 125 rows made into objects: no more of them than a line shows
+        .annotate(
+            on_page=_true_if(on_page),
+            counted=_true_if(newest),
+            target_label=Concat("target_type__app_label", Value("."), "target_type__model"),
+        )
         .order_by("-created_at", "-pk")
     )
     rows = notices_mark_available(user, list(rows))

@@ -332,8 +332,12 @@ class Notification(models.Model):
             ),
             # The inbox page (newest first) and the header's unread count.
             models.Index(fields=["recipient", "-created_at"], name="profiles_notif_inbox"),
+            # The newest unread lines in the inbox's order: the header counts the newest hundred, reading
+            # a hundred entries, not every unread line sorted.
             models.Index(
-                fields=["recipient"], condition=models.Q(read_at__isnull=True), name="profiles_notif_unread"
+                fields=["recipient", "-created_at", "-id"],
+                condition=models.Q(read_at__isnull=True),
+                name="profiles_notif_unread_newest",
             ),
         ]
 

@@ -31,7 +31,6 @@ from khub import tasks
 from khub.celery import app
 from khub.digests import delivery as delivery_module
 from khub.digests.delivery import (
-    BULK,
     MAX_ATTEMPTS,
     SEND_BATCH,
     deliver_chunk,
@@ -377,7 +376,7 @@ def test_rows_whose_chunk_never_ran_are_delivered_by_the_sweep_and_only_once():
     assert (_sent_to(late), _sent_to(fresh)) == (1, 1)
 
 
-# --- A batch's outcomes, recorded together after it was handed to the mail backend -------------------------
+# --- A batch: claimed together, each outcome recorded as it comes ----------------------------------------
 def _members_with_news(n: int) -> list[User]:
     """n daily members of one open community in which a conversation has just started."""
     place = community("open")
@@ -409,9 +408,9 @@ def test_a_mail_server_failing_part_way_has_each_digest_recorded_sent_or_failed_
     assert "Mailbox unavailable" in refused.error
     assert all("Connection unexpectedly closed" in _row(person).error for person in people[27:])
     assert all(_row(person).sent_at == now and _row(person).error == "" for person in people[:3])
-    # Per batch one UPDATE claims it and one records how it went, failures included: none per email.
+    # The build's claim and record; per batch one UPDATE claims it; then one per email records how it went.
     writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
-    assert len(writes) == 2 + 2 * 2
+    assert len(writes) == 2 + 2 + len(people)
 
     retry = digests_sweep(now=now + timedelta(minutes=6))
     again = digests_sweep(now=now + timedelta(hours=3))
@@ -444,40 +443,46 @@ def test_a_worker_stopped_mid_batch_records_what_it_did_and_gives_up_only_the_di
     assert [_sent_to(person) for person in people] == [1, 1, 1, 0, 1, 1]
 
 
-@pytest.mark.parametrize("killed_at", [None, 2], ids=["after-handing-over-the-batch", "mid-batch"])
-def test_a_worker_killed_outright_before_recording_its_batch_has_the_batch_given_up_and_none_sent_twice(
-    monkeypatch, killed_at
-):
-    """Killed outright (no handler gets to the database): the batch's rows stay SENDING under its claim,
-    and any of them may have gone out."""
+def test_a_worker_killed_outright_gives_up_only_the_digest_in_hand_and_sends_none_twice(monkeypatch):
+    """Killed outright (no handler gets to the database) while handing over the third digest of a batch:
+    the two before it are recorded sent, it and the one after it are left SENDING under the batch's claim."""
     people = _members_with_news(4)
-    if killed_at is not None:
-        ScriptedBackend.script = ["ok"] * killed_at + ["kill"]
+    ScriptedBackend.script = ["ok", "ok", "kill"]
 
     def dead(**_):
         raise Killed
 
-    monkeypatch.setattr(delivery_module, "_record_outcomes", dead)
+    monkeypatch.setattr(delivery_module, "_return_untried", dead)  # nothing runs on the way out
     now = timezone.now()
     with override_settings(EMAIL_BACKEND=SCRIPTED), pytest.raises(Killed):
         _chunk(people, now=now)
     monkeypatch.undo()
-    handed_over = len(mail.outbox)
-    rows = DigestDelivery.objects.filter(user__in=people)
-    assert {row.state for row in rows} == {D.SENDING}
-    (claim,) = {row.claim for row in rows}  # the batch's one claim
-    assert claim.startswith(BULK)
+    assert _states(people) == [D.SENT, D.SENT, D.SENDING, D.SENDING]
+    assert len({_row(person).claim for person in people}) == 1  # the batch's one claim
 
     early = digests_sweep(now=now + timedelta(minutes=5))  # the worker may still be sending: left alone
     result = digests_sweep(now=now + timedelta(minutes=20))
     again = digests_sweep(now=now + timedelta(hours=3))
 
-    assert early["gave_up"] == 0
-    assert (result["gave_up"], result["resumed"], result["sent"]) == (4, 0, 0)
+    assert early["gave_up"] == early["resumed"] == 0
+    assert (result["gave_up"], result["resumed"], result["sent"]) == (1, 1, 1)
     assert again["sent"] == again["gave_up"] == 0
-    assert _states(people) == [D.GAVE_UP] * 4
-    assert len(mail.outbox) == handed_over == (4 if killed_at is None else killed_at)
-    assert all(_sent_to(person) <= 1 for person in people)
+    assert _states(people) == [D.SENT, D.SENT, D.GAVE_UP, D.SENT]  # the one in hand may have arrived
+    assert [_sent_to(person) for person in people] == [1, 1, 0, 1]
+
+
+def test_a_batch_records_its_outcomes_without_waiting_for_the_disk_and_its_claim_waiting(postgres_only):
+    people = _members_with_news(3)
+    with CaptureQueriesContext(connection) as queries:
+        _chunk(people)
+    statements = [q["sql"] for q in queries.captured_queries]
+    claim = next(i for i, sql in enumerate(statements) if "SET \"state\" = 'sending'" in sql)
+    off = statements.index("SET synchronous_commit = off")
+    assert claim < off < statements.index("RESET synchronous_commit")
+    with connection.cursor() as cursor:  # and the connection is left as it was found
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+    assert _states(people) == [D.SENT] * 3
 
 
 # --- Failed sends: recorded, retried with backoff, given up after five attempts -------------------------

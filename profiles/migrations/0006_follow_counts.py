@@ -35,12 +35,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="user",
             name="follower_count",
-            field=models.PositiveIntegerField(default=0, db_default=0, editable=False),
+            field=models.PositiveIntegerField(default=0, editable=False),
         ),
         migrations.AddField(
             model_name="user",
             name="following_count",
-            field=models.PositiveIntegerField(default=0, db_default=0, editable=False),
+            field=models.PositiveIntegerField(default=0, editable=False),
         ),
         migrations.RunPython(count_follows, migrations.RunPython.noop, elidable=False),
     ]

@@ -13,6 +13,8 @@ MANAGE := $(VENV)/bin/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
+# `make test` runs the suite in one process per core (pytest-xdist); `make test TEST_WORKERS=0` in this one.
+TEST_WORKERS ?= auto
 
 .PHONY: install run test lint format assets clean
 
@@ -43,7 +45,7 @@ run: install
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 test: install
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

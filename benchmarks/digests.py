@@ -623,7 +623,7 @@ def _phase_chunk(chunk: list[int], *, anchor: datetime) -> dict:
     row["distinct_items"] = len({key for d in ready for key in d.item_keys})
     started, cpu = time.perf_counter(), time.process_time()
     messages = []
-    fragments = {}  # each item's lines rendered once per chunk, as deliver_chunk does
+    fragments = {}  # each item's lines rendered once, as a worker's first chunk of a run does
     with get_connection() as mail:
         for fake_pk, digest in enumerate(ready, start=10**9):
             delivery = DigestDelivery(
@@ -744,7 +744,7 @@ def profile_chunk(*, anchor: datetime, ids: list[int], chunk_size: int, top: int
         ("      DigestMemberships (memberships)", cumulative("communities/providers/digests.py", "__init__")),
         ("    providers' pick (Python, per member)", cumulative("/providers/digests.py", "_pick")),
         (
-            "  _batch_send (claim a batch; render, send, record each)",
+            "  _batch_send (claim a batch; render and send it; record it)",
             cumulative("khub/digests/delivery.py", "_batch_send"),
         ),
         ("    render_to_string (txt + html)", cumulative("django/template/loader.py", "render_to_string")),

@@ -10,7 +10,7 @@ from communities.models import (
     Thread,
 )
 from communities.selectors import SORTS
-from core.forms import CHARACTER_COUNT, max_length_error
+from core.forms import CHARACTER_COUNT, LongSelect, max_length_error
 from profiles.forms import TagListField
 
 V = Community.Visibility
@@ -102,7 +102,10 @@ class DirectoryForm(forms.Form):
         error_messages={"max_length": "Name must be %(limit_value)d characters or fewer"},
     )
     topic = forms.ChoiceField(
-        label="Topic", required=False, error_messages={"invalid_choice": "Select a topic from the list"}
+        label="Topic",
+        required=False,
+        widget=LongSelect,  # every topic of a community the viewer may see: hundreds on a national hub
+        error_messages={"invalid_choice": "Select a topic from the list"},
     )
     sort = forms.ChoiceField(
         label="Sort by",

@@ -57,8 +57,18 @@ class Community(models.Model):
         ]
         indexes = [
             models.Index(fields=["visibility", "-last_activity_at"]),
-            models.Index(fields=["-member_count"]),
             models.Index(fields=["-created_at"]),
+            # What keeps a list to readable communities joins (readable_community_q: the visibility of
+            # each row's community): every community's id and visibility read from a few index pages, not
+            # from the wide rows (their About, search document).
+            models.Index(fields=["id", "visibility"], name="communities_visibility_of"),
+            # The directory (communities.selectors.communities_directory): its sorts walk these to the page
+            # rather than sorting every community, and it counts the communities a member may see from the
+            # narrow (visibility, id) one (an index-only scan) rather than the wide rows. A trigram index
+            # on UPPER(name) answers its name search (migration 0010).
+            models.Index(fields=["-last_activity_at", "name"], name="communities_dir_activity"),
+            models.Index(fields=["-member_count", "name"], name="communities_dir_members"),
+            models.Index(fields=["visibility", "id"], name="communities_dir_visible"),
         ]
 
     def __str__(self) -> str:
@@ -356,6 +366,9 @@ class Post(models.Model):
             models.Index(fields=["author", "-created_at"], name="communities_post_author"),
             # Search walks the newest posts first for a common word and stops at its cap.
             models.Index(fields=["-created_at"], name="communities_post_newest"),
+            # A thread's latest replies (a practice story's page shows its discussion's): without it the
+            # planner walks every post newest first until it meets five of a long, old thread.
+            models.Index(fields=["thread", "-created_at", "-id"], name="communities_post_thread_newest"),
             models.Index(
                 fields=["created_at"],
                 condition=models.Q(notified_at__isnull=True),

@@ -330,20 +330,34 @@ class AdoptionForm(forms.Form):
 
 
 class LibraryFilterForm(forms.Form):
+    """The library's filters. Its selects write their options in Python (LongSelect: the same markup, a
+    template per option costs more than the rest of the form), and the council is checked against the
+    councils offered as a set: a ChoiceField would normalise and copy hundreds of choices twice a request
+    (the view builds the form bound, to read the filters, and again unbound, to show them)."""
+
     SORTS = {"newest": "Newest", "endorsed": "Most endorsed", "repeated": "Most repeated"}
 
     service_area = forms.ChoiceField(
-        label="Service area", required=False, choices=[("", "All"), *ServiceArea.choices]
+        label="Service area", required=False, choices=[("", "All"), *ServiceArea.choices], widget=LongSelect
     )
-    council = forms.ChoiceField(label="Council", required=False, widget=LongSelect)  # hundreds of councils
-    region = forms.ChoiceField(label="Region", required=False, choices=[("", "All"), *Council.Region.choices])
+    council = forms.CharField(label="Council", required=False, widget=LongSelect)  # hundreds of councils
+    region = forms.ChoiceField(
+        label="Region", required=False, choices=[("", "All"), *Council.Region.choices], widget=LongSelect
+    )
     tag = forms.CharField(label="Tag", required=False, max_length=100)
     promoted = forms.BooleanField(label="Practice worth repeating only", required=False)
-    sort = forms.ChoiceField(label="Sort by", required=False, choices=list(SORTS.items()))
+    sort = forms.ChoiceField(label="Sort by", required=False, choices=list(SORTS.items()), widget=LongSelect)
 
     def __init__(self, *args, councils=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["council"].choices = [("", "All"), *councils]
+        self.council_slugs = {slug for slug, _name in councils}
+        self.fields["council"].widget.choices = [("", "All"), *councils]
+
+    def clean_council(self) -> str:
+        council = self.cleaned_data["council"]
+        if council and council not in self.council_slugs:
+            raise forms.ValidationError("Choose a council from the list")
+        return council
 
     def filters(self) -> dict:
         """The valid filters; an invalid value (an old link, a typed URL) is ignored rather than an error."""

@@ -169,6 +169,13 @@ class PracticeStory(models.Model):
                 condition=models.Q(promoted_at__isnull=False),
                 name="practice_story_promoted",
             ),
+            # The library's "Practice worth repeating" by council or region: each council's few promoted
+            # stories, not every promoted story ANDed with each council's.
+            models.Index(
+                fields=["council"],
+                condition=models.Q(status="published", promoted_at__isnull=False),
+                name="practice_story_promoted_in",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -154,3 +154,44 @@ def readable_stories(viewer) -> QuerySet[PracticeStory]:
 def listed_stories(viewer) -> QuerySet[PracticeStory]:
     """Published stories the viewer may read: the library, council pages, profiles and (later) search."""
     return readable_stories(viewer).filter(status=ST.PUBLISHED)
+
+
+def listed_story_parts(viewer) -> list[QuerySet[PracticeStory]]:
+    """listed_stories(viewer) as disjoint querysets, the cheap one first: the stories every viewer of their
+    kind may read (a visitor: the public ones; a member: the public and members' ones), read from the
+    practice_story_listed index alone, then for a member the community stories they may read, which need
+    their home community looked up. Counting them in this order with a cap (UNION ALL under a LIMIT), or
+    asking whether any exists, seldom reaches the second part."""
+    published = PracticeStory.objects.filter(status=ST.PUBLISHED)
+    if not _signed_in(viewer):
+        return [published.filter(audience=A.PUBLIC)]
+    if viewer.is_staff:
+        return [published]
+    return [
+        published.filter(audience__in=(A.PUBLIC, A.MEMBERS)),
+        published.filter(
+            Q(audience=A.COMMUNITY)
+            & (community_permissions.readable_community_q(viewer) | authored_q(viewer))
+        ),
+    ]
+
+
+# --- The same filters as SQL text, for statements written once (communities.permissions.sql_params) ---
+def authored_sql(story: str) -> str:
+    """authored_q as a condition on the story table aliased `story`."""
+    co_authors = PracticeStory.co_authors.through
+    return (
+        f"({story}.author_id = %(viewer)s OR EXISTS (SELECT 1 FROM {co_authors._meta.db_table} {story}_co"  # noqa: S608
+        f" WHERE {story}_co.practicestory_id = {story}.id AND {story}_co.user_id = %(viewer)s))"
+    )
+
+
+def listed_story_sql(story: str, community: str) -> str:
+    """listed_stories as a condition on the story aliased `story` joined to its home community aliased
+    `community`, for a signed-in, active viewer (communities.permissions.sql_params)."""
+    readable_home = community_permissions.readable_community_sql(community)
+    return (
+        f"{story}.status = '{ST.PUBLISHED}' AND (%(viewer_is_staff)s"
+        f" OR {story}.audience IN ('{A.PUBLIC}', '{A.MEMBERS}')"
+        f" OR ({story}.audience = '{A.COMMUNITY}' AND {readable_home}) OR {authored_sql(story)})"
+    )

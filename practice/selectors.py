@@ -5,7 +5,7 @@ contributions and their records in the data export."""
 from typing import Any
 
 from django.db import connection
-from django.db.models import Case, Count, Func, IntegerField, Q, QuerySet, When, Window
+from django.db.models import Case, Count, Exists, Func, IntegerField, OuterRef, Q, QuerySet, When, Window
 
 from communities.models import Community, Membership, Post
 from communities.permissions import can_participate, can_read, readable_communities, readable_community_ids
@@ -23,6 +23,19 @@ COUNCIL_SECTION_SIZE = 10
 COUNCIL_STORIES_COUNTED = 100
 # What "Practice shared" shows of each story.
 SHARED_FIELDS = ("title", "slug", "summary", "service_area", "promoted_at", "adoption_count", "published_at")
+# What a story's card in the library shows (practice/_card.html).
+CARD_FIELDS = (
+    "title",
+    "slug",
+    "summary",
+    "service_area",
+    "status",
+    "council",
+    "published_at",
+    "promoted_at",
+    "endorsement_count",
+    "adoption_count",
+)
 SORT_ORDER = {
     "newest": ("-published_at", "-pk"),
     "endorsed": ("-endorsement_count", "-published_at", "-pk"),
@@ -30,22 +43,44 @@ SORT_ORDER = {
 }
 
 
-def story_for_page(*, slug: str) -> PracticeStory | None:
-    """The story with what its page shows beside the record; the caller checks can_read."""
-    return (
-        PracticeStory.objects.select_related(
-            "author__council", "council", "community", "promoted_by", "discussion__community"
+def story_for_page(*, slug: str, viewer=None) -> PracticeStory | None:
+    """The story with what its page shows beside the record; the caller checks can_read. For a signed-in
+    viewer, `viewer_endorsed` says whether they endorsed it (in the same query, on the practice_endorse_once
+    constraint's index)."""
+    stories = PracticeStory.objects.select_related(
+        "author__council", "council", "community", "promoted_by", "discussion__community"
+    ).prefetch_related("co_authors__council", "tags", "measures")  # authors, tags and the measures table
+    if viewer is not None and viewer.is_authenticated:
+        stories = stories.annotate(
+            viewer_endorsed=Exists(Endorsement.objects.filter(story=OuterRef("pk"), user=viewer))
         )
-        .prefetch_related("co_authors__council", "tags", "measures")  # authors, tags and the measures table
-        .filter(slug=slug)
-        .first()
+    return stories.filter(slug=slug).first()
+
+
+def library(*, viewer, sort="newest", **filters) -> QuerySet[PracticeStory]:
+    return (
+        _library_filtered(permissions.listed_stories(viewer), **filters)
+        .select_related("council")  # each card names its council
+        .only(*CARD_FIELDS, "council__name")  # not the record: up to 14 long texts each
+        .order_by(*SORT_ORDER.get(sort, SORT_ORDER["newest"]))
     )
 
 
-def library(
-    *, viewer, service_area="", council="", region="", tag="", promoted=False, sort="newest"
+def library_ids(*, viewer, sort="", **filters) -> QuerySet:
+    """The ids of the library's stories in no order (`sort` is ignored), to count up to a cap: the parts of
+    permissions.listed_story_parts filtered alike, one after the other (UNION ALL), so that the count stops
+    before a member's community stories (and their communities' look-ups) once the stories every member may
+    read reach the cap."""
+    parts = [
+        _library_filtered(part, **filters).order_by().values("pk")
+        for part in permissions.listed_story_parts(viewer)
+    ]
+    return parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+
+
+def _library_filtered(
+    stories: QuerySet[PracticeStory], *, service_area="", council="", region="", tag="", promoted=False
 ) -> QuerySet[PracticeStory]:
-    stories = permissions.listed_stories(viewer)
     if service_area:
         stories = stories.filter(service_area=service_area)
     if council:
@@ -56,17 +91,18 @@ def library(
         stories = stories.filter(tags__name__iexact=tag)
     if promoted:
         stories = stories.filter(promoted_at__isnull=False)
-    return (
-        stories.select_related("council")  # each card names its council
-        .prefetch_related("tags")
-        .order_by(*SORT_ORDER.get(sort, SORT_ORDER["newest"]))
-    )
+    return stories
 
 
 def library_councils(*, viewer) -> list[tuple[str, str]]:
-    """Councils with a story the viewer may read: the library's council filter."""
-    ids = permissions.listed_stories(viewer).values("council_id")
-    return list(Council.objects.filter(pk__in=ids).order_by("name").values_list("slug", "name"))
+    """Councils with a story the viewer may read: the library's council filter. Each council is asked
+    whether it has one, part by part (permissions.listed_story_parts: a member's community stories only
+    for a council with no story every member may read), on the practice_story_listed index, so the cost
+    follows the few hundred councils, not the tens of thousands of stories."""
+    has_story = Q()
+    for part in permissions.listed_story_parts(viewer):
+        has_story |= Q(Exists(part.filter(council=OuterRef("pk"))))
+    return list(Council.objects.filter(has_story).order_by("name").values_list("slug", "name"))
 
 
 def stories_of(*, user) -> QuerySet[PracticeStory]:

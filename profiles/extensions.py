@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, Q, QuerySet, Value
 from django.http import HttpRequest
 
 from core.queries import pk_among
@@ -97,6 +97,51 @@ def notices_available_q(user, among: QuerySet) -> Q:
         available |= is_about & (Q(kind__in=always_kinds) | Q(target_id__in=subjects))
         registered |= is_about
     return available | ~registered if registered else Q()
+
+
+def notices_mark_available(user, notifications: list) -> list:
+    """Sets `available` on each of these notifications of `user` (fetched with their target_type, or with
+    its "app_label.model" annotated as `target_label`) as
+    notices_available_q decides it, in at most one query: each registered filter is asked about the
+    primary keys of its model's targets among them, written into the query (a page's worth: a few index
+    probes each), all filters in one UNION ALL. Cheaper to build than notices_available_q, whose filters
+    each nest the query of the notifications themselves; none at all when no line names a registered kind
+    of object. Returns the list."""
+    wanted: dict[str, set[int]] = {}
+    for notification in notifications:
+        label = _target_label(notification)
+        if label in _notice_subjects and notification.kind not in _notice_subjects[label][1]:
+            wanted.setdefault(label, set()).add(notification.target_id)
+    parts = [
+        _notice_subjects[label][0](user)
+        .filter(pk__in=sorted(pk for pk in keys if pk is not None))
+        .order_by()
+        .annotate(notice_model=Value(label, output_field=CharField()))
+        .values_list("pk", "notice_model")
+        for label, keys in wanted.items()
+    ]
+    found = set(parts[0].union(*parts[1:], all=True)) if parts else set()
+    for notification in notifications:
+        label = _target_label(notification)
+        notification.available = (
+            label is None
+            or label not in _notice_subjects
+            or notification.kind in _notice_subjects[label][1]
+            or (notification.target_id, label) in found
+        )
+    return notifications
+
+
+def _target_label(notification) -> str | None:
+    """The "app_label.model" of what the notification is about (`target_label` when the query annotated
+    it, else from its target_type), or None when it is about nothing."""
+    if notification.target_type_id is None:
+        return None
+    label = getattr(notification, "target_label", None)
+    if label is None:
+        kind = notification.target_type
+        label = f"{kind.app_label}.{kind.model}"
+    return label
 
 
 def notice_still_visible(notification) -> bool:

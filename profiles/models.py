@@ -248,7 +248,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def public_name(self) -> str:
-        return "Former member" if self.erased_at else self.display_name
+        return self.public_name_of(self.display_name, self.erased_at)
+
+    @staticmethod
+    def public_name_of(display_name: str, erased_at) -> str:
+        """public_name from the two columns it reads (PUBLIC_NAME_FIELDS), for rows read without a model."""
+        return "Former member" if erased_at else display_name
 
     def get_full_name(self) -> str:
         return self.display_name
@@ -328,8 +333,12 @@ class Notification(models.Model):
             ),
             # The inbox page (newest first) and the header's unread count.
             models.Index(fields=["recipient", "-created_at"], name="profiles_notif_inbox"),
+            # The newest unread lines in the inbox's order: the header counts the newest hundred, reading
+            # a hundred entries, not every unread line sorted.
             models.Index(
-                fields=["recipient"], condition=models.Q(read_at__isnull=True), name="profiles_notif_unread"
+                fields=["recipient", "-created_at", "-id"],
+                condition=models.Q(read_at__isnull=True),
+                name="profiles_notif_unread_newest",
             ),
         ]
 

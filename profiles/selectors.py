@@ -16,12 +16,12 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Coalesce, Upper
+from django.db.models.functions import Coalesce, Concat, Upper
 from django.db.models.lookups import Contains
 from taggit.models import Tag
 
-from core.queries import WordSimilar
-from profiles.extensions import notices_available_q
+from core.queries import WordSimilar, pk_among
+from profiles.extensions import notices_available_q, notices_mark_available
 from profiles.models import Council, CouncilDomain, ExpertiseTag, Follow, InterestTag, Notification, User
 from profiles.permissions import on_the_hub, visible_people
 
@@ -102,11 +102,7 @@ def notifications_checked(*, user: User, notifications: QuerySet[Notification]) 
     same query, whose permission subqueries look only among the page's targets: a fixed cost per page."""
     rows = Notification.objects.filter(recipient=user, pk__in=notifications.values("pk"))
     available = notices_available_q(user, rows)
-    return (
-        rows.select_related("actor")
-        .annotate(available=Case(When(available, then=True), default=False, output_field=BooleanField()))
-        .order_by("-created_at", "-pk")
-    )
+    return rows.select_related("actor").annotate(available=_true_if(available)).order_by("-created_at", "-pk")
 
 
 # The header says "99+" beyond this: counting more would re-check every line a member ever left unread.
@@ -117,11 +113,70 @@ def unread_cache_key(user_id: int) -> str:
     return f"inbox-unread:{user_id}"
 
 
+def _newest_unread(user: User) -> QuerySet[Notification]:
+    """The ids of the member's newest unread lines that the header counts (at most UNREAD_COUNTED_MOST + 1),
+    read in order from the partial index profiles_notif_unread_newest: a hundred entries, not a sort of
+    every unread line."""
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True).order_by("-created_at", "-pk")
+    return unread.values("pk")[: UNREAD_COUNTED_MOST + 1]
+
+
+def _unread_keep(user: User, count: int) -> int:
+    seconds = settings.INBOX_UNREAD_KEPT_SECONDS
+    if seconds:
+        cache.set(unread_cache_key(user.pk), count, seconds)
+    return count
+
+
+# What an inbox line shows (templates/profiles/inbox/item.html) and what its check reads.
+INBOX_LINE_FIELDS = (
+    "kind",
+    "text",
+    "url",
+    "created_at",
+    "read_at",
+    "target_type",
+    "target_id",
+    *(f"actor__{name}" for name in PUBLIC_NAME_FIELDS),
+)
+
+
+def _true_if(condition: Q) -> Case:
+    return Case(When(condition, then=True), default=False, output_field=BooleanField())
+
+
+def notifications_page_checked(*, user: User, page: QuerySet[Notification]) -> tuple[list[Notification], int]:
+    """One page of the inbox (`page`: a slice of notifications_for_user), each line with `available` as
+    notifications_checked gives it, and the unread count as notifications_unread_count(fresh=True) counts
+    it (and keeps it for the header): the lines of the page and the newest unread ones fetched together by
+    primary key (at most 25 + 100 rows, whatever the size of the hub or of the inbox), then every one of
+    them checked at once by notices_mark_available: two queries, whose permission filters are built once
+    and look up only those lines' targets."""
+    # An empty inbox's page is an empty slice, which has no SQL to look up keys in.
+    on_page = Q(pk__in=[]) if page.query.is_empty() else pk_among(page.values("pk"))
+    newest = pk_among(_newest_unread(user))
+    rows = (
+        Notification.objects.filter(on_page | newest)  # both lists are of the member's own lines
+        .select_related("actor")
+        .only(*INBOX_LINE_FIELDS)  # up to 125 rows made into objects: no more of them than a line shows
+        .annotate(
+            on_page=_true_if(on_page),
+            counted=_true_if(newest),
+            target_label=Concat("target_type__app_label", Value("."), "target_type__model"),
+        )
+        .order_by("-created_at", "-pk")
+    )
+    rows = notices_mark_available(user, list(rows))
+    unread = sum(1 for row in rows if row.counted and row.available)
+    return [row for row in rows if row.on_page], _unread_keep(user, unread)
+
+
 def notifications_unread_count(*, user: User, fresh: bool = False) -> int:
     """How many lines the inbox shows as new, up to UNREAD_COUNTED_MOST + 1 ("99+"): a notice about
-    something no longer readable is not news (it shows as read). One COUNT over the newest unread lines (the
-    partial index profiles_notif_unread), each re-checked through its app's permission filter; kept in the
-    cache between pages, since compiling that check costs more than running it."""
+    something no longer readable is not news (it shows as read). One COUNT over the newest unread lines
+    (_newest_unread), each re-checked through its app's permission filter; kept in the cache between pages,
+    since compiling that check costs more than running it. The inbox page counts with its lines instead
+    (notifications_page_checked)."""
     # Kept settings.INBOX_UNREAD_KEPT_SECONDS between pages; profiles.services forgets it whenever a notice is
     # sent to the member or they mark one read, and the inbox page counts afresh.
     key, seconds = unread_cache_key(user.pk), settings.INBOX_UNREAD_KEPT_SECONDS
@@ -129,12 +184,8 @@ def notifications_unread_count(*, user: User, fresh: bool = False) -> int:
         kept = cache.get(key)
         if kept is not None:
             return kept
-    newest = Notification.objects.filter(recipient=user, read_at__isnull=True).order_by("-created_at", "-pk")
-    rows = Notification.objects.filter(pk__in=newest.values("pk")[: UNREAD_COUNTED_MOST + 1])
-    count = rows.filter(notices_available_q(user, rows)).count()
-    if seconds:
-        cache.set(key, count, seconds)
-    return count
+    rows = Notification.objects.filter(pk__in=_newest_unread(user))
+    return _unread_keep(user, rows.filter(notices_available_q(user, rows)).count())
 
 
 # --- People pages (directory, profiles, follower lists, councils) ------------------------------------

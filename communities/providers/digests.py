@@ -49,7 +49,10 @@ class DigestMemberships:
         self.included: dict[int, set[int]] = defaultdict(set)
         self.muted: dict[int, set[int]] = defaultdict(set)
         self.managed: dict[int, set[int]] = defaultdict(set)
-        rows = list(Membership.objects.filter(user_id__in=self.user_ids).select_related("community"))
+        # Unordered: Membership's ordering would join every member of the hub to sort by name.
+        rows = list(
+            Membership.objects.filter(user_id__in=self.user_ids).select_related("community").order_by()
+        )
         self.members: dict[int, dict[int, Membership]] = defaultdict(dict)  # community -> user -> row
         for membership in rows:
             self.members[membership.community_id][membership.user_id] = membership
@@ -140,9 +143,11 @@ def _collect(chunk: DigestChunk) -> _Collected:
         .defer(*OPENING_POST_TEXT)
     }
     reply_times = defaultdict(list)
-    for thread_id, created_at in Post.objects.filter(
-        thread_id__in=list(busy), state=Post.State.VISIBLE, depth__gt=0, **in_window
-    ).values_list("thread_id", "created_at"):
+    for thread_id, created_at in (
+        Post.objects.filter(thread_id__in=list(busy), state=Post.State.VISIBLE, depth__gt=0, **in_window)
+        .order_by()  # Post's ordering would join the threads to sort by them: the times are counted
+        .values_list("thread_id", "created_at")
+    ):
         reply_times[thread_id].append(created_at)
     requests = list(
         Membership.objects.filter(

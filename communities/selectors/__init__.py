@@ -21,12 +21,13 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.lookups import Exact
+from django.db.models.functions import Upper
+from django.db.models.lookups import Contains, Exact
 from taggit.models import Tag
 
 from communities import permissions
 from communities.models import Community, Membership, ModerationLogEntry, TopicTag
-from core.queries import KeysFirst
+from core.queries import KeysFirst, WordSimilar
 from profiles.models import User
 from profiles.permissions import on_the_hub
 from profiles.selectors import people_directory
@@ -43,6 +44,8 @@ SORTS = {
 # "My communities": where the viewer is in, or on the way in (invited, or asked to join).
 MINE_STATES = (S.ACTIVE, S.INVITED, S.REQUESTED)
 TRIGRAM_THRESHOLD = 0.4  # pg_trgm word similarity from which a name counts as a match, as for people
+# What a directory card shows (templates/communities/browse/_card.html), and no more of the wide row.
+CARD_FIELDS = ("name", "slug", "description", "visibility", "member_count")
 
 
 def communities_directory(
@@ -65,17 +68,37 @@ def communities_directory(
         )
     query = " ".join(query.split())
     if query and connection.vendor == "postgresql":
-        from django.contrib.postgres.search import TrigramWordSimilarity
-
-        # Misspelt names still match ("homelesness"); icontains keeps every part of a name ("clim").
-        # pg_trgm is installed by profiles' migration 0002.
-        communities = communities.annotate(similarity=TrigramWordSimilarity(query, "name")).filter(
-            Q(similarity__gte=TRIGRAM_THRESHOLD) | Q(name__icontains=query)
+        # Misspelt names still match ("homelesness"): pg_trgm's word similarity of at least
+        # TRIGRAM_THRESHOLD (`%>`, whose threshold the settings set to it); any part of a name matches too
+        # ("clim"). Both on UPPER(name) (trigrams ignore case), which the trigram index of migration 0010
+        # answers instead of every name being scored.
+        name = Upper("name")
+        communities = communities.filter(
+            Q(WordSimilar(name, Upper(Value(query)))) | Q(Contains(name, Upper(Value(query))))
         )
     elif query:
         communities = communities.filter(name__icontains=query)
-    # Cards show every topic: one prefetch for the whole page.
-    return communities.prefetch_related("topics").order_by(*SORTS.get(sort, SORTS["activity"]))
+    # Each sort walks its index (models.Community); cards_decorate adds what else a card shows.
+    return communities.only(*CARD_FIELDS).order_by(*SORTS.get(sort, SORTS["activity"]))
+
+
+def cards_decorate(*, viewer: User, communities: list[Community]) -> None:
+    """What each directory card shows besides its row, for a page of them in two queries: `card_topics`,
+    its topics by name (each with name and slug), and `viewer_membership`, the viewer's place in it."""
+    topics: dict[int, dict[str, dict]] = {community.pk: {} for community in communities}
+    if communities:
+        # One query for the page's topics, not taggit's prefetch, which builds a queryset per card.
+        rows = (
+            TopicTag.objects.filter(content_object__in=list(topics))
+            .order_by()
+            .values_list("content_object_id", "tag__name", "tag__slug")
+        )
+        for community_id, name, slug in rows:
+            topics[community_id][slug] = {"name": name, "slug": slug}
+    memberships = viewer_memberships(viewer=viewer, communities=communities)
+    for community in communities:
+        community.card_topics = sorted(topics[community.pk].values(), key=lambda topic: topic["name"])
+        community.viewer_membership = memberships.get(community.pk)
 
 
 def viewer_memberships(*, viewer: User, communities: Iterable[Community]) -> dict[int, Membership]:
@@ -89,7 +112,9 @@ def viewer_memberships(*, viewer: User, communities: Iterable[Community]) -> dic
         return {}
     found = {
         membership.community_id: membership
-        for membership in Membership.objects.filter(user=viewer, community__in=[c.pk for c in communities])
+        for membership in Membership.objects.filter(
+            user=viewer, community__in=[c.pk for c in communities]
+        ).order_by()  # not the model's order, which joins the community and the person to sort
     }
     for community in communities:
         permissions.membership_remember(user=viewer, community=community, membership=found.get(community.pk))

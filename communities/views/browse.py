@@ -38,9 +38,7 @@ def index(request: HttpRequest) -> HttpResponse:
     filters = form.filters()
     communities = selectors.communities_directory(viewer=request.user, mine=tab == "mine", **filters)
     page = paginate(communities, request.GET.get("page"), PAGE_SIZE)
-    memberships = selectors.viewer_memberships(viewer=request.user, communities=page.object_list)
-    for community in page.object_list:
-        community.viewer_membership = memberships.get(community.pk)
+    selectors.cards_decorate(viewer=request.user, communities=page.object_list)
     return render(
         request,
         "communities/browse/index.html",

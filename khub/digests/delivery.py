@@ -8,16 +8,20 @@ claimed again before it is sent.
 
 A rerun, or a second worker given the same chunk, finds the rows already claimed and leaves them. A worker
 killed while building leaves BUILDING rows that the sweep returns to PENDING. A chunk claims its built
-digests for sending a batch at a time (one UPDATE, on disk before any of them is sent) and sends each
-batch in id order, recording each outcome as it comes: a worker killed while sending leaves the batch's
-unrecorded rows SENDING, of which the first may or may not have gone out (the sweep records it as GAVE_UP
-rather than risk a second copy) and the rest were never tried (the sweep sends them).
+digests for sending a batch of SEND_BATCH at a time (one UPDATE, on disk before any of them is sent), hands
+the batch to the mail backend in id order and records the outcomes together (one UPDATE). No digest is
+ever sent twice; what may be lost, given up rather than risk a second copy, is at most:
+
+- a worker stopped by an exception while sending (its soft time limit, a shutdown): the one digest being
+  handed over (left SENDING, given up by the sweep); it records what it did and returns the rest to READY;
+- a worker killed outright (SIGKILL, out of memory, the machine): the batch it was sending, left SENDING
+  (any of it may have gone out), given up whole by the sweep;
+- the database server stopping while a batch is sent: that batch, whose outcomes it cannot record.
 """
 
 import logging
 import uuid
 from collections import Counter
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 from allauth.account.models import EmailAddress
@@ -26,8 +30,9 @@ from django.conf import settings
 from django.core.mail import get_connection
 from django.db import connection as database
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from khub.digests.content import digests_build, sections_still_readable, subject_for
 from khub.digests.emails import digest_message
@@ -42,7 +47,8 @@ MAX_ATTEMPTS = 5
 FIRST_RETRY = timedelta(minutes=5)  # then 10, 20, 40 minutes
 STALE = timedelta(minutes=15)  # longer than a task may run (CELERY_TASK_TIME_LIMIT)
 CHUNK_SIZE = 500
-SEND_BATCH = 25  # built digests claimed for sending in one UPDATE: one wait for the disk each
+SEND_BATCH = 25  # built digests claimed for sending in one UPDATE and recorded in another
+BULK = "bulk-"  # how the claims of such a batch begin: the sweep gives up a batch left unrecorded whole
 
 
 def period_for(*, frequency: str, moment: datetime | None = None) -> date:
@@ -88,40 +94,56 @@ def _retry_due(now: datetime) -> Q:
     return Q(state=D.FAILED, retry_at__lte=now)
 
 
-def _claim(*, pk: int, now: datetime) -> bool:
-    """Mark a built digest (or a failed one whose backoff has passed) as being sent, in one UPDATE; False
-    if it is not due.
+def _claim(*, pk: int, now: datetime) -> str:
+    """Mark a built digest (or a failed one whose backoff has passed) as being sent, in one UPDATE, and
+    return the claim; "" if it is not due.
 
     The caller's copy may have been read before another worker's attempt: the due check is made again in
     the UPDATE (which PostgreSQL re-evaluates on the row once a concurrent claim commits). Once claimed the
     row is this worker's until it records the outcome, so its attempt count can be read then."""
+    claim = uuid.uuid4().hex  # a claim of its own: the sweep takes it for one being sent
     claimed = DigestDelivery.objects.filter(Q(state=D.READY) | _retry_due(now), pk=pk).update(
         state=D.SENDING,
-        claim=uuid.uuid4().hex,  # a claim of its own: the sweep takes it for one being sent
+        claim=claim,
         claimed_at=timezone.now(),  # the claim's own time: the sweep judges staleness by it
         attempts=F("attempts") + 1,
     )
-    return bool(claimed)
+    return claim if claimed else ""
 
 
-def _send_claimed(
-    *, delivery: DigestDelivery, user: User, connection, now: datetime, fragments: dict | None = None
-) -> str:
-    """Send a digest this worker has claimed and record how it went: "sent" or "failed". `fragments`:
-    see emails.digest_message."""
-    try:
-        digest_message(delivery=delivery, user=user, connection=connection, fragments=fragments).send()
-    except SoftTimeLimitExceeded:
-        raise  # the task is out of time, not the mail server: the sweep finishes the chunk
-    except Exception as error:  # the mail server refused or was unreachable: recorded, retried later
-        logger.warning("Digest %s for member %s not sent: %s", delivery.pk, user.pk, error)
-        mine = DigestDelivery.objects.filter(pk=delivery.pk)
-        attempts = mine.values_list("attempts", flat=True).get()  # this one included, from the row
-        state = D.FAILED if attempts < MAX_ATTEMPTS else D.GAVE_UP
-        mine.update(state=state, retry_at=now + _backoff(attempts), error=str(error)[:300])
-        return "failed"
-    DigestDelivery.objects.filter(pk=delivery.pk).update(state=D.SENT, sent_at=now, error="")
-    return "sent"
+def _record_outcomes(*, claim: str, sent: list[int], failed: dict[int, str], now: datetime) -> int:
+    """Record how the sends of one claim went, in one UPDATE of the rows it still holds: `sent` as sent;
+    each of `failed` (id: the mail server's error) to be retried after its backoff, or given up after
+    MAX_ATTEMPTS, by the attempt count on the row (this attempt included). Returns the rows written."""
+    if not sent and not failed:
+        return 0
+    mine = DigestDelivery.objects.filter(claim=claim, state=D.SENDING, pk__in=[*sent, *failed])
+    if not failed:
+        return mine.update(state=D.SENT, sent_at=now, error="")
+
+    def if_sent(value) -> list[When]:
+        return [When(pk__in=sent, then=value)] if sent else []
+
+    return mine.update(
+        state=Case(
+            *if_sent(Value(D.SENT)),
+            When(attempts__lt=MAX_ATTEMPTS, then=Value(D.FAILED)),
+            default=Value(D.GAVE_UP),
+        ),
+        sent_at=Case(*if_sent(Value(now)), default=F("sent_at")),
+        retry_at=Case(
+            *if_sent(F("retry_at")),
+            *(When(attempts=n, then=Value(now + _backoff(n))) for n in range(1, MAX_ATTEMPTS + 1)),
+            default=F("retry_at"),
+        ),
+        error=Case(*(When(pk=pk, then=Value(error)) for pk, error in failed.items()), default=Value("")),
+    )
+
+
+def _refused(*, delivery: DigestDelivery, user: User, error: Exception) -> str:
+    """What the mail server said, to record on the row (the digest is retried after its backoff)."""
+    logger.warning("Digest %s for member %s not sent: %s", delivery.pk, user.pk, error)
+    return str(error)[:300] or type(error).__name__
 
 
 def delivery_send(
@@ -138,7 +160,8 @@ def delivery_send(
     With `recheck` (a retry or a late send, not the one straight after building), the member must still
     want the digest and each item is checked again against what they may read now."""
     now = now or timezone.now()
-    if not _claim(pk=delivery.pk, now=now):
+    claim = _claim(pk=delivery.pk, now=now)
+    if not claim:
         return "skipped"
     if recheck:  # minutes or hours after it was built: is it still wanted, still theirs to read?
         still = recipients(frequency=delivery.frequency).filter(pk=user.pk).exists()
@@ -154,62 +177,72 @@ def delivery_send(
         delivery.sections = sections
         delivery.subject = subject_for(frequency=delivery.frequency, sections=sections)
         DigestDelivery.objects.filter(pk=delivery.pk).update(sections=sections, subject=delivery.subject)
-    return _send_claimed(delivery=delivery, user=user, connection=connection, now=now)
-
-
-@contextmanager
-def _commits_not_awaited():
-    """On PostgreSQL, this connection's commits return before they reach the disk (synchronous_commit
-    off): as safe as waiting against a worker dying (the database has them), not against the database
-    server dying (the last fraction of a second of them may be lost: see digests_sweep)."""
-    if database.vendor != "postgresql":
-        yield
-        return
-    with database.cursor() as cursor:
-        cursor.execute("SET synchronous_commit TO off")
     try:
-        yield
-    finally:
-        with database.cursor() as cursor:
-            cursor.execute("SET synchronous_commit TO DEFAULT")
+        digest_message(delivery=delivery, user=user, connection=connection).send()
+    except SoftTimeLimitExceeded:
+        raise  # the task is out of time, not the mail server: the sweep gives this one up
+    except Exception as error:  # the mail server refused or was unreachable: recorded, retried later
+        _record_outcomes(
+            claim=claim,
+            sent=[],
+            failed={delivery.pk: _refused(delivery=delivery, user=user, error=error)},
+            now=now,
+        )
+        return "failed"
+    _record_outcomes(claim=claim, sent=[delivery.pk], failed={}, now=now)
+    return "sent"
 
 
 def _batch_send(
     *, batch: list[tuple[DigestDelivery, User]], connection, now: datetime, fragments: dict
 ) -> Counter:
-    """Claim these built digests in one UPDATE, on disk before any of them is sent (synchronous_commit
-    on), then send them in id order, each outcome recorded as it comes: if the worker dies, the sweep knows
-    the first one not recorded as the one that may have gone out, and the rest as never tried."""
-    claim = uuid.uuid4().hex
+    """Claim these built digests in one UPDATE (its commit awaited: on disk before any of them is sent),
+    hand them to the mail backend in id order, then record every outcome in one UPDATE.
+
+    A worker killed outright between the two (no handler runs) leaves the batch's rows SENDING under a
+    claim starting BULK: any of them may have gone out, so the sweep gives them all up rather than send one
+    twice. A worker stopped by an exception (its soft time limit, a shutdown) records what it did on the
+    way out: the digest being handed over stays SENDING (the sweep gives it up, in case it arrived), those
+    not tried yet go back to READY (the sweep sends them)."""
+    claim = BULK + uuid.uuid4().hex[: 32 - len(BULK)]
     pks = [delivery.pk for delivery, _ in batch]
-    with transaction.atomic():
-        if database.vendor == "postgresql":
-            with database.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO on")
-        claimed = DigestDelivery.objects.filter(Q(state=D.READY) | _retry_due(now), pk__in=pks).update(
-            state=D.SENDING, claim=claim, claimed_at=timezone.now(), attempts=F("attempts") + 1
-        )
+    claimed = DigestDelivery.objects.filter(Q(state=D.READY) | _retry_due(now), pk__in=pks).update(
+        state=D.SENDING, claim=claim, claimed_at=timezone.now(), attempts=F("attempts") + 1
+    )
     if claimed == len(pks):
         mine = set(pks)
     else:  # someone else took some of them (a sweep, after the chunk ran past STALE)
         mine = set(DigestDelivery.objects.filter(claim=claim, state=D.SENDING).values_list("pk", flat=True))
-    result = Counter(skipped=len(pks) - len(mine))
-    untried = sorted(mine)
+    sent: list[int] = []
+    failed: dict[int, str] = {}
+    handing = None  # the digest the backend has been given and has not yet answered for
     try:
-        while untried:
-            pk = untried.pop(0)
-            delivery, user = next(pair for pair in batch if pair[0].pk == pk)
-            outcome = _send_claimed(
-                delivery=delivery, user=user, connection=connection, now=now, fragments=fragments
-            )
-            result[outcome] += 1
-    except BaseException:  # out of time, or stopped: the digests not tried yet are still to be sent
+        for delivery, user in sorted(batch, key=lambda pair: pair[0].pk):
+            if delivery.pk not in mine:
+                continue
+            try:
+                message = digest_message(
+                    delivery=delivery, user=user, connection=connection, fragments=fragments
+                )
+                handing = delivery.pk
+                message.send()
+            except SoftTimeLimitExceeded:
+                raise
+            except Exception as error:
+                failed[delivery.pk] = _refused(delivery=delivery, user=user, error=error)
+            else:
+                sent.append(delivery.pk)
+            handing = None
+    except BaseException:  # out of time, or stopped: record what was done; the rest is still to be sent
+        _record_outcomes(claim=claim, sent=sent, failed=failed, now=now)
+        untried = mine - set(sent) - set(failed) - {handing}
         if untried:
             DigestDelivery.objects.filter(pk__in=untried, claim=claim, state=D.SENDING).update(
                 state=D.READY, attempts=F("attempts") - 1
             )
         raise
-    return result
+    _record_outcomes(claim=claim, sent=sent, failed=failed, now=now)
+    return Counter(skipped=len(pks) - len(mine), sent=len(sent), failed=len(failed))
 
 
 BUILT = ("state", "covered_from", "covered_to", "subject", "sections", "item_keys")
@@ -260,6 +293,21 @@ def _record_built(*, claim: str, deliveries: list[DigestDelivery]) -> set[int]:
     return ours
 
 
+_fragments: dict = {"run": None, "lines": {}}
+FRAGMENTS_KEPT = 10_000  # items' lines, HTML and text: about 1.5 KB each
+
+
+def _run_fragments(*, frequency: str, period: date) -> dict:
+    """The item lines this worker process has rendered for this run's digests (see emails.digest_message),
+    shared by its chunks: the same conversations and stories recur in chunk after chunk. Started afresh
+    for each run (a day's or a week's digests), or when the site's address, the time zone or the language
+    they were rendered with has changed, or when they pass FRAGMENTS_KEPT."""
+    run = (frequency, period, settings.SITE_URL, timezone.get_current_timezone_name(), get_language())
+    if _fragments["run"] != run or len(_fragments["lines"]) > FRAGMENTS_KEPT:
+        _fragments["run"], _fragments["lines"] = run, {}
+    return _fragments["lines"]
+
+
 def deliver_chunk(
     *, frequency: str, period: date, user_ids: list[int], now: datetime | None = None
 ) -> Counter:
@@ -300,9 +348,9 @@ def deliver_chunk(
     result["empty"] = sum(1 for d in deliveries.values() if d.pk in ours and d.state == D.EMPTY)
     result["not_wanted"] = sum(1 for d in deliveries.values() if d.pk in ours and d.state == D.SKIPPED)
     if ready:
-        fragments = {}  # each item's lines rendered once for the chunk
+        fragments = _run_fragments(frequency=frequency, period=period)
         # One connection to the mail server for the chunk.
-        with get_connection() as connection, _commits_not_awaited():
+        with get_connection() as connection:
             for start in range(0, len(ready), SEND_BATCH):
                 batch = ready[start : start + SEND_BATCH]
                 result.update(_batch_send(batch=batch, connection=connection, now=now, fragments=fragments))
@@ -328,16 +376,19 @@ def digests_sweep(*, now: datetime | None = None) -> Counter:
     result["rebuilt"] = DigestDelivery.objects.filter(state=D.BUILDING, claimed_at__lt=stale).update(
         state=D.PENDING, claim=""
     )
-    # A worker died while sending a batch (one claim, sent in id order, each outcome recorded as it came):
-    # the first not recorded may have gone out, and a second copy is worse than a missing one; the rest of
-    # the batch was never tried, and is sent below. Unless the database server has restarted since the
-    # claim: the last outcomes recorded before it stopped may be lost with it, so none is sent again.
+    # A worker died while sending: a second copy is worse than a missing one. A batch whose outcomes are
+    # recorded together (its claim begins with BULK) may have gone out whole: all of it is given up. One
+    # whose outcomes were recorded one by one as they came (a single retry; a batch sent by an earlier
+    # release) has its first unrecorded digest given up, and the rest, never tried, sent below. Unless the
+    # database server has restarted since the claim: that release recorded outcomes without awaiting the
+    # disk, so the last ones before it stopped may be lost with it, and none is sent again.
     interrupted = DigestDelivery.objects.filter(state=D.SENDING, claimed_at__lt=stale)
     started = _database_started_at()
     first_of: set[str] = set()
     untried = []
     for pk, claim, claimed_at in interrupted.order_by("pk").values_list("pk", "claim", "claimed_at"):
-        if claim and claim in first_of and not (started and claimed_at <= started):
+        one_by_one = claim and not claim.startswith(BULK)
+        if one_by_one and claim in first_of and not (started and claimed_at <= started):
             untried.append(pk)
         first_of.add(claim)
     result["resumed"] = interrupted.filter(pk__in=untried).update(state=D.READY, attempts=F("attempts") - 1)

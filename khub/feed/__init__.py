@@ -9,12 +9,19 @@ follows and interests only choose what is relevant; they never grant reading. Th
 not news to them. This module merges the sources by time.
 
 A page is a keyset range on time (`before`), so its queries do not grow with the hub: one per source, with
-the people, councils and communities they name joined in (tests/khub/test_feed.py pins the count).
+the people, councils and communities they name joined in (none for a source nothing can be relevant to the
+viewer by: no communities, follows or interests), each a statement written once (tests/khub/test_feed.py
+pins the count).
 """
 
 from datetime import UTC, datetime
 
+from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.utils.dateformat import format as date_format
 from django.utils.dateparse import parse_datetime
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.timezone import localtime
 
 from core.providers.feed import FeedItem, feed_sources
 
@@ -59,3 +66,36 @@ def activity_feed(
         cut -= 1
     page = merged[:cut] or merged[:limit]
     return page, page[-1].when
+
+
+def items_html(items: list[FeedItem]) -> SafeString:
+    """The page's items as the feed's list items, written in Python: through a template, a page of twenty
+    took about half of the request's time in Python. The same markup as a template would give (each value
+    escaped), read as: [label] <actor> <text> “<title>” <note>, then its time and where it happened."""
+    return format_html_join("", "{}", ((_item_html(item),) for item in items))
+
+
+def _item_html(item: FeedItem) -> SafeString:
+    said = format_html("{} {} ", item.actor, item.text) if item.actor else ""
+    note = format_html(" {}", item.note) if item.note else ""
+    latest = "Latest reply " if item.kind == "thread_busy" else ""
+    where = (
+        format_html(' · in <a class="govuk-link" href="{}">{}</a>', item.where_url, item.where)
+        if item.where
+        else ""
+    )
+    return format_html(
+        '<li class="khub-feed__item"><p class="govuk-body govuk-!-margin-bottom-1">'
+        '<strong class="govuk-tag govuk-tag--grey khub-feed__kind">{}</strong> {}'
+        '“<a class="govuk-link" href="{}">{}</a>”{}</p>'
+        '<p class="govuk-body-s khub-feed__meta">{}<time datetime="{}">{}</time>{}</p></li>',
+        item.label,
+        said,
+        item.url,
+        item.title,
+        note,
+        latest,
+        date_format(localtime(item.when), "c"),  # as the template filter date:"c", in the reader's zone
+        naturaltime(item.when),
+        where,
+    )

@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from khub.feed import activity_feed, parse_cursor
+from khub.feed import activity_feed, items_html, parse_cursor
 
 
 @login_not_required
@@ -16,6 +16,7 @@ def home(request: HttpRequest) -> HttpResponse:
     items, older = activity_feed(viewer=request.user, before=before)
     context = {
         "feed": items,
+        "feed_html": items_html(items),
         "older_url": f"?{urlencode({'before': older.isoformat()})}" if older else "",
         "paged": before is not None,
     }

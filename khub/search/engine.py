@@ -160,7 +160,7 @@ def _attach_tags(kind: SearchKind, matches: list[Candidate]) -> None:
     for key, slug, name in kind.tags(keys):
         tags.setdefault(key, []).append((slug, name))
     for match in matches:
-        match.tags = tags.get(match.tag_key, [])
+        match.tags = tags.get(match.tag_key, ())
 
 
 def _hits(kind: SearchKind, *, viewer, ids: list[int], terms: Terms) -> list:

@@ -1,5 +1,16 @@
 """pytest: PostgreSQL when DATABASE_URL is set, else SQLite. Tasks run eagerly; mail goes to the outbox."""
 
+import os
+import re
+
+# pytest-xdist (`make test` runs the suite on every core): each worker gets its own Redis database, counting
+# down from the one REDIS_URL names, so a test's cache.clear() (FLUSHDB) never empties another worker's
+# cache. Set before the base settings read REDIS_URL, and in the environment for the tests that read it.
+if (worker := os.environ.get("PYTEST_XDIST_WORKER", "")).startswith("gw") and os.environ.get("REDIS_URL"):
+    base_url, _, number = os.environ["REDIS_URL"].rpartition("/")
+    if re.fullmatch(r"\d+", number):
+        os.environ["REDIS_URL"] = f"{base_url}/{(int(number) - int(worker[2:])) % 16}"
+
 from .base import *  # noqa: F403
 from .base import LOGGING as BASE_LOGGING
 

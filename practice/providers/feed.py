@@ -1,115 +1,230 @@
-"""Stories published, promoted and repeated in the activity feed (core.providers.feed)."""
+"""Stories published, promoted and repeated in the activity feed (core.providers.feed).
+
+As the conversations' sources (communities.providers.feed): on PostgreSQL one statement each, written once,
+with the viewer as parameters, whose permission conditions are the SQL forms of practice.permissions' and
+communities.permissions' filters; elsewhere querysets with those filters, giving the same rows.
+"""
 
 from datetime import datetime
+from functools import cache
 
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.urls import reverse_lazy
 
-from communities.permissions import visible_community_q
-from communities.providers.feed import active_community_ids, community_link
-from core.providers.feed import FeedItem, FeedSource, older
+from communities.models import Community
+from communities.permissions import member_community_ids, visible_community_q, visible_community_sql
+from communities.providers.feed import community_url, feed_params, relevant_sql
+from core.providers.feed import FeedItem, FeedSource, id_list, older, source_rows
 from practice.models import Adoption, PracticeStory, StoryTag
-from practice.permissions import authored_q, listed_stories
+from practice.permissions import authored_q, authored_sql, listed_stories, listed_story_sql
+from profiles.models import Council, User
 from profiles.selectors import PUBLIC_NAME_FIELDS, followed_ids, interest_tag_ids
 
 PROMOTED = "as practice worth repeating"
-STORY_FIELDS = ("title", "slug", "community", "community__name", "community__slug")
+
+
+RELEVANCE = ("viewer_member_of", "interests", "follows")  # the parameters _from_stories finds relevant by
+
+
+def _params(viewer, before: datetime | None, rows: int) -> dict:
+    return {**feed_params(viewer, before, rows), "interests": id_list(interest_tag_ids(viewer))}
+
+
+def _from_stories(then: str, relevant: tuple[str, ...]) -> str:
+    """The FROM and WHERE of the stories the feed follows, on the story aliased s and its home community c
+    (`then` joins more): listed for the viewer (the permission) and from their communities, on their
+    interests or by people they follow (the relevance: the conditions on the lists in `relevant`)."""
+    # Among other conditions, OFFSET 0 keeps the interests' EXISTS a look-up of each story's tags as the
+    # statement walks the stories newest first: without it PostgreSQL may read and hash every story on the
+    # viewer's interests (thousands on a national hub) to answer the first twenty. Alone, it is a join.
+    fence = " OFFSET 0" if len(relevant) > 1 else ""
+    conditions = {
+        "viewer_member_of": "s.community_id = ANY(%(viewer_member_of)s::bigint[])",
+        "interests": (
+            f'EXISTS (SELECT 1 FROM "{StoryTag._meta.db_table}" st'  # noqa: S608 (names from the models)
+            f" WHERE st.content_object_id = s.id AND st.tag_id = ANY(%(interests)s::bigint[]){fence})"
+        ),
+        "follows": "s.author_id = ANY(%(follows)s::bigint[])",
+    }
+    return f"""
+        FROM "{PracticeStory._meta.db_table}" s
+        JOIN "{Community._meta.db_table}" c ON c.id = s.community_id
+        {then}
+        WHERE {listed_story_sql("s", "c")} AND {relevant_sql(conditions, relevant)}"""
 
 
 def _stories_in_feed(viewer) -> QuerySet[PracticeStory]:
-    """Listed stories (the permission) from the viewer's communities, on their interests or by people they
-    follow (the relevance)."""
+    """_from_stories through the ORM."""
     on_interest = Exists(
         StoryTag.objects.filter(content_object=OuterRef("pk"), tag_id__in=interest_tag_ids(viewer))
     )
     return listed_stories(viewer).filter(
-        Q(community__in=active_community_ids(viewer)) | on_interest | Q(author__in=followed_ids(viewer))
+        Q(community__in=member_community_ids(viewer)) | on_interest | Q(author__in=followed_ids(viewer))
     )
 
 
-def _home_visible(viewer, path: str = "community") -> ExpressionWrapper:
-    # A story may be readable where its home is not (a public story from a private community): the item
-    # then names no community.
-    return ExpressionWrapper(visible_community_q(viewer, path), output_field=BooleanField())
+# The story's columns an item shows. A story may be readable where its home is not (a public story from a
+# private community): the item then names no community, so the statement says whether it may.
+_STORY = f"s.id, s.title, s.slug, {visible_community_sql('c')}, c.name, c.slug"
+_OLDER = "{column} IS NOT NULL AND (%(before)s::timestamptz IS NULL OR {column} < %(before)s::timestamptz)"
 
 
-def _story_item(story: PracticeStory, **fields) -> FeedItem:
-    where, where_url = community_link(story.community) if story.home_visible else ("", "")
+def _story_fields(viewer, path: str = "") -> tuple:
+    """_STORY through the ORM: values_list() fields of the story at `path` (with its home_visible)."""
+    return (
+        f"{path}pk",
+        f"{path}title",
+        f"{path}slug",
+        ExpressionWrapper(visible_community_q(viewer, f"{path}community"), output_field=BooleanField()),
+        f"{path}community__name",
+        f"{path}community__slug",
+    )
+
+
+def _story_item(story: tuple, **fields) -> FeedItem:
+    """An item about the story whose columns (_STORY) are `story`."""
+    _, title, slug, home_visible, where, where_slug = story
     return FeedItem(
-        title=story.title, url=story.get_absolute_url(), where=where, where_url=where_url, **fields
+        title=title,
+        url=reverse_lazy("practice:detail", kwargs={"slug": slug}),
+        where=where if home_visible else "",
+        where_url=community_url(where_slug) if home_visible else "",
+        **fields,
+    )
+
+
+# --- Published ------------------------------------------------------------------------------------------
+@cache
+def _published_statement(relevant: tuple[str, ...] = RELEVANCE) -> str:
+    author = f'JOIN "{User._meta.db_table}" a ON a.id = s.author_id'
+    return f"""
+        SELECT {_STORY}, s.published_at, a.display_name, a.erased_at
+        {_from_stories(author, relevant)}
+          AND {_OLDER.format(column="s.published_at")} AND NOT {authored_sql("s")}
+        ORDER BY s.published_at DESC, s.id DESC
+        LIMIT %(rows)s"""
+
+
+def _published_portable(viewer, before: datetime | None, rows: int) -> QuerySet:
+    return (
+        older(_stories_in_feed(viewer), "published_at", before)
+        .exclude(authored_q(viewer))
+        .order_by("-published_at", "-pk")
+        .values_list(
+            *_story_fields(viewer), "published_at", *(f"author__{name}" for name in PUBLIC_NAME_FIELDS)
+        )[:rows]
+    )
+
+
+def published_rows(viewer, before: datetime | None, rows: int) -> list[tuple]:
+    return source_rows(
+        _published_statement,
+        lambda: _params(viewer, before, rows),
+        lambda: _published_portable(viewer, before, rows),
+        relevance=RELEVANCE,
     )
 
 
 def _published(viewer, before: datetime | None, rows: int) -> list[FeedItem]:
-    stories = (
-        older(_stories_in_feed(viewer), "published_at", before)
-        .exclude(authored_q(viewer))
-        .annotate(home_visible=_home_visible(viewer))
-        .select_related("author", "community")
-        .only("published_at", *STORY_FIELDS, "author", *(f"author__{name}" for name in PUBLIC_NAME_FIELDS))
-        .order_by("-published_at", "-pk")[:rows]
-    )
     return [
         _story_item(
             story,
             kind="story_published",
-            when=story.published_at,
-            actor=story.author.public_name,
+            when=when,
+            actor=User.public_name_of(display_name, erased_at),
             text="published",
-            pk=story.pk,
+            pk=story[0],
         )
-        for story in stories
+        for *story, when, display_name, erased_at in published_rows(viewer, before, rows)
     ]
 
 
-def _promoted(viewer, before: datetime | None, rows: int) -> list[FeedItem]:
-    stories = (
+# --- Promoted -------------------------------------------------------------------------------------------
+@cache
+def _promoted_statement(relevant: tuple[str, ...] = RELEVANCE) -> str:
+    # The facilitator who promoted it may have left the hub since (promoted_by is then empty).
+    promoter = f'LEFT JOIN "{User._meta.db_table}" a ON a.id = s.promoted_by_id'
+    return f"""
+        SELECT {_STORY}, s.promoted_at, a.id, a.display_name, a.erased_at
+        {_from_stories(promoter, relevant)}
+          AND {_OLDER.format(column="s.promoted_at")} AND s.promoted_by_id IS DISTINCT FROM %(viewer)s
+        ORDER BY s.promoted_at DESC, s.id DESC
+        LIMIT %(rows)s"""  # noqa: S608 (names from the models; values are parameters)
+
+
+def _promoted_portable(viewer, before: datetime | None, rows: int) -> QuerySet:
+    return (
         older(_stories_in_feed(viewer), "promoted_at", before)
         .exclude(promoted_by=viewer)
-        .annotate(home_visible=_home_visible(viewer))
-        .select_related("promoted_by", "community")
-        .only(
+        .order_by("-promoted_at", "-pk")
+        .values_list(
+            *_story_fields(viewer),
             "promoted_at",
-            *STORY_FIELDS,
             "promoted_by",
             *(f"promoted_by__{name}" for name in PUBLIC_NAME_FIELDS),
-        )
-        .order_by("-promoted_at", "-pk")[:rows]
+        )[:rows]
     )
+
+
+def promoted_rows(viewer, before: datetime | None, rows: int) -> list[tuple]:
+    return source_rows(
+        _promoted_statement,
+        lambda: _params(viewer, before, rows),
+        lambda: _promoted_portable(viewer, before, rows),
+        relevance=RELEVANCE,
+    )
+
+
+def _promoted(viewer, before: datetime | None, rows: int) -> list[FeedItem]:
     items = []
-    for story in stories:
-        # The facilitator who promoted it may have left the hub since (the link is then empty).
-        if story.promoted_by:
-            said = {"actor": story.promoted_by.public_name, "text": "promoted", "note": PROMOTED}
+    for *story, when, promoter, display_name, erased_at in promoted_rows(viewer, before, rows):
+        if promoter is not None:
+            actor = User.public_name_of(display_name, erased_at)
+            said = {"actor": actor, "text": "promoted", "note": PROMOTED}
         else:
             said = {"note": f"was promoted {PROMOTED}"}
-        items.append(_story_item(story, kind="story_promoted", when=story.promoted_at, pk=story.pk, **said))
+        items.append(_story_item(story, kind="story_promoted", when=when, pk=story[0], **said))
     return items
+
+
+# --- Repeated -------------------------------------------------------------------------------------------
+@cache
+def _repeated_statement(relevant: tuple[str, ...] = RELEVANCE) -> str:
+    adoptions = f"""
+        JOIN "{Adoption._meta.db_table}" ad ON ad.story_id = s.id
+        JOIN "{Council._meta.db_table}" co ON co.id = ad.council_id"""
+    return f"""
+        SELECT {_STORY}, ad.id, ad.created_at, co.name
+        {_from_stories(adoptions, relevant)}
+          AND {_OLDER.format(column="ad.created_at")} AND ad.recorded_by_id IS DISTINCT FROM %(viewer)s
+        ORDER BY ad.created_at DESC, ad.id DESC
+        LIMIT %(rows)s"""  # noqa: S608 (names from the models; values are parameters)
+
+
+def _repeated_portable(viewer, before: datetime | None, rows: int) -> QuerySet:
+    adoptions = Adoption.objects.filter(story__in=_stories_in_feed(viewer))
+    return (
+        older(adoptions, "created_at", before)
+        .exclude(recorded_by=viewer)
+        .order_by("-created_at", "-pk")
+        .values_list(*_story_fields(viewer, "story__"), "pk", "created_at", "council__name")[:rows]
+    )
+
+
+def repeated_rows(viewer, before: datetime | None, rows: int) -> list[tuple]:
+    return source_rows(
+        _repeated_statement,
+        lambda: _params(viewer, before, rows),
+        lambda: _repeated_portable(viewer, before, rows),
+        relevance=RELEVANCE,
+    )
 
 
 def _repeated(viewer, before: datetime | None, rows: int) -> list[FeedItem]:
-    adoptions = (
-        older(Adoption.objects.filter(story__in=_stories_in_feed(viewer)), "created_at", before)
-        .exclude(recorded_by=viewer)
-        .annotate(home_visible=_home_visible(viewer, "story__community"))
-        .select_related("council", "story__community")
-        .only("created_at", "council__name", *(f"story__{name}" for name in STORY_FIELDS))
-        .order_by("-created_at", "-pk")[:rows]
-    )
-    items = []
-    for adoption in adoptions:
-        story = adoption.story
-        story.home_visible = adoption.home_visible
-        items.append(
-            _story_item(
-                story,
-                kind="story_repeated",
-                when=adoption.created_at,
-                actor=adoption.council.name,
-                text="repeated",
-                pk=adoption.pk,
-            )
-        )
-    return items
+    return [
+        _story_item(story, kind="story_repeated", when=when, actor=council, text="repeated", pk=pk)
+        for *story, pk, when, council in repeated_rows(viewer, before, rows)
+    ]
 
 
 PUBLISHED_IN_FEED = FeedSource(items=_published, labels={"story_published": "Practice"})

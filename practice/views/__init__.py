@@ -20,7 +20,7 @@ class SignInFirst(Exception):
 
 
 def readable_story(request: HttpRequest, slug: str) -> PracticeStory:
-    story = selectors.story_for_page(slug=slug)
+    story = selectors.story_for_page(slug=slug, viewer=request.user)
     if story is None or not permissions.can_read(user=request.user, story=story):
         if not request.user.is_authenticated:
             raise SignInFirst

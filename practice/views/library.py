@@ -10,6 +10,9 @@ from practice import selectors
 from practice.forms import LibraryFilterForm
 
 PAGE_SIZE = 20
+# The library counts its stories up to here (and pages on past it): "More than 1,000 stories" costs the same
+# whether there are 2,000 or 50,000.
+COUNT_CAP = 1000
 
 
 @login_not_required
@@ -19,7 +22,13 @@ def index(request: HttpRequest) -> HttpResponse:
     filters = LibraryFilterForm(request.GET, councils=councils).filters()
     # Shown unbound with the filters in force: a stale or typed value is dropped, not an error.
     form = LibraryFilterForm(initial=filters, councils=councils)
-    page = paginate(selectors.library(viewer=request.user, **filters), request.GET.get("page"), PAGE_SIZE)
+    page = paginate(
+        selectors.library(viewer=request.user, **filters),
+        request.GET.get("page"),
+        PAGE_SIZE,
+        cap=COUNT_CAP,
+        counted=selectors.library_ids(viewer=request.user, **filters),
+    )
     filtered = any(value for key, value in filters.items() if key != "sort")
     return render(
         request,

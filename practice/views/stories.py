@@ -23,7 +23,13 @@ def story_context(request: HttpRequest, story: PracticeStory) -> dict:
     endorsements = selectors.endorsements_for(story=story) if story.endorsement_count else []
     adoptions = selectors.adoptions_for(viewer=user, story=story) if story.adoption_count else []
     endorsed = (
-        user.is_authenticated and story.endorsement_count and story.endorsements.filter(user=user).exists()
+        user.is_authenticated
+        and story.endorsement_count
+        and (
+            story.viewer_endorsed  # selectors.story_for_page asked, with the story
+            if hasattr(story, "viewer_endorsed")
+            else story.endorsements.filter(user=user).exists()
+        )
     )
     own_adoption = next(
         (

@@ -1,7 +1,7 @@
 """A member's inbox: /notifications/, newest first, and marking lines read (plain forms and htmx)."""
 
 from django.contrib import messages
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -9,27 +9,28 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from profiles.selectors import notifications_checked, notifications_for_user, notifications_unread_count
+from profiles.selectors import (
+    notifications_checked,
+    notifications_for_user,
+    notifications_page_checked,
+    notifications_unread_count,
+)
 from profiles.services import notifications_mark_read
 
 PAGE_SIZE = 25
 
 
-def _page(request: HttpRequest, number) -> Page:
-    # Not core.pagination.paginate, which reads the rows: the page's slice stays a subquery of the one
-    # query that fetches its rows with what each is about re-checked.
+def _list_context(request: HttpRequest, number) -> dict:
+    """The page of the inbox and the header's count afresh, so it agrees with the lines below it: one query
+    for both (notifications_page_checked). Not core.pagination.paginate, which reads the rows: the page's
+    slice stays a subquery of that query."""
     page = Paginator(notifications_for_user(user=request.user), PAGE_SIZE).get_page(number)
-    page.object_list = notifications_checked(user=request.user, notifications=page.object_list)
-    return page
+    page.object_list, unread = notifications_page_checked(user=request.user, page=page.object_list)
+    return {"page_obj": page, "notifications_unread": unread}
 
 
 def _fresh_count(request: HttpRequest) -> dict:
-    # The header's count afresh on the inbox itself, so it agrees with the lines below it.
     return {"notifications_unread": notifications_unread_count(user=request.user, fresh=True)}
-
-
-def _list_context(request: HttpRequest, page: Page) -> dict:
-    return {"page_obj": page, **_fresh_count(request)}
 
 
 def _posted_page_number(request: HttpRequest) -> int:
@@ -53,8 +54,7 @@ def _back(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    page = _page(request, request.GET.get("page"))
-    return render(request, "profiles/inbox/index.html", _list_context(request, page))
+    return render(request, "profiles/inbox/index.html", _list_context(request, request.GET.get("page")))
 
 
 @require_POST
@@ -77,9 +77,7 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
     count = notifications_mark_read(user=request.user)
     status = "All notifications marked as read." if count else "You have no unread notifications."
     if request.htmx:
-        page = _page(request, _posted_page_number(request))
-        return render(
-            request, "profiles/inbox/updated.html", {**_list_context(request, page), "status": status}
-        )
+        context = _list_context(request, _posted_page_number(request))
+        return render(request, "profiles/inbox/updated.html", {**context, "status": status})
     messages.success(request, status)
     return _back(request)

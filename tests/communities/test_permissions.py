@@ -5,10 +5,12 @@ import itertools
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.http import Http404
 
 from communities import permissions, selectors
-from communities.models import Community, HubSettings, Membership
+from communities.models import Community, HubSettings, Membership, Post
+from communities.services.conversations import thread_create
 from profiles.models import User
 from tests.communities.helpers import RELATIONS
 from tests.factories import (
@@ -80,6 +82,43 @@ def test_single_object_checks_agree_with_the_queryset_filters_for_every_mix(mix)
             assert permissions.can_manage(user=viewer, community=community) == (community.pk in managed), who
             checked += 1
     assert checked == len(mix["viewers"]) * 9
+
+
+COMMUNITIES = '"communities_community" c'
+THREADS = '"communities_thread" t JOIN "communities_community" c ON c.id = t.community_id'
+
+
+def _ids_where(condition: str, viewer, tables: str = COMMUNITIES, alias: str = "c") -> set[int]:
+    """The ids of the rows the SQL condition lets through, with the viewer as the parameters."""
+    with connection.cursor() as cursor:
+        statement = f"SELECT {alias}.id FROM {tables} WHERE {condition}"  # noqa: S608 (the module's)
+        cursor.execute(statement, permissions.sql_params(viewer))
+        return {pk for (pk,) in cursor.fetchall()}
+
+
+def test_the_sql_conditions_agree_with_the_queryset_filters_for_every_mix(mix, postgres_only):
+    """The feed's statements name the viewer as parameters: for every signed-in viewer, read without their
+    standing (sql_params asks) and with it (as khub.auth reads it), the same rows as the filters."""
+    for place in mix["communities"]:  # a listed thread in each, and one whose opening post was hidden
+        thread_create(author=place.created_by, community=place, title="Listed", body="Hello")
+        hidden = thread_create(author=place.created_by, community=place, title="Unlisted", body="Hello")
+        Post.objects.filter(pk=hidden.opening_post_id).update(state=Post.State.HIDDEN)
+    signed_in = [viewer for viewer in mix["viewers"] if viewer.is_authenticated and viewer.is_active]
+    sizes = set()
+    for viewer in signed_in:
+        visible = set(permissions.visible_communities(viewer).values_list("pk", flat=True))
+        readable = set(permissions.readable_communities(viewer).values_list("pk", flat=True))
+        listed = set(permissions.listed_threads(viewer).values_list("pk", flat=True))
+        with_standing = User.objects.annotate(**permissions.standing_annotations()).get(pk=viewer.pk)
+        for user in (viewer, with_standing):
+            who = (viewer.email, hasattr(user, "standing_member_of"))
+            assert _ids_where(permissions.visible_community_sql("c"), user) == visible, who
+            assert _ids_where(permissions.readable_community_sql("c"), user) == readable, who
+            listed_sql = permissions.listed_thread_sql("t", "c")
+            assert _ids_where(listed_sql, user, THREADS, "t") == listed, who
+        assert len(listed) == len(readable)  # one listed thread in each readable community
+        sizes.add((len(visible), len(readable)))
+    assert len(sizes) > 3  # the viewers see and read different amounts: the mix is not trivial
 
 
 def test_readers_of_a_community_are_the_people_can_read_allows(mix):

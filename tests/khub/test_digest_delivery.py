@@ -9,7 +9,7 @@ import threading
 from collections import Counter
 from datetime import date, datetime, timedelta
 from io import StringIO
-from smtplib import SMTPException
+from smtplib import SMTPException, SMTPRecipientsRefused, SMTPServerDisconnected
 
 import pytest
 from celery.schedules import crontab
@@ -19,6 +19,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
@@ -28,8 +29,11 @@ from communities.services.membership import membership_remove
 from core.email import message_id
 from khub import tasks
 from khub.celery import app
+from khub.digests import delivery as delivery_module
 from khub.digests.delivery import (
+    BULK,
     MAX_ATTEMPTS,
+    SEND_BATCH,
     deliver_chunk,
     deliveries_create,
     delivery_send,
@@ -48,6 +52,7 @@ D = DigestDelivery.State
 REFUSING = "tests.khub.test_digest_delivery.RefusingBackend"
 UNREACHABLE = "tests.khub.test_digest_delivery.UnreachableBackend"
 KILLED_ON_SECOND = "tests.khub.test_digest_delivery.KilledOnSecondBackend"
+SCRIPTED = "tests.khub.test_digest_delivery.ScriptedBackend"
 
 
 class RefusingBackend(BaseEmailBackend):
@@ -74,6 +79,32 @@ class KilledOnSecondBackend(BaseEmailBackend):
         return len(messages)
 
 
+class ScriptedBackend(BaseEmailBackend):
+    """A mail server that answers each message in turn as `script` says (then "ok"): "ok" takes it,
+    "refuse" refuses that one, "drop" loses the connection (that one and every later one fail), "kill"
+    stops the worker while it hands that one over."""
+
+    script: list[str] = []
+    answered = 0
+    dropped = False
+
+    def send_messages(self, messages):
+        for message in messages:
+            index = ScriptedBackend.answered
+            ScriptedBackend.answered += 1
+            answer = ScriptedBackend.script[index] if index < len(ScriptedBackend.script) else "ok"
+            if answer == "kill":
+                raise Killed
+            if answer == "drop":
+                ScriptedBackend.dropped = True
+            if ScriptedBackend.dropped:
+                raise SMTPServerDisconnected("Connection unexpectedly closed")
+            if answer == "refuse":
+                raise SMTPRecipientsRefused({message.to[0]: (550, b"Mailbox unavailable")})
+            mail.outbox.append(message)
+        return len(messages)
+
+
 class UnreachableBackend(BaseEmailBackend):
     """A mail server that cannot be reached at all: opening the connection fails."""
 
@@ -94,6 +125,7 @@ def _many_posts_a_minute(db):
 @pytest.fixture(autouse=True)
 def _count_refusals():
     RefusingBackend.attempts = 0
+    ScriptedBackend.script, ScriptedBackend.answered, ScriptedBackend.dropped = [], 0, False
 
 
 # --- Builders ------------------------------------------------------------------------------------------
@@ -343,6 +375,109 @@ def test_rows_whose_chunk_never_ran_are_delivered_by_the_sweep_and_only_once():
     assert (_sent_to(late), _sent_to(fresh)) == (1, 0)
     assert _chunk([late, fresh])["sent"] == 1
     assert (_sent_to(late), _sent_to(fresh)) == (1, 1)
+
+
+# --- A batch's outcomes, recorded together after it was handed to the mail backend -------------------------
+def _members_with_news(n: int) -> list[User]:
+    """n daily members of one open community in which a conversation has just started."""
+    place = community("open")
+    people = [person_as("member", place, digest_frequency=DAILY) for _ in range(n)]
+    thread_create(author=place.created_by, community=place, title="News for everyone", body="Read me")
+    return people
+
+
+def _states(people: list[User]) -> list[str]:
+    return [_row(person).state for person in people]
+
+
+def test_a_mail_server_failing_part_way_has_each_digest_recorded_sent_or_failed_and_none_lost_or_sent_twice():
+    people = _members_with_news(SEND_BATCH + 5)  # two batches
+    # The 4th refused; the connection lost at the 28th: it and the two after it fail too.
+    ScriptedBackend.script = ["ok"] * 3 + ["refuse"] + ["ok"] * 23 + ["drop"]
+    now = timezone.now()
+
+    with override_settings(EMAIL_BACKEND=SCRIPTED), CaptureQueriesContext(connection) as queries:
+        result = _chunk(people, now=now)
+
+    failed = [people[3], *people[27:]]
+    assert (result["sent"], result["failed"]) == (26, 4)
+    assert [_row(person).state == D.FAILED for person in people] == [person in failed for person in people]
+    assert all(_row(person).state == D.SENT for person in people if person not in failed)
+    assert [_sent_to(person) for person in people] == [int(person not in failed) for person in people]
+    refused = _row(people[3])
+    assert (refused.attempts, refused.retry_at, refused.sent_at) == (1, now + timedelta(minutes=5), None)
+    assert "Mailbox unavailable" in refused.error
+    assert all("Connection unexpectedly closed" in _row(person).error for person in people[27:])
+    assert all(_row(person).sent_at == now and _row(person).error == "" for person in people[:3])
+    # Per batch one UPDATE claims it and one records how it went, failures included: none per email.
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    assert len(writes) == 2 + 2 * 2
+
+    retry = digests_sweep(now=now + timedelta(minutes=6))
+    again = digests_sweep(now=now + timedelta(hours=3))
+
+    assert (retry["sent"], again["sent"], again["failed"]) == (4, 0, 0)
+    assert _states(people) == [D.SENT] * len(people)
+    assert [_sent_to(person) for person in people] == [1] * len(people)
+    assert [_row(person).attempts for person in people] == [2 if person in failed else 1 for person in people]
+
+
+def test_a_worker_stopped_mid_batch_records_what_it_did_and_gives_up_only_the_digest_in_hand():
+    people = _members_with_news(6)
+    ScriptedBackend.script = ["ok", "refuse", "ok", "kill"]
+    now = timezone.now()
+
+    with override_settings(EMAIL_BACKEND=SCRIPTED), pytest.raises(Killed):
+        _chunk(people, now=now)
+
+    assert _states(people) == [D.SENT, D.FAILED, D.SENT, D.SENDING, D.READY, D.READY]
+    assert [_row(person).attempts for person in people] == [1, 1, 1, 1, 0, 0]
+
+    result = digests_sweep(now=now + timedelta(minutes=20))
+    again = digests_sweep(now=now + timedelta(hours=3))
+
+    # The one in hand when it stopped may have arrived: given up. The refused one (due) and the two never
+    # tried are sent.
+    assert (result["gave_up"], result["sent"], result["resumed"]) == (1, 3, 0)
+    assert again["sent"] == again["gave_up"] == 0
+    assert _states(people) == [D.SENT, D.SENT, D.SENT, D.GAVE_UP, D.SENT, D.SENT]
+    assert [_sent_to(person) for person in people] == [1, 1, 1, 0, 1, 1]
+
+
+@pytest.mark.parametrize("killed_at", [None, 2], ids=["after-handing-over-the-batch", "mid-batch"])
+def test_a_worker_killed_outright_before_recording_its_batch_has_the_batch_given_up_and_none_sent_twice(
+    monkeypatch, killed_at
+):
+    """Killed outright (no handler gets to the database): the batch's rows stay SENDING under its claim,
+    and any of them may have gone out."""
+    people = _members_with_news(4)
+    if killed_at is not None:
+        ScriptedBackend.script = ["ok"] * killed_at + ["kill"]
+
+    def dead(**_):
+        raise Killed
+
+    monkeypatch.setattr(delivery_module, "_record_outcomes", dead)
+    now = timezone.now()
+    with override_settings(EMAIL_BACKEND=SCRIPTED), pytest.raises(Killed):
+        _chunk(people, now=now)
+    monkeypatch.undo()
+    handed_over = len(mail.outbox)
+    rows = DigestDelivery.objects.filter(user__in=people)
+    assert {row.state for row in rows} == {D.SENDING}
+    (claim,) = {row.claim for row in rows}  # the batch's one claim
+    assert claim.startswith(BULK)
+
+    early = digests_sweep(now=now + timedelta(minutes=5))  # the worker may still be sending: left alone
+    result = digests_sweep(now=now + timedelta(minutes=20))
+    again = digests_sweep(now=now + timedelta(hours=3))
+
+    assert early["gave_up"] == 0
+    assert (result["gave_up"], result["resumed"], result["sent"]) == (4, 0, 0)
+    assert again["sent"] == again["gave_up"] == 0
+    assert _states(people) == [D.GAVE_UP] * 4
+    assert len(mail.outbox) == handed_over == (4 if killed_at is None else killed_at)
+    assert all(_sent_to(person) <= 1 for person in people)
 
 
 # --- Failed sends: recorded, retried with backoff, given up after five attempts -------------------------

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from communities.models import Community, HubSettings, Post, Thread
+from communities.permissions import standing_annotations as permissions_standing
 from communities.services.conversations import post_delete, post_reply, thread_create
 from communities.services.membership import membership_ban, membership_leave
 from communities.services.moderation import post_hide
@@ -20,6 +21,7 @@ from khub.feed import activity_feed, parse_cursor
 from practice.models import PracticeStory
 from practice.services.recognition import adoption_record, story_promote
 from profiles.models import User
+from profiles.selectors import standing_annotations as profile_standing
 from profiles.services import follow_create
 from tests.communities.helpers import community, person_as
 from tests.factories import AdminFactory, MembershipFactory, UserFactory, VerifiedMemberFactory, with_tags
@@ -119,6 +121,23 @@ def test_a_member_sees_new_and_busy_conversations_in_their_communities(client):
     assert f'href="{reverse("communities:detail", args=[place.slug])}">Homelessness leads</a>' in html
     assert html.count("<time datetime=") == 2
     assert "Show older activity" not in html
+
+
+def test_the_items_written_in_python_escape_every_value(client):
+    place = community("open", name="<b>Bold</b> & co")
+    viewer = person_as("member", place)
+    author = author_in(place, display_name="<img src=x onerror=alert(1)>")
+    _start(place, author, title='<script>alert("title")</script>')
+
+    html = _home(client, viewer).text
+
+    assert "<script>alert" not in html
+    assert "<img src=x" not in html
+    assert "<b>Bold</b>" not in html
+    assert escape('<script>alert("title")</script>') in html
+    assert f"{escape(author.display_name)} started" in html
+    assert f">{escape(place.name)}</a>" in html
+    assert html.count('<li class="khub-feed__item">') == 1
 
 
 def test_threads_started_by_people_the_viewer_follows_show_where_the_viewer_may_read(client):
@@ -545,6 +564,88 @@ def test_the_feed_runs_the_same_queries_for_2_or_30_of_everything(client, django
         "story_promoted",
         "story_repeated",
     }
+
+
+def test_the_statements_and_the_querysets_give_the_same_rows_to_every_viewer(postgres_only):
+    """On PostgreSQL each source runs its statement written once; elsewhere its queryset: for viewers in
+    every relation to a private community (with the standing read as a request reads it, and without),
+    on the first page and an older one, they give the same rows."""
+    from communities.providers import feed as conversations
+    from core.providers.feed import statement_rows
+    from practice.providers import feed as practice
+
+    place = community("private")
+    outside = community("open")
+    author = author_in(place)
+    MembershipFactory(community=outside, user=author)
+    for visibility_place in (place, outside):
+        for i in range(3):
+            thread = _start(visibility_place, author, title=f"Thread {i}")
+            if i:
+                _reply(thread, author_in(visibility_place))
+                _reply(_start(visibility_place, title=f"Replied {i}"), author)
+        for audience in ("public", "members", "community"):
+            story = published_story(
+                community=visibility_place, author=author, audience=audience, tags=["waste"], title=audience
+            )
+            story_promote(actor=visibility_place.created_by, story=story)
+            _adopt(story, author_in(visibility_place))
+    viewers = [person_as(relation, place) for relation in ("member", "outsider", "invited", "left")]
+    viewers += [person_as("member", place), person_as("member", place), place.created_by, AdminFactory()]
+    for i, viewer in enumerate(viewers):  # some follow, some have interests, some both, some neither
+        if i % 2 == 0 or i == 7:
+            follow_create(follower=viewer, followed=author)
+        if i % 3 != 2:
+            _interested(viewer, "waste")
+    middle = Post.objects.order_by("created_at")[Post.objects.count() // 2].created_at
+    sources = {
+        conversations._threads_statement: (conversations._threads_portable, conversations.feed_params),
+        conversations._replies_statement: (conversations._replies_portable, conversations.feed_params),
+        practice._published_statement: (practice._published_portable, practice._params),
+        practice._promoted_statement: (practice._promoted_portable, practice._params),
+        practice._repeated_statement: (practice._repeated_portable, practice._params),
+    }
+    relevance = {
+        conversations._threads_statement: conversations.RELEVANCE,
+        conversations._replies_statement: ("follows",),
+    }
+    standing = {**permissions_standing(), **profile_standing()}
+    shown, shapes = 0, set()
+    for viewer in viewers:
+        for user in (viewer, User.objects.annotate(**standing).get(pk=viewer.pk)):
+            for before, rows in ((None, 21), (middle, 21), (None, 2)):
+                for statement, (portable, params) in sources.items():
+                    values = params(user, before, rows)
+                    names = relevance.get(statement, practice.RELEVANCE)
+                    relevant = tuple(name for name in names if values[name])  # as source_rows chooses
+                    expected = list(portable(user, before, rows))
+                    if not relevant:
+                        assert expected == []
+                        continue
+                    found = statement_rows(statement(relevant), values)
+                    assert found == expected, (viewer.email, statement.__name__, relevant)
+                    shown += len(found)
+                    shapes.add((statement.__name__, relevant))
+    assert len(shapes) >= 12
+    assert shown > 100
+    assert activity_feed(viewer=viewers[1])[0]  # the outsider sees the open community's activity
+
+
+def test_a_member_with_no_communities_follows_or_interests_runs_no_source_query(client, postgres_only):
+    """Nothing can be relevant to them: no statement walks the hub's threads and stories to find none."""
+    place = community("open")
+    _start(place, title="Open to everyone")
+    published_story(community=place, audience="public", title="Public story", tags=["waste"])
+    viewer = UserFactory()
+    client.force_login(viewer)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("home"))
+    assert response.context["feed"] == []
+    assert "Nothing new yet" in response.text
+    # The tables the statements walk, under the aliases they give them (the ORM names its aliases T2, U0...).
+    walked = ('FROM "communities_thread" t', 'FROM "communities_post" p', 'FROM "practice_practicestory" s')
+    assert not [q["sql"] for q in queries if any(table in q["sql"] for table in walked)]
+    assert len(queries) <= FEED_QUERIES - 5
 
 
 def test_the_feed_names_no_kind_of_content_itself_but_composes_the_registered_sources():

@@ -612,6 +612,48 @@ def test_every_filter_of_the_library_keeps_to_the_stories_the_viewer_may_read(cl
     assert problems == []
 
 
+def _pages_of_the_library(client) -> tuple[list[str], list[str]]:
+    """Every title and every heading of the library, following its Next links from the first page as a
+    browser without JavaScript does."""
+    url, titles, headings = reverse("practice:index"), [], []
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        titles += [story.title for story in response.context["page_obj"]]
+        # The list's heading, after the filters' own.
+        heading = re.findall(r'<h2 class="govuk-heading-m">(.*?)</h2>', response.text, re.S)[1]
+        headings.append(" ".join(re.sub(r"<[^>]+>", " ", heading).split()))
+        following = re.search(r'href="([^"]+)"\s+rel="next"', response.text)
+        url = reverse("practice:index") + following.group(1).replace("&amp;", "&") if following else None
+    return titles, headings
+
+
+@pytest.mark.parametrize("cap", [5, 50])
+@pytest.mark.parametrize(
+    "role", ["anonymous", "outsider", "member", "facilitator", "co_author", "site_admin"]
+)
+def test_the_librarys_capped_count_and_its_pages_keep_to_the_stories_the_viewer_may_read(
+    client, worlds, monkeypatch, role, cap
+):
+    """Counted up to a cap (in pages of 2): past it the heading says "More than 5 stories" and the pages
+    go on to the viewer's last readable story; under it, the exact count of what they may read (a visitor's
+    three public stories among nine published; with a cap of 50, everyone's)."""
+    monkeypatch.setattr("practice.views.library.PAGE_SIZE", 2)
+    monkeypatch.setattr("practice.views.library.COUNT_CAP", cap)
+    world = worlds["private"]
+    _sign_in_to_lists(client, role, world)
+    shown = {case.title for case in _all_cases(worlds) if listed(_relation(role, world, case), case)}
+    titles, headings = _pages_of_the_library(client)
+    assert sorted(titles) == sorted(shown)  # each readable story once, nothing else
+    pages = -(-len(shown) // 2)
+    assert (len(shown) > cap) == (role != "anonymous" and cap == 5)
+    if len(shown) > cap:
+        assert headings[0] == f"More than {cap} stories Page 1"  # the end is not counted on the first page
+        assert headings[-1] == f"More than {cap} stories Page {pages} of {pages}"
+    else:
+        assert headings == [f"{len(shown)} stories Page {n} of {pages}" for n in range(1, pages + 1)]
+
+
 @pytest.mark.parametrize(("role", "visibility"), [c for c in LIST_CASES if c[0] != "anonymous"])
 def test_a_councils_page_shows_only_the_published_stories_the_viewer_may_read(
     client, worlds, role, visibility

@@ -10,17 +10,20 @@ import itertools
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
+from communities import permissions as community_permissions
 from communities.models import Community, HubSettings, Membership
 from communities.services.membership import membership_leave
 from practice import permissions
 from practice.models import Adoption, PracticeStory
 from practice.services.recognition import adoption_record, adoption_withdraw
 from practice.services.stories import story_archive, story_publish
+from profiles.models import User
+from profiles.selectors import standing_annotations as profile_standing
 from tests.communities.helpers import RELATIONS
 from tests.factories import (
     AdminFactory,
@@ -244,6 +247,29 @@ def test_listed_stories_agree_with_can_read_for_its_authors_too(mix):
         if listed != readable & published:
             wrong.append(getattr(viewer, "email", "anonymous"))
     assert wrong == []
+
+
+def test_the_sql_condition_of_listed_stories_agrees_with_the_filter_for_every_mix(mix, postgres_only):
+    """The feed's statements name the viewer as parameters (communities.permissions.sql_params): for every
+    signed-in viewer, with their standing read as khub.auth reads it and without it, the same stories."""
+    condition = permissions.listed_story_sql("s", "c")
+    sizes = set()
+    for viewer in mix["viewers"]:
+        if not (viewer.is_authenticated and viewer.is_active):
+            continue  # the feed reads nothing for them
+        listed = set(permissions.listed_stories(viewer).values_list("pk", flat=True))
+        standing = {**community_permissions.standing_annotations(), **profile_standing()}
+        for user in (viewer, User.objects.annotate(**standing).get(pk=viewer.pk)):
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    'SELECT s.id FROM "practice_practicestory" s'  # noqa: S608 (a condition of the module's)
+                    f' JOIN "communities_community" c ON c.id = s.community_id WHERE {condition}',
+                    community_permissions.sql_params(user),
+                )
+                found = [pk for (pk,) in cursor.fetchall()]
+            assert sorted(found) == sorted(listed), (viewer.email, hasattr(user, "standing_member_of"))
+        sizes.add(len(listed))
+    assert len(sizes) > 3
 
 
 def test_an_author_who_left_a_private_community_still_finds_their_published_story_listed():

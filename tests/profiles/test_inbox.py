@@ -125,7 +125,8 @@ def test_the_inbox_shows_25_a_page_with_govuk_pagination(client, member):
 def test_the_inbox_page_runs_a_fixed_number_of_queries(client, member, django_assert_max_num_queries, count):
     _notify(member, count, url="/somewhere/", distinct_actors=True)
     client.force_login(member)
-    # session, user, header count, page count, page rows (with their actors)
+    # session, user, page count, page rows (with their actors) and the newest unread lines for the header's
+    # count, what they are about checked (one query for every kind of object)
     with django_assert_max_num_queries(5):
         response = client.get(_inbox_url())
     assert response.status_code == 200

@@ -19,11 +19,12 @@ from practice.models import PracticeStory
 from practice.services.recognition import endorsement_create
 from practice.services.stories import story_audience_set
 from profiles.emails import notification_email_send
+from profiles.extensions import notices_mark_available
 from profiles.models import EmailState, Notification
 from profiles.selectors import notifications_checked, notifications_for_user, notifications_unread_count
 from profiles.services import follow_create, notification_send, notifications_mark_read, user_personal_data
 from tests.communities.helpers import community, person_as
-from tests.factories import AdminFactory, MembershipFactory, UserFactory
+from tests.factories import AdminFactory, CouncilFactory, MembershipFactory, UserFactory
 from tests.practice.helpers import published_story
 
 pytestmark = pytest.mark.django_db
@@ -53,10 +54,15 @@ def _inbox(client, person):
 
 
 def _shown(person) -> list[tuple[str, bool]]:
+    """Each notice's kind and availability, as the data export finds them (notices_available_q in SQL);
+    the inbox page's check (notices_mark_available, on fetched rows) must agree on every one."""
     mine = notifications_for_user(user=person)
-    return [
+    shown = [
         (notice.kind, notice.available) for notice in notifications_checked(user=person, notifications=mine)
     ]
+    fetched = notices_mark_available(person, list(mine.select_related("target_type")))
+    assert [(notice.kind, notice.available) for notice in fetched] == shown
+    return shown
 
 
 # --- The leak in the issue: a mention, then the thread moves somewhere private ---------------------------
@@ -193,6 +199,9 @@ def test_notices_about_nothing_or_kinds_no_app_registered_stay_available(member)
     notification_send(recipient=member, kind="test", text="Welcome", actor=UserFactory())
     assert _shown(member) == [("test", True)]
     assert notifications_unread_count(user=member) == 1
+    notification_send(recipient=member, kind="test.council", text="Your council", target=CouncilFactory())
+    assert _shown(member) == [("test.council", True), ("test", True)]
+    assert notifications_unread_count(user=member) == 2
 
 
 # --- Cost: one query for a page, one COUNT for the header, whatever the page holds ------------------------
@@ -220,7 +229,8 @@ def test_the_inbox_page_costs_the_same_however_many_notices_are_unavailable(
     reader = UserFactory()
     _mixed_notices(reader, count)
     client.force_login(reader)
-    with django_assert_max_num_queries(6):
+    # session, user, page count, the page and newest unread lines, what they are about checked
+    with django_assert_max_num_queries(5):
         response = client.get(reverse("profiles:notifications"))
     assert response.status_code == 200
     with django_assert_max_num_queries(1):
@@ -228,6 +238,23 @@ def test_the_inbox_page_costs_the_same_however_many_notices_are_unavailable(
     shown = _shown(reader)
     assert sum(not available for _, available in shown) == count // 2
     assert notifications_unread_count(user=reader) == len(shown) - count // 2
+
+
+@override_settings(INBOX_UNREAD_KEPT_SECONDS=60)  # as in production: the page keeps what it counted
+def test_the_inbox_counts_unread_lines_beyond_its_page_as_the_header_does(client, django_assert_num_queries):
+    reader = UserFactory()
+    _mixed_notices(reader, 8)  # 16 unread lines (8 mentions, 8 follows), 4 about threads moved out of reach
+    for i in range(25):  # newer: the whole first page
+        notification_send(recipient=reader, kind="test", text=f"Welcome {i}", actor=None)
+    client.force_login(reader)
+    for page in (1, 2):
+        response = client.get(reverse("profiles:notifications"), {"page": page})
+        assert response.context["notifications_unread"] == 25 + 16 - 4
+        assert '37<span class="govuk-visually-hidden"> unread</span>' in response.content.decode()
+    with django_assert_num_queries(0):  # the header's count on other pages: kept from the inbox's
+        assert notifications_unread_count(user=reader) == 37
+    assert notifications_unread_count(user=reader, fresh=True) == 37  # as the header counts on its own
+    assert [available for _, available in _shown(reader)].count(False) == 4
 
 
 # --- The post rules agree with their filters, for every role and state -----------------------------------

@@ -176,9 +176,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(default=timezone.now)
     # The follows of this member from, and to, members on the hub: what the profile and the follower lists
     # show. Kept in the same transaction as every follow, unfollow and change of who is on the hub
-    # (profiles.receivers, profiles.services.follow_counts_*).
-    follower_count = models.PositiveIntegerField(default=0, editable=False)
-    following_count = models.PositiveIntegerField(default=0, editable=False)
+    # (profiles.receivers, profiles.services.follow_counts_*). 0 is the database's default too, for rows
+    # written without Django (the benchmarks' COPY).
+    follower_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    following_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
     objects = UserManager()
 

@@ -60,6 +60,14 @@ DISAGREEING = {
     "member counts": """
         SELECT count(*) FROM communities_community c WHERE member_count <> (SELECT count(*)
         FROM communities_membership m WHERE m.community_id = c.id AND m.state = 'active')""",
+    "follow counts": """
+        SELECT count(*) FROM profiles_user p
+        WHERE follower_count <> (SELECT count(*) FROM profiles_follow f
+            JOIN profiles_user u ON u.id = f.follower_id
+            WHERE f.followed_id = p.id AND u.is_active AND u.erased_at IS NULL)
+           OR following_count <> (SELECT count(*) FROM profiles_follow f
+            JOIN profiles_user u ON u.id = f.followed_id
+            WHERE f.follower_id = p.id AND u.is_active AND u.erased_at IS NULL)""",
     "reply counts": """
         SELECT count(*) FROM communities_thread t WHERE reply_count <> (SELECT count(*)
         FROM communities_post p WHERE p.thread_id = t.id AND p.depth > 0 AND p.state = 'visible')""",

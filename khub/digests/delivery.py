@@ -9,13 +9,15 @@ claimed again before it is sent.
 A rerun, or a second worker given the same chunk, finds the rows already claimed and leaves them. A worker
 killed while building leaves BUILDING rows that the sweep returns to PENDING. A chunk claims its built
 digests for sending a batch of SEND_BATCH at a time (one UPDATE, on disk before any of them is sent), hands
-them to the mail backend in id order and records each outcome as it comes (one short UPDATE whose commit
-does not wait for the disk: a tenth of a millisecond, where a commit that waits takes about three). No
-digest is ever sent twice; what may be lost, given up rather than risk a second copy, is at most:
+them to the mail backend in id order and records them sent RECORD_EVERY at a time (one short UPDATE whose
+commit does not wait for the disk), a refusal as it comes. No digest is ever sent twice; what may be lost,
+given up rather than risk a second copy, is at most:
 
-- a worker stopped or killed while sending (its time limit, a shutdown, SIGKILL, out of memory): the one
-  digest being handed over, left SENDING and given up by the sweep, which sends the rest of the batch
-  (never tried: they come after it in id order);
+- a worker stopped by an exception while sending (its soft time limit, a shutdown): the one digest being
+  handed over (left SENDING, given up by the sweep); it records what it sent and returns the rest to READY;
+- a worker killed outright (SIGKILL, out of memory): RECORD_EVERY digests, the first of its batch left
+  SENDING (those sent since the last record, and the one in hand), given up by the sweep, which sends the
+  rest of the batch (never tried: they come after them in id order);
 - the database server stopping while a batch is sent: that batch, whose last outcomes may not have reached
   the disk (the sweep gives up whatever was claimed before the server started).
 """
@@ -49,6 +51,10 @@ FIRST_RETRY = timedelta(minutes=5)  # then 10, 20, 40 minutes
 STALE = timedelta(minutes=15)  # longer than a task may run (CELERY_TASK_TIME_LIMIT)
 CHUNK_SIZE = 500
 SEND_BATCH = 25  # built digests claimed for sending in one UPDATE (its commit awaited)
+# Sent digests recorded this many at a time: what a worker killed outright may lose, against a statement
+# per email (each a round trip through two busy cores: 1.45 s of a 500-digest chunk, where five at a time
+# takes 0.3 s; 200,000 digests in 11.4 minutes where this gives 8.5, measured back to back).
+RECORD_EVERY = 5
 
 
 def period_for(*, frequency: str, moment: datetime | None = None) -> date:
@@ -193,14 +199,11 @@ def delivery_send(
     return "sent"
 
 
-def _record_sent(*, pk: int, claim: str, now: datetime) -> None:
-    """Record one digest of a claimed batch as sent, straight after the mail backend took it: one UPDATE,
-    without the model layer (it runs once per member)."""
-    with database.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {DigestDelivery._meta.db_table} SET state = %s, sent_at = %s, error = ''"  # noqa: S608
-            " WHERE id = %s AND claim = %s AND state = %s",
-            [D.SENT, now, pk, claim, D.SENDING],
+def _record_sent(*, pks: list[int], claim: str, now: datetime) -> None:
+    """Record digests of a claimed batch as sent, once the mail backend took them: one UPDATE."""
+    if pks:
+        DigestDelivery.objects.filter(pk__in=pks, claim=claim, state=D.SENDING).update(
+            state=D.SENT, sent_at=now, error=""
         )
 
 
@@ -213,10 +216,12 @@ def _commits_wait_for_disk(wait: bool) -> None:
             cursor.execute("RESET synchronous_commit" if wait else "SET synchronous_commit = off")
 
 
-def _return_untried(*, claim: str, pks: set[int]) -> None:
-    """Put digests claimed but never handed over back to READY, for the sweep to send."""
-    if pks:
-        DigestDelivery.objects.filter(pk__in=pks, claim=claim, state=D.SENDING).update(
+def _on_the_way_out(*, claim: str, sent: list[int], untried: set[int], now: datetime) -> None:
+    """A worker stopped while sending (not killed outright): record what it sent, and put the digests it
+    never handed over back to READY, for the sweep to send."""
+    _record_sent(pks=sent, claim=claim, now=now)
+    if untried:
+        DigestDelivery.objects.filter(pk__in=untried, claim=claim, state=D.SENDING).update(
             state=D.READY, attempts=F("attempts") - 1
         )
 
@@ -225,12 +230,13 @@ def _batch_send(
     *, batch: list[tuple[DigestDelivery, User]], connection, now: datetime, fragments: dict
 ) -> Counter:
     """Claim these built digests in one UPDATE (its commit awaited: on disk before any of them is sent),
-    hand them to the mail backend in id order, and record each outcome as soon as it comes.
+    hand them to the mail backend in id order, and record them sent RECORD_EVERY at a time (a refusal at
+    once, to be retried).
 
-    A worker killed outright (no handler runs) leaves the digest it was handing over SENDING, and those
-    after it in id order SENDING and never tried: the sweep gives up the first (it may have arrived) and
-    sends the rest. A worker stopped by an exception (its soft time limit, a shutdown) returns those not
-    tried yet to READY on the way out."""
+    A worker killed outright (no handler runs) leaves SENDING those sent since its last record, the one it
+    was handing over, and those after it in id order, never tried: the sweep gives up the first
+    RECORD_EVERY (they may have arrived) and sends the rest. A worker stopped by an exception (its soft time
+    limit, a shutdown) records what it sent and returns those not tried yet to READY on the way out."""
     claim = uuid.uuid4().hex
     pks = [delivery.pk for delivery, _ in batch]
     claimed = DigestDelivery.objects.filter(Q(state=D.READY) | _retry_due(now), pk__in=pks).update(
@@ -241,6 +247,7 @@ def _batch_send(
     else:  # someone else took some of them (a sweep, after the chunk ran past STALE)
         mine = set(DigestDelivery.objects.filter(claim=claim, state=D.SENDING).values_list("pk", flat=True))
     done: set[int] = set()
+    unrecorded: list[int] = []  # sent, not yet recorded
     handing = None  # the digest the backend has been given and has not yet answered for
     result = Counter(skipped=len(pks) - len(mine), sent=0, failed=0)
     _commits_wait_for_disk(False)
@@ -261,12 +268,16 @@ def _batch_send(
                 _record_outcomes(claim=claim, sent=[], failed={delivery.pk: error_text}, now=now)
                 result["failed"] += 1
             else:
-                _record_sent(pk=delivery.pk, claim=claim, now=now)
+                unrecorded.append(delivery.pk)
                 result["sent"] += 1
+                if len(unrecorded) == RECORD_EVERY:
+                    _record_sent(pks=unrecorded, claim=claim, now=now)
+                    unrecorded = []
             done.add(delivery.pk)
             handing = None
+        _record_sent(pks=unrecorded, claim=claim, now=now)
     except BaseException:  # out of time, or stopped: the rest is still to be sent
-        _return_untried(claim=claim, pks=mine - done - {handing})
+        _on_the_way_out(claim=claim, sent=unrecorded, untried=mine - done - {handing}, now=now)
         raise
     finally:
         _commits_wait_for_disk(True)
@@ -404,19 +415,19 @@ def digests_sweep(*, now: datetime | None = None) -> Counter:
     result["rebuilt"] = DigestDelivery.objects.filter(state=D.BUILDING, claimed_at__lt=stale).update(
         state=D.PENDING, claim=""
     )
-    # A worker died while sending: a second copy is worse than a missing one. Outcomes are recorded one by
-    # one as they come, in id order, so of a claim's unrecorded digests the first was being handed over
-    # (given up: it may have arrived) and the rest were never tried (sent below). Unless the database server
-    # has restarted since the claim: outcomes are recorded without awaiting the disk, so the last ones
-    # before it stopped may be lost with it, and none is sent again.
+    # A worker died while sending: a second copy is worse than a missing one. A claim's digests are sent in
+    # id order and recorded RECORD_EVERY at a time, so of its unrecorded ones the first RECORD_EVERY may
+    # have gone out (given up) and the rest were never tried (sent below). Unless the database server has
+    # restarted since the claim: outcomes are recorded without awaiting the disk, so the last ones before it
+    # stopped may be lost with it, and none is sent again.
     interrupted = DigestDelivery.objects.filter(state=D.SENDING, claimed_at__lt=stale)
     started = _database_started_at()
-    first_of: set[str] = set()
+    seen = Counter()
     untried = []
     for pk, claim, claimed_at in interrupted.order_by("pk").values_list("pk", "claim", "claimed_at"):
-        if claim and claim in first_of and not (started and claimed_at <= started):
+        if claim and seen[claim] >= RECORD_EVERY and not (started and claimed_at <= started):
             untried.append(pk)
-        first_of.add(claim)
+        seen[claim] += 1
     result["resumed"] = interrupted.filter(pk__in=untried).update(state=D.READY, attempts=F("attempts") - 1)
     result["gave_up"] = interrupted.update(
         state=D.GAVE_UP, error="Interrupted while sending; not sent again in case it arrived."

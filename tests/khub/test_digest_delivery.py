@@ -32,6 +32,7 @@ from khub.celery import app
 from khub.digests import delivery as delivery_module
 from khub.digests.delivery import (
     MAX_ATTEMPTS,
+    RECORD_EVERY,
     SEND_BATCH,
     deliver_chunk,
     deliveries_create,
@@ -321,17 +322,18 @@ def _killed_mid_batch(people: list[User], claimed_at: datetime) -> None:
     DigestDelivery.objects.filter(pk=rows[0].pk).update(state=D.SENT)
 
 
-def test_a_worker_killed_outright_mid_batch_loses_no_digest_and_sends_none_twice():
-    people = [_with_news() for _ in range(4)]
+def test_a_worker_killed_outright_mid_batch_sends_none_twice_and_the_never_tried_once():
+    people = [_with_news() for _ in range(RECORD_EVERY + 3)]
     _killed_mid_batch(people, claimed_at=timezone.now() - timedelta(minutes=20))
-    _, in_flight, *untried = DigestDelivery.objects.filter(user__in=people).order_by("pk")
+    _, *unrecorded = DigestDelivery.objects.filter(user__in=people).order_by("pk")
+    may_have_gone, untried = unrecorded[:RECORD_EVERY], unrecorded[RECORD_EVERY:]
 
     result = digests_sweep()
     again = digests_sweep(now=timezone.now() + timedelta(hours=2))
 
-    assert (result["resumed"], result["gave_up"], result["sent"]) == (2, 1, 2)
+    assert (result["resumed"], result["gave_up"], result["sent"]) == (2, RECORD_EVERY, 2)
     assert again["sent"] == again["gave_up"] == again["resumed"] == 0
-    assert DigestDelivery.objects.get(pk=in_flight.pk).state == D.GAVE_UP  # it may have arrived
+    assert {DigestDelivery.objects.get(pk=row.pk).state for row in may_have_gone} == {D.GAVE_UP}
     assert [DigestDelivery.objects.get(pk=row.pk).state for row in untried] == [D.SENT, D.SENT]
     assert len(mail.outbox) == 2  # the two never tried; the first went out before the worker died
 
@@ -408,9 +410,10 @@ def test_a_mail_server_failing_part_way_has_each_digest_recorded_sent_or_failed_
     assert "Mailbox unavailable" in refused.error
     assert all("Connection unexpectedly closed" in _row(person).error for person in people[27:])
     assert all(_row(person).sent_at == now and _row(person).error == "" for person in people[:3])
-    # The build's claim and record; per batch one UPDATE claims it; then one per email records how it went.
+    # The build's claim and record; per batch one UPDATE claims it; the sent recorded RECORD_EVERY at a time
+    # (24 in the first batch, 2 in the second), each refusal at once.
     writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
-    assert len(writes) == 2 + 2 + len(people)
+    assert len(writes) == 2 + 2 + -(-24 // RECORD_EVERY) + 1 + len(failed)
 
     retry = digests_sweep(now=now + timedelta(minutes=6))
     again = digests_sweep(now=now + timedelta(hours=3))
@@ -443,21 +446,22 @@ def test_a_worker_stopped_mid_batch_records_what_it_did_and_gives_up_only_the_di
     assert [_sent_to(person) for person in people] == [1, 1, 1, 0, 1, 1]
 
 
-def test_a_worker_killed_outright_gives_up_only_the_digest_in_hand_and_sends_none_twice(monkeypatch):
-    """Killed outright (no handler gets to the database) while handing over the third digest of a batch:
-    the two before it are recorded sent, it and the one after it are left SENDING under the batch's claim."""
-    people = _members_with_news(4)
-    ScriptedBackend.script = ["ok", "ok", "kill"]
+def test_a_worker_killed_outright_gives_up_what_it_had_not_recorded_and_sends_none_twice(monkeypatch):
+    """Killed outright (no handler gets to the database) while handing over the 7th digest of a batch of 12:
+    the first five are recorded sent; the 6th (sent), the 7th (in hand) and the five never tried are left
+    SENDING under the batch's claim."""
+    people = _members_with_news(12)
+    ScriptedBackend.script = ["ok"] * 6 + ["kill"]
 
     def dead(**_):
         raise Killed
 
-    monkeypatch.setattr(delivery_module, "_return_untried", dead)  # nothing runs on the way out
+    monkeypatch.setattr(delivery_module, "_on_the_way_out", dead)  # nothing runs on the way out
     now = timezone.now()
     with override_settings(EMAIL_BACKEND=SCRIPTED), pytest.raises(Killed):
         _chunk(people, now=now)
     monkeypatch.undo()
-    assert _states(people) == [D.SENT, D.SENT, D.SENDING, D.SENDING]
+    assert _states(people) == [D.SENT] * 5 + [D.SENDING] * 7
     assert len({_row(person).claim for person in people}) == 1  # the batch's one claim
 
     early = digests_sweep(now=now + timedelta(minutes=5))  # the worker may still be sending: left alone
@@ -465,10 +469,12 @@ def test_a_worker_killed_outright_gives_up_only_the_digest_in_hand_and_sends_non
     again = digests_sweep(now=now + timedelta(hours=3))
 
     assert early["gave_up"] == early["resumed"] == 0
-    assert (result["gave_up"], result["resumed"], result["sent"]) == (1, 1, 1)
+    assert (result["gave_up"], result["resumed"], result["sent"]) == (RECORD_EVERY, 2, 2)
     assert again["sent"] == again["gave_up"] == 0
-    assert _states(people) == [D.SENT, D.SENT, D.GAVE_UP, D.SENT]  # the one in hand may have arrived
-    assert [_sent_to(person) for person in people] == [1, 1, 0, 1]
+    # The first RECORD_EVERY unrecorded may have arrived (the 6th did): given up; the last two were never
+    # tried: sent once.
+    assert _states(people) == [D.SENT] * 5 + [D.GAVE_UP] * 5 + [D.SENT] * 2
+    assert [_sent_to(person) for person in people] == [1] * 6 + [0] * 4 + [1] * 2
 
 
 def test_a_batch_records_its_outcomes_without_waiting_for_the_disk_and_its_claim_waiting(postgres_only):

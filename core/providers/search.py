@@ -220,11 +220,11 @@ def newest_matching(queryset, terms: Terms, order: tuple[str, ...], limit: int, 
     walk_first = RawSQL(f"(SELECT walk FROM {_PLAN})", [], output_field=BooleanField())  # noqa: S608, S611
     found = matching(queryset, terms)
     walked = found.filter(walk_first).order_by(*order).values_list(*fields)[:limit]
-    ids = found.filter(~Q(walk_first)).order_by(*_unindexed(order)).values("pk")[:limit]
-    looked_up = found.filter(InArray(F("pk"), ids)).order_by(*order).values_list(*fields)[:limit]
     choice, choice_params = _walk_first(queryset, terms, limit).as_sql(None, connection)
     try:
         walked_sql, walked_params = walked.query.sql_with_params()
+        ids = RawSQL(*_newest_ids(queryset, terms, order, limit))  # noqa: S611
+        looked_up = found.filter(InArray(F("pk"), ids)).order_by(*order).values_list(*fields)[:limit]
         looked_up_sql, looked_up_params = looked_up.query.sql_with_params()
     except EmptyResultSet:  # a filter that nothing passes (a visitor's community): no query at all
         return []
@@ -233,6 +233,26 @@ def newest_matching(queryset, terms: Terms, order: tuple[str, ...], limit: int, 
     with connection.cursor() as cursor:
         cursor.execute(sql, [*choice_params, *walked_params, *looked_up_params])
         return cursor.fetchall()
+
+
+def _newest_ids(queryset, terms: Terms, order: tuple[str, ...], limit: int) -> tuple[str, list]:
+    """The GIN plan's ids (when `_walk_first` says not to walk): every row whose document matches, from
+    the GIN index, sorted by `order`; then, newest first, each checked against `queryset` (the viewer's
+    permission and the filters) until `limit` pass. Checking them in that order, each by its primary key,
+    reads a few more than `limit` of them, where joining every match to its permissions first would read the
+    permissions of all (every thread the viewer may read, for a post)."""
+    matches = queryset.model._base_manager.filter(search_vector=terms.postgres)
+    matches_sql, matches_params = (
+        matches.order_by(*_unindexed(order)).values_list("pk").query.sql_with_params()
+    )
+    allowed = queryset.filter(pk=RawSQL("search_match.id", [])).values("pk")
+    allowed_sql, allowed_params = allowed.query.sql_with_params()
+    # OFFSET 0 keeps the sorted matches a subquery of their own, read in their order.
+    sql = (
+        f"SELECT search_match.id FROM ({matches_sql} OFFSET 0) search_match(id) "  # noqa: S608
+        f"WHERE NOT (SELECT walk FROM {_PLAN}) AND EXISTS ({allowed_sql}) LIMIT %s"
+    )
+    return sql, [*matches_params, *allowed_params, limit]
 
 
 def unwanted_document(terms: Terms) -> Q:

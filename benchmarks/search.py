@@ -636,10 +636,6 @@ HEADING = re.compile(r'id="results-heading">\s*(?:([\d,]+)(\+?) results?|No resu
 
 def statement_label(sql: str) -> str:
     """What a statement of the search page does, from its SQL: whose candidates, hits or tags."""
-    if sql.startswith("WITH ") and ") (SELECT" in sql:
-        # Two plans under one choice (core.providers.search.newest_matching): named by the first.
-        first = sql[sql.index(") (SELECT") + 3 :]
-        return statement_label(first[: first.index(") UNION ALL (")] if ") UNION ALL (" in first else first)
     # The table of the first column selected (a FROM may come first inside a subquery in the SELECT list).
     match = re.match(r'SELECT (?:DISTINCT )?"(\w+)"\.', sql) or re.search(r'\bFROM "(\w+)"', sql)
     table = match.group(1) if match else "?"

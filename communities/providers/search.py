@@ -5,7 +5,7 @@ from functools import partial
 from django.contrib.postgres.search import SearchRank, TrigramWordSimilarity
 from django.db.models import F, Q
 
-from communities.models import Thread, ThreadTag, TopicTag
+from communities.models import Post, Thread, ThreadTag, TopicTag
 from communities.permissions import listed_posts, listed_threads_q, visible_communities
 from core.providers.search import (
     NAME_SIMILARITY,
@@ -13,6 +13,7 @@ from core.providers.search import (
     Filters,
     SearchKind,
     highlighted,
+    id_array,
     in_range,
     joined,
     matching,
@@ -50,36 +51,39 @@ def _conversations(viewer, terms: Terms, filters: Filters, limit: int) -> list[C
         threads = threads.filter(tagged(ThreadTag, filters.tag))
     posts = in_range(posts, "created_at", filters)
     threads = in_range(threads, "opening_post__created_at", filters)
-    # The newest matching posts and titles, each with what the facets count, read for those few rows only
-    # (core.providers.search.newest_matching finds them first).
+    # Only what orders and ranks the matches; their facets' labels come after, for the few kept. Fewer
+    # joins leave PostgreSQL free to start from the rarest condition (a tag's threads, a rare word).
     newest = ("-created_at", "-pk")
-    post_rows = newest_matching(posts, terms, newest, limit, (
-        "pk", "rank", "created_at", "thread_id", "thread__community__slug", "thread__community__name",
-        "author__council__slug", "author__council__name", "author__council__region",
-    ))  # fmt: skip
-    title_rows = newest_matching(threads, terms, newest, limit, (
-        "opening_post_id", "rank", "opening_post__created_at", "pk", "community__slug", "community__name",
-        "opening_post__author__council__slug", "opening_post__author__council__name",
-        "opening_post__author__council__region",
-    ))  # fmt: skip
+    post_rows = newest_matching(posts, terms, newest, limit).values_list("pk", "rank", "created_at")
+    title_rows = newest_matching(threads, terms, newest, limit).values_list(
+        "opening_post_id", "rank", "opening_post__created_at"
+    )
     found: dict[int, Candidate] = {}
-    for rows in (post_rows, title_rows):
-        for pk, rank, when, thread_id, *labels in rows:
-            if pk in found:
-                found[pk].rank += rank
-                continue
-            community_slug, community_name, council_slug, council_name, region = labels
-            found[pk] = Candidate(
-                pk=pk,
-                rank=rank,
-                when=when,
-                community=pair(community_slug, community_name),
-                council=pair(council_slug, council_name),
-                region=region or "",
-                tag_key=thread_id,
-            )
+    for pk, rank, when in post_rows[:limit]:
+        found[pk] = Candidate(pk=pk, rank=rank, when=when)
+    for pk, rank, when in title_rows[:limit]:
+        if pk in found:
+            found[pk].rank += rank
+        else:
+            found[pk] = Candidate(pk=pk, rank=rank, when=when)
     newest = sorted(found.values(), key=lambda candidate: (candidate.when, candidate.pk), reverse=True)
-    return newest[:limit]
+    newest = newest[:limit]
+    if not newest:
+        return []
+    # A post counts under its own author's council, as its result line says.
+    labels = Post.objects.filter(pk__in=id_array(c.pk for c in newest)).order_by().values_list(
+        "pk", "thread_id", "thread__community__slug", "thread__community__name", "author__council__slug",
+        "author__council__name", "author__council__region",
+    )  # fmt: skip
+    by_pk = {row[0]: row[1:] for row in labels}
+    newest = [candidate for candidate in newest if candidate.pk in by_pk]  # deleted in between: gone
+    for candidate in newest:
+        thread_id, community_slug, community_name, council_slug, council_name, region = by_pk[candidate.pk]
+        candidate.tag_key = thread_id
+        candidate.community = pair(community_slug, community_name)
+        candidate.council = pair(council_slug, council_name)
+        candidate.region = region or ""
+    return newest
 
 
 def _conversation_rows(viewer, ids, terms):

@@ -12,15 +12,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
-from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import BooleanField, Exists, F, FloatField, Func, OuterRef, Q, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 from django.utils import timezone
 
-from core.queries import InArray
 from core.search import SEARCH_CONFIG
 from core.search_query import MARKDOWN_LINK, MARKDOWN_MARKS, START, STOP, Terms
 
@@ -55,8 +54,9 @@ class Filters:
 
 @dataclass(slots=True)
 class Candidate:
-    """One match, with what its facets count and what the page needs to rank it. A page holds thousands
-    of them (the cap of every kind): slots, and no list of its own until it has tags, keep them light."""
+    """One match, with what its facets count and what the page needs to rank it. A member's page holds
+    thousands of them (up to the cap of every kind): slots, and no list of its own until it has tags, keep
+    them light for the garbage collector."""
 
     pk: int
     rank: float
@@ -153,86 +153,22 @@ def matching(queryset, terms: Terms):
     return queryset.annotate(rank=Value(0.0, output_field=FloatField()))
 
 
-# Reading a match the GIN index found (its row fetched from wherever it lies) costs about this many times
-# what checking one row costs on the walk down the date index (measured on 1,000,000 posts: 36 against 6 us).
-GIN_ROW_COST = 6
-
-
-def _walk_first(queryset, terms: Terms, limit: int) -> RawSQL:
-    """PostgreSQL: whether the newest `limit` matches are cheaper to find by walking the rows newest first and
-    checking each than by fetching every match the GIN index gives and sorting them. It asks the planner's
-    own statistics (ANALYZE's most common lexemes of the column and their shares of the rows, pg_stats): a
-    word holding a share f of the N rows costs about limit / f rows on the walk and f * N matches the other
-    way, so the walk wins when f * f * N * GIN_ROW_COST >= limit. The query's rarest word decides (its
-    matches are among that word's), the sum of its words with `or`; a word outside the statistics is rarer
-    than any in them (the GIN path). The statistics only choose the plan: both give the same matches."""
-    words = " ".join(terms.wanted)
-    combine = "sum" if "or" in terms.text.lower().split() else "min"
-    table = queryset.model._meta.db_table
-    sql = f"""coalesce((
-        SELECT {combine}(coalesce(s.most_common_elem_freqs[array_position(e.lexemes, w.lexeme)], 0))
-               ^ 2 * max(c.reltuples) * %s >= %s
-        FROM pg_stats s
-        JOIN pg_class c ON c.oid = %s::regclass
-        CROSS JOIN LATERAL (
-            SELECT string_to_array(btrim(s.most_common_elems::text, '{{}}'), ',') AS lexemes
-        ) e
-        CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector(%s::regconfig, %s))) w(lexeme)
-        WHERE s.schemaname = current_schema() AND s.tablename = %s AND s.attname = 'search_vector'
-    ), false)"""  # noqa: S608
-    # Every value is a parameter; only the aggregate's name (one of two) is in the text.
-    parameters = [GIN_ROW_COST, limit, table, SEARCH_CONFIG, words, table]
-    return RawSQL(sql, parameters, output_field=BooleanField())  # noqa: S611
-
-
-_PLAN = "search_plan"  # the CTE holding newest_matching's choice of plan
-
-
-def _unindexed(order: tuple[str, ...]) -> list:
-    """The same order by an expression no index serves, so the planner cannot walk the date index (it finds
-    the matches by their GIN index and sorts them)."""
-    first, *rest = order
-    column = F(first.lstrip("-")) + Value(timedelta(0))
-    return [column.desc() if first.startswith("-") else column.asc(), *rest]
-
-
-def newest_matching(queryset, terms: Terms, order: tuple[str, ...], limit: int, fields: tuple[str, ...]):
-    """`fields` (values_list names, "rank" among them) of the newest `limit` matches in `order`, as tuples.
-
-    On PostgreSQL one statement holds two plans for them and runs the one chosen by the query's frequency
-    (`_walk_first`, computed once in a CTE that both read under a one-time filter): a frequent word walks
-    the rows newest first and stops at `limit`; any other is looked up in the GIN index, its matches sorted
-    by date as ids, and only the newest `limit` of them read again for their fields and rank (the walk
-    would read most of the rows for a word in one post of a hundred).
-
-    A query with a quoted phrase is matched on its words first (Terms.words_first, which the GIN index
-    answers) and the phrase checked only in the newest `limit` of those: checking it everywhere would read
-    every document holding the words, most of the posts for a phrase of common words. So a phrase of common
-    words is found among the newest `limit` matches of its words, as the page says."""
+def newest_matching(queryset, terms: Terms, order: tuple[str, ...], limit: int):
+    """`matching` in `order` (newest first), for the caller to take its first `limit`. A query with a
+    quoted phrase is matched on its words first (Terms.words_first, which the GIN index answers) and the
+    phrase checked only in the newest `limit` of those: checking it everywhere would read every document
+    holding the words, most of the posts for a phrase of common words. So a phrase of common words is found
+    among the newest `limit` matches of its words, as the page says; the window is the same
+    permission-filtered queryset."""
     words = terms.words_first if postgres() else None
     if words is not None:
         window = queryset.filter(search_vector=words).order_by(*order).values("pk")[:limit]
         # = ANY(ARRAY(…)): the window is computed once, first, and its rows fetched by primary key.
-        rows = matching(queryset.filter(InArray(F("pk"), window)), terms)
-        return list(rows.order_by(*order).values_list(*fields)[:limit])
-    if not postgres():
-        return list(matching(queryset, terms).order_by(*order).values_list(*fields)[:limit])
-    walk_first = RawSQL(f"(SELECT walk FROM {_PLAN})", [], output_field=BooleanField())  # noqa: S608, S611
-    found = matching(queryset, terms)
-    walked = found.filter(walk_first).order_by(*order).values_list(*fields)[:limit]
-    ids = found.filter(~Q(walk_first)).order_by(*_unindexed(order)).values("pk")[:limit]
-    looked_up = found.filter(InArray(F("pk"), ids)).order_by(*order).values_list(*fields)[:limit]
-    choice, choice_params = _walk_first(queryset, terms, limit).as_sql(None, connection)
-    try:
-        walked_sql, walked_params = walked.query.sql_with_params()
-        looked_up_sql, looked_up_params = looked_up.query.sql_with_params()
-    except EmptyResultSet:  # a filter that nothing passes (a visitor's community): no query at all
-        return []
-    # SQL that Django compiled, its values parameters.
-    sql = f"WITH {_PLAN} AS MATERIALIZED (SELECT {choice} AS walk) ({walked_sql}) UNION ALL ({looked_up_sql})"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*choice_params, *walked_params, *looked_up_params])
-        return cursor.fetchall()
+        queryset = queryset.filter(
+            Func(F("pk"), ArraySubquery(window), template="%(expressions)s)", arg_joiner=" = ANY(",
+                 output_field=BooleanField())
+        )  # fmt: skip
+    return matching(queryset, terms).order_by(*order)
 
 
 def unwanted_document(terms: Terms) -> Q:

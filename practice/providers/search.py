@@ -49,15 +49,14 @@ def _stories(viewer, terms: Terms, filters: Filters, limit: int) -> list[Candida
     if filters.tag:
         stories = stories.filter(tagged(StoryTag, filters.tag))
     stories = in_range(stories, "published_at", filters)
-    fields = (
-        "pk", "rank", "published_at", "community_shown", "community__slug", "community__name",
-        "council__slug", "council__name", "council__region", "service_area",
+    rows = (
+        newest_matching(stories, terms, ("-published_at", "-pk"), limit)
+        .annotate(community_shown=_community_shown(viewer))
+        .values(
+            "pk", "rank", "published_at", "community_shown", "community__slug", "community__name",
+            "council__slug", "council__name", "council__region", "service_area",
+        )[:limit]
     )  # fmt: skip
-    stories = stories.annotate(community_shown=_community_shown(viewer))
-    rows = [
-        dict(zip(fields, row, strict=True))
-        for row in newest_matching(stories, terms, ("-published_at", "-pk"), limit, fields)
-    ]
     return [
         Candidate(
             pk=row["pk"],

@@ -24,7 +24,7 @@ from practice.services.stories import story_update
 from profiles.models import Council, User
 from tests.communities.helpers import community
 from tests.factories import CouncilFactory, UserFactory, with_tags
-from tests.practice.helpers import RECORD, author_in, draft_story, published_story
+from tests.practice.helpers import RECORD, author_in, published_story
 
 pytestmark = pytest.mark.django_db
 
@@ -858,10 +858,10 @@ def test_visitors_get_the_header_search_box_too(client):
 
 
 # --- Query count ---------------------------------------------------------------------------------------
-# Session, user and the header's unread count (3); every kind's candidates (5: practice, conversations' posts
-# and thread titles, each with the labels its facets count, communities, people); then each kind shown, its
-# tags and its hits (2 each; people 3, with their expertise).
-SEARCH_QUERIES = {"all": 17, "practice": 10, "conversations": 10, "communities": 10, "people": 11}
+# Session, user and the header's unread count (3); every kind's candidates (6: practice, conversations' posts
+# and thread titles and then the labels of those kept, communities, people); then each kind shown, its tags
+# and its hits (2 each; people 3, with their expertise).
+SEARCH_QUERIES = {"all": 18, "practice": 11, "conversations": 11, "communities": 11, "people": 12}
 VISITOR_QUERIES = 3  # the public library only: its candidates, tags and hits
 
 
@@ -961,58 +961,3 @@ def test_a_service_area_filter_reads_the_areas_stories_through_their_index(clien
         cursor.execute("EXPLAIN " + sql)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "practice_story_area" in plan, plan
-
-
-def _window_ids(viewer, text: str, limit: int) -> tuple[bool, list[int]]:
-    """Whether the frequency check walks the date index for `text` among the viewer's stories, and the ids
-    newest_matching then gives."""
-    from core.providers.search import _walk_first, newest_matching
-    from core.search_query import Terms
-    from practice.permissions import listed_stories
-
-    stories, terms = listed_stories(viewer), Terms(text)
-    sql, params = _walk_first(stories, terms, limit).as_sql(None, connection)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {sql}", params)
-        (walks,) = cursor.fetchone()
-    order = ("-published_at", "-pk")
-    ids = [pk for (pk,) in newest_matching(stories, terms, order, limit, ("pk",))]
-    return walks, ids
-
-
-def test_a_frequent_word_walks_the_newest_rows_and_a_rare_one_takes_the_gin_index_with_the_same_matches(
-    member, postgres_only
-):
-    """The plan is chosen by the word's share of the rows in PostgreSQL's statistics (ANALYZE); either way
-    the matches are the newest `limit` the viewer may read."""
-    first = _story("Gritting routes shared", service_area="housing")
-    copies = []
-    for n in range(300):
-        copy = PracticeStory.objects.get(pk=first.pk)
-        copy.pk = copy.discussion_id = None
-        copy.slug = f"gritting-{n}"
-        copy.published_at = first.published_at - timedelta(hours=n + 1)
-        copy.title = "Gritting routes and salt barns" if n == 150 else copy.title
-        copies.append(copy)
-    PracticeStory.objects.bulk_create(copies)
-    hidden = draft_story(title="Gritting drafts")
-    expected = list(
-        PracticeStory.objects.filter(status=PracticeStory.Status.PUBLISHED)
-        .order_by("-published_at", "-pk")
-        .values_list("pk", flat=True)
-    )
-
-    # Before ANALYZE there are no statistics: the GIN index, which is right for a small table.
-    assert _window_ids(member, "gritting", 5) == (False, expected[:5])
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE practice_practicestory")
-    walks, ids = _window_ids(member, "gritting", 5)
-    assert (walks, ids) == (True, expected[:5])
-    assert hidden.pk not in ids
-    # "barns" is in one story of 302: the GIN index finds it.
-    assert _window_ids(member, "barns", 5) == (False, [expected[151]])
-    # The rarest word decides; with `or`, the words' shares add up.
-    assert _window_ids(member, "gritting barns", 5) == (False, [expected[151]])
-    assert _window_ids(member, "barns or gritting", 5) == (True, expected[:5])
-    # A phrase is still checked on the newest matches of its words.
-    assert _window_ids(member, '"salt barns"', 5) == (False, [expected[151]])

@@ -33,7 +33,6 @@ from khub.digests import delivery as delivery_module
 from khub.digests.delivery import (
     MAX_ATTEMPTS,
     RECORD_EVERY,
-    SEND_BATCH,
     deliver_chunk,
     deliveries_create,
     delivery_send,
@@ -391,8 +390,11 @@ def _states(people: list[User]) -> list[str]:
     return [_row(person).state for person in people]
 
 
-def test_a_mail_server_failing_part_way_has_each_digest_recorded_sent_or_failed_and_none_lost_or_sent_twice():
-    people = _members_with_news(SEND_BATCH + 5)  # two batches
+def test_a_mail_server_failing_part_way_has_each_digest_recorded_sent_or_failed_and_none_lost_or_sent_twice(
+    monkeypatch,
+):
+    monkeypatch.setattr(delivery_module, "SEND_BATCH", 25)
+    people = _members_with_news(25 + 5)  # two batches
     # The 4th refused; the connection lost at the 28th: it and the two after it fail too.
     ScriptedBackend.script = ["ok"] * 3 + ["refuse"] + ["ok"] * 23 + ["drop"]
     now = timezone.now()

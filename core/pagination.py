@@ -3,19 +3,34 @@
 from functools import cached_property
 
 from django.core.paginator import Page, Paginator
+from django.db.models import Count, Window
 
 PAGES_AHEAD = 2  # a capped list links this many pages past the one shown
 
 
 def paginate(
-    items, number, per_page: int, *, count: int | None = None, cap: int | None = None, counted=None
+    items,
+    number,
+    per_page: int,
+    *,
+    count: int | None = None,
+    cap: int | None = None,
+    counted=None,
+    counted_with_page: bool = False,
 ) -> Page:
     """The page `number` (as typed in the URL: a bad or too-large number gives page 1 or the last) of
     `items`, its rows read once into a list, so a view can decorate them before the template shows them.
     `count`: how many items there are, when the caller knows it without a COUNT over them all.
     `cap`: count no further than this many items (or a few pages past the one asked for), for a list too
     long to count on every request, and `counted` what to count, if not `items` (the same rows, cheaper to
-    count: a queryset of their ids); see CappedPaginator."""
+    count: a queryset of their ids); see CappedPaginator.
+    `counted_with_page`: `items` is a QuerySet whose total comes with its page, as a window count over the
+    same filter (one statement, not a COUNT and then the page, each finding every match); see
+    _page_with_count."""
+    if counted_with_page and count is None and cap is None:
+        page = _page_with_count(items, number, per_page)
+        if page is not None:
+            return page
     if cap is not None:
         paginator = CappedPaginator(items, per_page, cap=cap, number=_page_number(number), counted=counted)
     else:
@@ -25,6 +40,29 @@ def paginate(
     page = paginator.get_page(number)
     page.object_list = list(page.object_list)
     return page
+
+
+PAGE_TOTAL = "page_total"  # the window count's name on each row of _page_with_count
+
+
+def _page_with_count(items, number, per_page: int) -> Page | None:
+    """The page asked for and the total, in one statement: each row of the page carries COUNT(*) OVER (),
+    computed over every matching row before LIMIT and OFFSET cut the page. None for a number below 1, or
+    past the end (an empty page but not the first): paginate() then counts and gives the last page, as it
+    does for any list."""
+    try:
+        number = int(number)
+    except (TypeError, ValueError):
+        number = 1  # not a whole number: the first page, as Paginator.get_page gives
+    if number < 1:
+        return None
+    offset = (number - 1) * per_page
+    rows = list(items.annotate(**{PAGE_TOTAL: Window(Count("*"))})[offset : offset + per_page])
+    if not rows and number > 1:
+        return None
+    paginator = Paginator(items, per_page)
+    paginator.count = getattr(rows[0], PAGE_TOTAL) if rows else 0
+    return paginator._get_page(rows, paginator.validate_number(number), paginator)
 
 
 def _page_number(number) -> int:

@@ -50,6 +50,9 @@ def directory(request: HttpRequest) -> HttpResponse:
         PAGE_SIZE,
         # Everyone on the hub: counted from the councils' kept counts, not over every member.
         count=None if filtered else selectors.people_on_hub_count(),
+        # A name search: the total as a window count on the page's rows, so the name's trigram index is
+        # searched once, not once for a COUNT and again for the page.
+        counted_with_page=bool(filters["query"].strip()),
     )
     return render(
         request,

@@ -216,3 +216,50 @@ def test_name_search_name_order_and_a_councils_members_are_read_through_indexes(
     )
     assert "profiles_user_council_dir" in in_council
     assert "Sort" not in in_council
+
+
+# --- A name search reads its total with its page (COUNT(*) OVER ()) -----------------------------------------
+
+
+def _officers(count: int, council=None) -> None:
+    for number in range(count):
+        UserFactory(display_name=f"Officer {number:02}", council=council)
+
+
+@pytest.mark.parametrize(
+    ("page", "shown", "names"),
+    [
+        (None, 1, [f"Officer {n:02}" for n in range(20)]),
+        ("2", 2, [f"Officer {n:02}" for n in range(20, 40)]),
+        ("3", 3, [f"Officer {n:02}" for n in range(40, 45)]),
+        ("99", 3, [f"Officer {n:02}" for n in range(40, 45)]),  # past the end: the last page
+        ("0", 3, [f"Officer {n:02}" for n in range(40, 45)]),  # below 1: the last page, as for any list
+        ("abc", 1, [f"Officer {n:02}" for n in range(20)]),
+    ],
+)
+def test_a_name_search_counts_with_its_page_whatever_the_page_number(client, member, page, shown, names):
+    _officers(45)
+    client.force_login(member)
+    response = client.get(URL, {"q": "officer", **({"page": page} if page else {})})
+    assert response.context["page_obj"].number == shown
+    assert _names(response) == names
+    assert "45 people" in response.text
+    assert "Page " + str(shown) + " of 3" in response.text
+
+
+def test_a_name_search_counts_only_members_on_the_hub(client, member):
+    _officers(22)
+    User.objects.filter(display_name="Officer 03").update(is_active=False)
+    User.objects.filter(display_name="Officer 21").update(erased_at=timezone.now())  # name kept: the filter
+    client.force_login(member)
+    response = client.get(URL, {"q": "officer"})
+    assert "20 people" in response.text
+    assert not response.context["page_obj"].has_other_pages()
+    assert _names(response) == [f"Officer {n:02}" for n in range(22) if n not in (3, 21)]
+
+
+def test_a_name_search_with_no_match_says_so(client, member, people):
+    client.force_login(member)
+    response = client.get(URL, {"q": "zzzzqqq"})
+    assert response.context["page_obj"].paginator.count == 0
+    assert "No people match your search." in response.text

@@ -39,7 +39,9 @@ COUNCILS_QUERIES = 5
 def _world():
     councils = [CouncilFactory() for _ in range(3)]
     star = give_profile(
-        UserFactory(council=councils[0]), expertise=["Housing", "Planning"], interests=["Net zero"]
+        UserFactory(council=councils[0], display_name="Priya Shahzad"),
+        expertise=["Housing", "Planning"],
+        interests=["Net zero"],
     )
     viewer = UserFactory(council=councils[1])
     follow(viewer, star)
@@ -58,7 +60,8 @@ def _pages(star, council):
     return {
         "everyone": (reverse("profiles:people"), DIRECTORY_QUERIES),
         "directory": (reverse("profiles:people") + "?expertise=housing&sort=recent", DIRECTORY_QUERIES),
-        "search": (reverse("profiles:people") + "?q=a&region=south_west", NAME_SEARCH_QUERIES),
+        "search": (reverse("profiles:people") + "?q=priya+shah", NAME_SEARCH_QUERIES),
+        "short-word search": (reverse("profiles:people") + "?q=a&region=south_west", NAME_SEARCH_QUERIES + 1),
         "profile": (reverse("profiles:profile", kwargs={"handle": star.handle}), PROFILE_QUERIES),
         "followers": (reverse("profiles:followers", kwargs={"handle": star.handle}), FOLLOWS_QUERIES),
         "following": (reverse("profiles:following", kwargs={"handle": star.handle}), FOLLOWS_QUERIES),

@@ -1,8 +1,9 @@
-"""The facilitators' members table (/communities/<slug>/manage/members/): its rows written in Python, each
-value escaped, with the same markup as the template that drew them before. Through the template, with an
-include and two {% url %} tags a row, a page of 50 took about two thirds of the request's time in Python.
-The links are reversed once per page and filled in per row (urls.py stays the one source of the paths).
-tests/communities/test_manage_pages.py holds the rows to that template's markup for every role."""
+"""The facilitators' members page (/communities/<slug>/manage/members/): the rows of its three tables
+(members, open invitations, bans) written in Python, each value escaped, with the same markup as the
+templates that drew them before. Through the templates, with two includes and two {% url %} tags a row,
+the page's ~130 rows took about two thirds of the request's time in Python. The links are reversed once
+per page and filled in per row (urls.py stays the one source of the paths).
+tests/communities/test_manage_member_rows.py holds the rows to those templates' markup for every role."""
 
 from django.template.defaulttags import CsrfTokenNode
 from django.urls import reverse
@@ -23,18 +24,19 @@ class _Links:
     def __init__(self, context):
         community, number = context["community"], context["page_obj"].number
         self.members = reverse("communities:manage-members", args=[community.slug])
-        self._action = reverse("communities:manage-member", args=[community.slug, 0])
-        self._profile = reverse("profiles:profile", args=["-"])
+        # Each ends with its placeholder ("0/", "-/"), cut off here: a slug may be "0" too.
+        self._action = reverse("communities:manage-member", args=[community.slug, 0]).removesuffix("0/")
+        self._profile = reverse("profiles:profile", args=["-"]).removesuffix("-/")
         self.page_query = f"&page={number}" if number > 1 else ""
         self.hidden = format_html(
             '{}<input type="hidden" name="page" value="{}">', _csrf_input(context), number
         )
 
     def action(self, user_id: int) -> str:
-        return self._action.replace("/0/", f"/{user_id}/")
+        return f"{self._action}{user_id}/"
 
     def profile(self, handle: str) -> str:
-        return self._profile.replace("/-/", f"/{handle}/")
+        return f"{self._profile}{handle}/"
 
 
 def member_rows(context) -> SafeString:

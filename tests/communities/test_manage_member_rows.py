@@ -9,7 +9,7 @@ from django.template import RequestContext, Template
 from django.test.html import parse_html
 from django.urls import reverse
 
-from communities.models import Membership
+from communities.models import Community, Membership
 from tests.communities.helpers import person_as
 from tests.factories import CommunityFactory, CouncilFactory
 
@@ -51,6 +51,8 @@ def _assert_same_as_the_template(response, lists=("members", "invitations", "ban
 
 def _community_of_every_role():
     community = CommunityFactory(visibility="restricted")
+    Community.objects.filter(pk=community.pk).update(slug="0")  # as the links' placeholder
+    community.refresh_from_db()
     council = CouncilFactory(name="Leeds & <District>")
     person_as("owner", community, display_name="Olu <Owner>", council=council)
     for role in ("facilitator", "facilitator", "member", "member"):

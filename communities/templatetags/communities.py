@@ -6,6 +6,7 @@ from django.utils.safestring import SafeString
 
 from communities.forms import VISIBILITY_HINTS
 from communities.models import Membership, Post
+from communities.views import member_rows as member_rows_html
 from communities.views import post_html as post_html_cache
 
 register = template.Library()
@@ -55,3 +56,21 @@ def membership_tag(membership: Membership | None) -> dict:
 def post_html(context, post: Post) -> SafeString:
     """A post drawn by post_html_cache.render_posts, with this page's CSRF token in its forms."""
     return post_html_cache.post_html(post, context)
+
+
+@register.simple_tag(takes_context=True)
+def manage_member_rows(context) -> SafeString:
+    """The facilitators' members table's rows, written in Python (communities.views.member_rows)."""
+    return member_rows_html.member_rows(context)
+
+
+@register.simple_tag(takes_context=True)
+def manage_invitation_rows(context) -> SafeString:
+    """The facilitators' open invitations' rows, written in Python (communities.views.member_rows)."""
+    return member_rows_html.invitation_rows(context)
+
+
+@register.simple_tag(takes_context=True)
+def manage_banned_rows(context) -> SafeString:
+    """The facilitators' bans' rows, written in Python (communities.views.member_rows)."""
+    return member_rows_html.banned_rows(context)

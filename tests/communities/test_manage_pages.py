@@ -699,7 +699,7 @@ def test_promoting_with_htmx_returns_the_lists_with_the_focus_on_the_person(clie
         _url("manage-member", community, user_id=person.pk), {"action": "promote"}, headers=HTMX
     )
     assert response.status_code == 200
-    assert f'id="member-{person.pk}"\n              tabindex="-1" autofocus' in response.text
+    assert f'id="member-{person.pk}" tabindex="-1" autofocus' in response.text
     assert "Mo Member is now a facilitator." in response.text
     assert _state(person, community) == (S.ACTIVE, R.FACILITATOR)
 

@@ -166,6 +166,10 @@ def _member_keys(*, community: Community) -> QuerySet[Membership]:
     The order is one key looked up per membership, (role rank, name) of a member on the hub and NULL for
     anyone else: they come after everyone on the hub, past the last page that the kept member_count (of
     members on the hub) makes, and community_members drops them from a page anyway."""
+    if connection.vendor != "postgresql":  # no row values to sort by: the people joined, as the rows are
+        return Membership.objects.filter(on_the_hub("user__"), community=community, state=S.ACTIVE).order_by(
+            _role_rank(), "user__display_name", "pk"
+        )
     role = OuterRef("role")
     rank = Case(
         When(Exact(role, Value(R.OWNER)), then=Value(0)),

@@ -203,14 +203,6 @@ def delivery_send(
     return "sent"
 
 
-def _record_sent(*, pks: list[int], claim: str, now: datetime) -> None:
-    """Record digests of a claimed batch as sent, once the mail backend took them: one UPDATE."""
-    if pks:
-        DigestDelivery.objects.filter(pk__in=pks, claim=claim, state=D.SENDING).update(
-            state=D.SENT, sent_at=now, error=""
-        )
-
-
 def _commits_wait_for_disk(wait: bool) -> None:
     """PostgreSQL: whether this connection's commits wait for the disk (the server's setting when they do).
     Each outcome of a batch is recorded without waiting (if the server then crashes, the sweep gives up
@@ -223,7 +215,7 @@ def _commits_wait_for_disk(wait: bool) -> None:
 def _on_the_way_out(*, claim: str, sent: list[int], untried: set[int], now: datetime) -> None:
     """A worker stopped while sending (not killed outright): record what it sent, and put the digests it
     never handed over back to READY, for the sweep to send."""
-    _record_sent(pks=sent, claim=claim, now=now)
+    _record_outcomes(claim=claim, sent=sent, failed={}, now=now)
     if untried:
         DigestDelivery.objects.filter(pk__in=untried, claim=claim, state=D.SENDING).update(
             state=D.READY, attempts=F("attempts") - 1
@@ -275,11 +267,11 @@ def _batch_send(
                 unrecorded.append(delivery.pk)
                 result["sent"] += 1
                 if len(unrecorded) == RECORD_EVERY:
-                    _record_sent(pks=unrecorded, claim=claim, now=now)
+                    _record_outcomes(claim=claim, sent=unrecorded, failed={}, now=now)
                     unrecorded = []
             done.add(delivery.pk)
             handing = None
-        _record_sent(pks=unrecorded, claim=claim, now=now)
+        _record_outcomes(claim=claim, sent=unrecorded, failed={}, now=now)
     except BaseException:  # out of time, or stopped: the rest is still to be sent
         _on_the_way_out(claim=claim, sent=unrecorded, untried=mine - done - {handing}, now=now)
         raise

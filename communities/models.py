@@ -301,6 +301,11 @@ class Thread(models.Model):
             models.Index(fields=["-created_at"], name="communities_thread_newest"),
             # The home feed walks the latest activity back until it has a page of the member's threads.
             models.Index(fields=["-last_activity_at", "-id"], name="communities_thread_activity"),
+            # What a post's permission check needs of its thread (its community, its opening post), read
+            # from the index alone for each of the thousands of posts a search examines.
+            models.Index(
+                fields=["id"], include=["community", "opening_post"], name="communities_thread_access"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -374,6 +379,9 @@ class Post(models.Model):
                 condition=models.Q(notified_at__isnull=True),
                 name="communities_post_unsent",
             ),
+            # A thread's opening post still visible (communities.permissions.listable_threads_q), read from
+            # the index alone rather than from the wide post row, for each thread a search examines.
+            models.Index(fields=["id"], include=["state"], name="communities_post_state"),
         ]
 
     def __str__(self) -> str:

@@ -323,12 +323,14 @@ def _killed_mid_batch(people: list[User], claimed_at: datetime) -> None:
 
 def test_a_worker_killed_outright_mid_batch_sends_none_twice_and_the_never_tried_once():
     people = [_with_news() for _ in range(RECORD_EVERY + 3)]
-    _killed_mid_batch(people, claimed_at=timezone.now() - timedelta(minutes=20))
+    # Claimed after the database server last started (however recently it did), swept 20 minutes later.
+    claimed_at = timezone.now()
+    _killed_mid_batch(people, claimed_at=claimed_at)
     _, *unrecorded = DigestDelivery.objects.filter(user__in=people).order_by("pk")
     may_have_gone, untried = unrecorded[:RECORD_EVERY], unrecorded[RECORD_EVERY:]
 
-    result = digests_sweep()
-    again = digests_sweep(now=timezone.now() + timedelta(hours=2))
+    result = digests_sweep(now=claimed_at + timedelta(minutes=20))
+    again = digests_sweep(now=claimed_at + timedelta(hours=2))
 
     assert (result["resumed"], result["gave_up"], result["sent"]) == (2, RECORD_EVERY, 2)
     assert again["sent"] == again["gave_up"] == again["resumed"] == 0

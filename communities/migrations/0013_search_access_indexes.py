@@ -5,20 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('communities', '0012_merge_directory_and_visibility_indexes'),
-        ('taggit', '0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx'),
+        ("communities", "0012_merge_directory_and_visibility_indexes"),
+        ("taggit", "0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='post',
-            index=models.Index(fields=['id'], include=('state',), name='communities_post_state'),
+            model_name="post",
+            index=models.Index(fields=["id"], include=("state",), name="communities_post_state"),
         ),
         migrations.AddIndex(
-            model_name='thread',
-            index=models.Index(fields=['id'], include=('community', 'opening_post'), name='communities_thread_access'),
+            model_name="thread",
+            index=models.Index(
+                fields=["id"], include=("community", "opening_post"), name="communities_thread_access"
+            ),
         ),
     ]

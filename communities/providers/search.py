@@ -101,6 +101,7 @@ def _conversation_rows(viewer, ids, terms):
         .filter(pk__in=ids)
         .select_related("thread__community", "author__council")
         .only(*POST_HIT_FIELDS)
+        .order_by()  # khub.search puts them in the page's order
     )
     return highlighted(posts, terms, title="thread__title", text="body")
 

@@ -22,6 +22,14 @@ _WORDS = re.compile(r'-?"[^"]*"?|\S+')
 MARKDOWN_LINK = r"!?\[([^]]*)\]\([^)]*\)"
 MARKDOWN_MARKS = r"[*`~]+|(?:^|\n)[ \t]*(?:#+|>)[ \t]"  # emphasis, code; headings and quotes
 _MARKDOWN_NOISE = re.compile(f"{MARKDOWN_MARKS}|{MARKDOWN_LINK}")
+# The same matches for Python's re, which tries every alternative of _MARKDOWN_NOISE at every character
+# (one of them can start with "^", a position rather than a character). Here each alternative starts with
+# a character of its own, so re skips to the next of those characters (a few times faster on a page of
+# long texts), and the very start of the text, the one place "^" matches, is looked at apart.
+_NOISE_AT_START = re.compile(r"[ \t]*(?:#+|>)[ \t]")
+_NOISE_AFTER_START = re.compile(
+    r"\*[*`~]*|`[*`~]*|~[*`~]*|\n[ \t]*(?:#+|>)[ \t]|!\[([^]]*)\]\([^)]*\)|\[([^]]*)\]\([^)]*\)"
+)
 
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -98,7 +106,12 @@ class Terms:
 
 
 def _plain(text: str) -> str:
-    return " ".join(_MARKDOWN_NOISE.sub(lambda match: match.group(1) or " ", text).split())
+    """The text without Markdown's links and marks (_MARKDOWN_NOISE: a link becomes its text, a mark a
+    space), its whitespace collapsed."""
+    if start := _NOISE_AT_START.match(text):
+        text = " " + text[start.end() :]
+    text = _NOISE_AFTER_START.sub(lambda match: match.group(1) or match.group(2) or " ", text)
+    return " ".join(text.split())
 
 
 def marked(headline: str, source: str | None = None, *, markdown: bool = True) -> SafeString:

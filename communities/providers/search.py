@@ -86,8 +86,23 @@ def _conversations(viewer, terms: Terms, filters: Filters, limit: int) -> list[C
     return newest
 
 
+# What a hit shows (communities/search/_conversations.html, its link, title and snippet): not the rest of
+# the posts, their threads, communities, authors and councils.
+POST_HIT_FIELDS = (
+    "body", "depth", "created_at", "thread__title", "thread__community__slug", "thread__community__name",
+    "author__display_name", "author__erased_at", "author__council__name",
+)  # fmt: skip
+COMMUNITY_HIT_FIELDS = ("name", "slug", *COMMUNITY_SNIPPET_FIELDS, "visibility", "member_count")
+
+
 def _conversation_rows(viewer, ids, terms):
-    posts = listed_posts(viewer).filter(pk__in=ids).select_related("thread__community", "author__council")
+    posts = (
+        listed_posts(viewer)
+        .filter(pk__in=ids)
+        .select_related("thread__community", "author__council")
+        .only(*POST_HIT_FIELDS)
+        .order_by()  # khub.search puts them in the page's order
+    )
     return highlighted(posts, terms, title="thread__title", text="body")
 
 
@@ -117,7 +132,7 @@ def _communities(viewer, terms: Terms, filters: Filters, limit: int) -> list[Can
 
 
 def _community_rows(viewer, ids, terms):
-    communities = visible_communities(viewer).filter(pk__in=ids)
+    communities = visible_communities(viewer).filter(pk__in=ids).only(*COMMUNITY_HIT_FIELDS)
     return highlighted(communities, terms, title="name", text=joined(COMMUNITY_SNIPPET_FIELDS))
 
 

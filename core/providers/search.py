@@ -17,7 +17,6 @@ from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRa
 from django.db import connection
 from django.db.models import BooleanField, Exists, F, FloatField, Func, OuterRef, Q, TextField, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Concat
 from django.utils import timezone
 
 from core.search import SEARCH_CONFIG
@@ -216,18 +215,20 @@ def tag_rows(tag_model, keys: set[int]) -> Iterable[tuple[int, str, str]]:
 
 
 # --- Highlighting -----------------------------------------------------------------------------------------
-def joined(names) -> Concat:
-    """Text columns joined by spaces: the text a snippet is cut from."""
-    parts = []
-    for name in names:
-        parts.extend([name, Value(" ")])
-    return Concat(*parts[:-1], output_field=TextField())
+def joined(names) -> Func:
+    """Text columns joined by spaces: the text a snippet is cut from. One CONCAT (which reads NULL as '',
+    as Concat does), quicker to compile than Concat's nest of COALESCE pairs (a story has eight columns).
+    PostgreSQL only, as `highlighted` is."""
+    return Func(*names, template="CONCAT(%(expressions)s)", arg_joiner=", ' ', ", output_field=TextField())
 
 
 def _unmarked(source):
     """The text with any highlight marker characters it holds itself turned into spaces: only ts_headline's
-    own markers may become <mark>."""
-    return Func(source, Value(START + STOP), Value("  "), function="translate")
+    own markers may become <mark>. Two replace() rather than one translate(), which reads a UTF-8 text
+    character by character and took longer than both regular expressions of `_plain_text` together."""
+    for marker in (START, STOP):
+        source = Func(source, Value(marker), Value(" "), function="replace")
+    return source
 
 
 def _plain_text(source):

@@ -74,11 +74,20 @@ def _stories(viewer, terms: Terms, filters: Filters, limit: int) -> list[Candida
     ]
 
 
+# What a hit shows (practice/search/_stories.html, its link, title and snippet): not the stories' rendered
+# HTML, nor the rest of their home community and council.
+STORY_HIT_FIELDS = (
+    "title", "slug", *STORY_SNIPPET_FIELDS, "service_area", "published_at", "promoted_at", "council__name",
+    "community__name",
+)  # fmt: skip
+
+
 def _story_rows(viewer, ids, terms):
     stories = (
         listed_stories(viewer)
         .filter(pk__in=ids)
         .select_related("council", "community")
+        .only(*STORY_HIT_FIELDS)
         .annotate(community_shown=_community_shown(viewer))
     )
     return highlighted(stories, terms, title="title", text=joined(STORY_SNIPPET_FIELDS))

@@ -2,6 +2,7 @@
 messages, the cap on common words, the header's search box, and a query count that does not grow with the
 hub. PostgreSQL's full-text features (phrases, stemming, weights, trigrams) are tested there only."""
 
+import random
 import re
 from datetime import datetime, timedelta
 from html import unescape
@@ -465,6 +466,27 @@ def test_percent_signs_and_underscores_are_not_wildcards(client, member):
 
     for query in ("re_airs", "%", "_", "hous%ng", "rep__rs"):
         assert _story_titles(_search(client, member, q=query, type="practice")) == [], query
+
+
+def test_markdown_is_taken_out_of_snippets_as_its_one_pattern_would_take_it_out():
+    """search_query._plain runs _MARKDOWN_NOISE as a faster set of patterns; on every text it gives what
+    the one pattern gives (the pattern PostgreSQL runs): generated texts of Markdown's characters, links
+    and line starts, and long ones."""
+    from core.search_query import _MARKDOWN_NOISE, _plain
+
+    def one_pattern(text: str) -> str:
+        return " ".join(_MARKDOWN_NOISE.sub(lambda match: match.group(1) or " ", text).split())
+
+    pieces = [
+        "*", "**", "`", "~", "#", "##", ">", "!", "[", "]", "(", ")", "[a](b)", "![a](b)", "[](x)", "![](x)",
+        "\n", "\n# ", "\n> ", " ", "\t", "word", "é", "\x02", "\u00a0",
+    ]  # fmt: skip
+    generator = random.Random(20260314)
+    texts = ["", "# Heading", "> quote", "  ## two", "\t> tab", "#no space", "[link](url) text", "*a*"]
+    texts += ["".join(generator.choices(pieces, k=generator.randint(1, 40))) for _ in range(5_000)]
+    texts += ["".join(generator.choices(pieces, k=2_000)) for _ in range(20)]
+    for text in texts:
+        assert _plain(text) == one_pattern(text), repr(text)
 
 
 # --- Order and pages -----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from communities.permissions import listed_posts, listed_threads_q, visible_comm
 from core.providers.search import (
     NAME_SIMILARITY,
     Candidate,
+    Epoch,
     Filters,
     SearchKind,
     highlighted,
@@ -20,7 +21,7 @@ from core.providers.search import (
     newest_matching,
     pair,
     postgres,
-    tag_rows,
+    tag_counts,
     tagged,
     unwanted_document,
 )
@@ -54,36 +55,49 @@ def _conversations(viewer, terms: Terms, filters: Filters, limit: int) -> list[C
     # Only what orders and ranks the matches; their facets' labels come after, for the few kept. Fewer
     # joins leave PostgreSQL free to start from the rarest condition (a tag's threads, a rare word).
     newest = ("-created_at", "-pk")
-    post_rows = newest_matching(posts, terms, newest, limit).values_list("pk", "rank", "created_at")
+    post_rows = newest_matching(posts, terms, newest, limit).values_list("pk", "rank", Epoch("created_at"))
     title_rows = newest_matching(threads, terms, newest, limit).values_list(
-        "opening_post_id", "rank", "opening_post__created_at"
+        "opening_post_id", "rank", Epoch("opening_post__created_at")
     )
-    found: dict[int, Candidate] = {}
+    # Plain (when, pk) and rank first, sorted as tuples; a Candidate only for each of the newest `limit`.
+    ranks: dict[int, float] = {}
+    dated: list[tuple[float, int]] = []
     for pk, rank, when in post_rows[:limit]:
-        found[pk] = Candidate(pk=pk, rank=rank, when=when)
+        ranks[pk] = rank
+        dated.append((when, pk))
     for pk, rank, when in title_rows[:limit]:
-        if pk in found:
-            found[pk].rank += rank
+        if pk in ranks:
+            ranks[pk] += rank
         else:
-            found[pk] = Candidate(pk=pk, rank=rank, when=when)
-    newest = sorted(found.values(), key=lambda candidate: (candidate.when, candidate.pk), reverse=True)
-    newest = newest[:limit]
-    if not newest:
+            ranks[pk] = rank
+            dated.append((when, pk))
+    if not dated:
         return []
+    dated.sort(reverse=True)
+    del dated[limit:]
     # A post counts under its own author's council, as its result line says.
-    labels = Post.objects.filter(pk__in=id_array(c.pk for c in newest)).order_by().values_list(
+    labels = Post.objects.filter(pk__in=id_array(pk for _when, pk in dated)).order_by().values_list(
         "pk", "thread_id", "thread__community__slug", "thread__community__name", "author__council__slug",
         "author__council__name", "author__council__region",
     )  # fmt: skip
     by_pk = {row[0]: row[1:] for row in labels}
-    newest = [candidate for candidate in newest if candidate.pk in by_pk]  # deleted in between: gone
-    for candidate in newest:
-        thread_id, community_slug, community_name, council_slug, council_name, region = by_pk[candidate.pk]
-        candidate.tag_key = thread_id
-        candidate.community = pair(community_slug, community_name)
-        candidate.council = pair(council_slug, council_name)
-        candidate.region = region or ""
-    return newest
+    found = []
+    for when, pk in dated:
+        if (row := by_pk.get(pk)) is None:  # deleted in between: gone
+            continue
+        thread_id, community_slug, community_name, council_slug, council_name, region = row
+        found.append(
+            Candidate(
+                pk=pk,
+                rank=ranks[pk],
+                when=when,
+                community=pair(community_slug, community_name),
+                council=pair(council_slug, council_name),
+                region=region or "",
+                tag_key=thread_id,
+            )
+        )
+    return found
 
 
 def _conversation_rows(viewer, ids, terms):
@@ -110,10 +124,8 @@ def _communities(viewer, terms: Terms, filters: Filters, limit: int) -> list[Can
         )
     else:
         rows = matching(communities, terms).annotate(score=F("rank"))
-    rows = rows.order_by("-created_at", "-pk").values("pk", "score", "created_at")[:limit]
-    return [
-        Candidate(pk=row["pk"], rank=row["score"], when=row["created_at"], tag_key=row["pk"]) for row in rows
-    ]
+    rows = rows.order_by("-created_at", "-pk").values_list("pk", "score", Epoch("created_at"))[:limit]
+    return [Candidate(pk=pk, rank=score, when=when, tag_key=pk) for pk, score, when in rows]
 
 
 def _community_rows(viewer, ids, terms):
@@ -127,7 +139,7 @@ CONVERSATIONS_IN_SEARCH = SearchKind(
     position=20,
     filters=frozenset({"community", "council", "region", "tag", "since", "until"}),
     candidates=_conversations,
-    tags=partial(tag_rows, ThreadTag),
+    tag_counts=partial(tag_counts, ThreadTag),
     rows=_conversation_rows,
     title=lambda post: post.thread.title,
     snippet=lambda post: post.body,
@@ -141,7 +153,7 @@ COMMUNITIES_IN_SEARCH = SearchKind(
     position=30,
     filters=frozenset({"tag"}),
     candidates=_communities,
-    tags=partial(tag_rows, TopicTag),
+    tag_counts=partial(tag_counts, TopicTag),
     rows=_community_rows,
     title=lambda community: community.name,
     snippet=lambda community: " ".join(getattr(community, name) for name in COMMUNITY_SNIPPET_FIELDS),

@@ -55,24 +55,24 @@ class Filters:
 @dataclass(slots=True)
 class Candidate:
     """One match, with what its facets count and what the page needs to rank it. A member's page holds
-    thousands of them (up to the cap of every kind): slots, and no list of its own until it has tags, keep
-    them light for the garbage collector."""
+    thousands of them (up to the cap of every kind): slots and plain values (no datetime, no list of its
+    own) keep them cheap to load and light for the garbage collector."""
 
     pk: int
     rank: float
-    when: datetime | None
+    when: float | None  # its date as seconds since 1970 (`Epoch`): only its order is needed
     community: tuple[str, str] | None = None  # (slug, name), only where the viewer may know it
     council: tuple[str, str] | None = None  # (slug, name)
     region: str = ""
     service_area: str = ""
     tag_key: int | None = None  # the row whose tags it carries (a post: its thread)
-    tags: Sequence[tuple[str, str]] = ()
 
 
 # (viewer, terms, filters, limit) -> at most `limit` matches, newest first, from the kind's permission filter.
 CandidatesProvider = Callable[[Any, Terms, Filters, int], list[Candidate]]
-# tag keys -> (tag key, tag slug, tag name) rows of their tags, in one query (the tag facet).
-TagsProvider = Callable[[set[int]], Iterable[tuple[int, str, str]]]
+# {tag key: how many matches carry it} -> (tag slug, tag name, matches) of every tag those keys carry, in one
+# query: the tag facet's counts (a post's tags are its thread's, so a thread may stand for several matches).
+TagCountsProvider = Callable[[Mapping[int, int]], Iterable[tuple[str, str, int]]]
 # (viewer, ids, terms) -> the rows of a page of hits by id, through the same permission filter; a kind with
 # a snippet annotates `headline` and `title_marked` on PostgreSQL (see `highlighted`).
 RowsProvider = Callable[[Any, list[int], Terms], Iterable[Any]]
@@ -85,7 +85,7 @@ class SearchKind:
     position: int  # where its tab stands among the others
     filters: frozenset[str]  # the FILTER_NAMES it has
     candidates: CandidatesProvider
-    tags: TagsProvider
+    tag_counts: TagCountsProvider
     rows: RowsProvider
     title: Callable[[Any], str]  # a row's title as plain text
     template: str  # renders `hits`, a page of rows with `title_html` (and `snippet`), as <li> items
@@ -208,11 +208,65 @@ def tagged(tag_model, tag: str, outer: str = "pk") -> Exists:
     return Exists(tag_model.objects.filter(content_object=OuterRef(outer), tag__slug=tag))
 
 
-def tag_rows(tag_model, keys: set[int]) -> Iterable[tuple[int, str, str]]:
-    """A TagsProvider over a tag through model: `functools.partial(tag_rows, StoryTag)`."""
-    return tag_model.objects.filter(content_object__in=id_array(keys)).values_list(
-        "content_object", "tag__slug", "tag__name"
-    )
+def tag_counts(tag_model, keys: Mapping[int, int]) -> Iterable[tuple[str, str, int]]:
+    """A TagCountsProvider over a tag through model (content_object, tag): `partial(tag_counts, StoryTag)`.
+    On PostgreSQL counted in SQL, each key weighted by its matches (a few hundred tags come back, not a row
+    for each tag of each key); on SQLite from the keys' tag rows."""
+    if not postgres():
+        counts: dict[tuple[str, str], int] = {}
+        rows = tag_model.objects.filter(content_object__in=list(keys)).values_list(
+            "content_object", "tag__slug", "tag__name"
+        )
+        for key, slug, name in rows:
+            counts[slug, name] = counts.get((slug, name), 0) + keys[key]
+        return [(slug, name, number) for (slug, name), number in counts.items()]
+    quote = connection.ops.quote_name
+    tag_field = tag_model._meta.get_field("tag")
+    through, tag = quote(tag_model._meta.db_table), quote(tag_field.related_model._meta.db_table)
+    key_column = quote(tag_model._meta.get_field("content_object").column)
+    tag_column = quote(tag_field.column)
+    # Each key's tags read from its index (the lateral subquery: not a hash of the whole through table) and
+    # counted by tag id; then the few hundred tags named.
+    sql = f"""
+        SELECT {tag}.slug, {tag}.name, counted.matches
+        FROM (
+            SELECT tagged.tag_id, SUM(keys.matches)::integer AS matches
+            FROM unnest(%s::bigint[], %s::integer[]) AS keys (key, matches)
+            CROSS JOIN LATERAL (
+                SELECT {tag_column} AS tag_id FROM {through} WHERE {key_column} = keys.key OFFSET 0
+            ) AS tagged
+            GROUP BY tagged.tag_id
+        ) AS counted
+        JOIN {tag} ON {tag}.id = counted.tag_id"""  # noqa: S608 (names from the models; values are parameters)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(keys), list(keys.values())])
+        return cursor.fetchall()
+
+
+class Epoch(Func):
+    """A date and time column as seconds since 1970 (a float): all that ordering candidates needs, and far
+    cheaper to load than a time-zone-aware datetime. PostgreSQL's date_part divides the instant's
+    microseconds by a million in double precision, which holds today's instants to a quarter of a
+    microsecond: distinct instants stay distinct and in the column's order."""
+
+    output_field = FloatField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        if connection.vendor == "postgresql":
+            extra_context["template"] = "date_part('epoch', %(expressions)s)"
+        else:  # the column itself, turned into seconds as it is loaded (SQLite is not the fast path)
+            extra_context["template"] = "%(expressions)s"
+        return super().as_sql(compiler, connection, **extra_context)
+
+    def get_db_converters(self, connection):
+        # PostgreSQL's double precision arrives as a float: no converter call per row.
+        return [] if connection.vendor == "postgresql" else [self._seconds]
+
+    @staticmethod
+    def _seconds(value, expression, connection):
+        if value is None:
+            return None
+        return connection.ops.convert_datetimefield_value(value, expression, connection).timestamp()
 
 
 # --- Highlighting -----------------------------------------------------------------------------------------

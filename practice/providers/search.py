@@ -7,6 +7,7 @@ from django.db.models import BooleanField, ExpressionWrapper, Q, Value
 from communities.permissions import visible_communities
 from core.providers.search import (
     Candidate,
+    Epoch,
     Filters,
     SearchKind,
     highlighted,
@@ -14,7 +15,7 @@ from core.providers.search import (
     joined,
     newest_matching,
     pair,
-    tag_rows,
+    tag_counts,
     tagged,
 )
 from core.search_query import Terms
@@ -51,27 +52,28 @@ def _stories(viewer, terms: Terms, filters: Filters, limit: int) -> list[Candida
     stories = in_range(stories, "published_at", filters)
     rows = (
         newest_matching(stories, terms, ("-published_at", "-pk"), limit)
-        .annotate(community_shown=_community_shown(viewer))
-        .values(
-            "pk", "rank", "published_at", "community_shown", "community__slug", "community__name",
+        .annotate(community_shown=_community_shown(viewer), when=Epoch("published_at"))
+        .values_list(
+            "pk", "rank", "when", "community_shown", "community__slug", "community__name",
             "council__slug", "council__name", "council__region", "service_area",
         )[:limit]
     )  # fmt: skip
     return [
         Candidate(
-            pk=row["pk"],
-            rank=row["rank"],
-            when=row["published_at"],
-            community=pair(row["community__slug"], row["community__name"])
-            if row["community_shown"]
-            else None,
-            council=pair(row["council__slug"], row["council__name"]),
-            region=row["council__region"] or "",
-            service_area=row["service_area"],
-            tag_key=row["pk"],
+            pk=pk,
+            rank=rank,
+            when=when,
+            community=pair(community_slug, community_name) if community_shown else None,
+            council=pair(council_slug, council_name),
+            region=region or "",
+            service_area=service_area,
+            tag_key=pk,
         )
-        for row in rows
-    ]
+        for (
+            pk, rank, when, community_shown, community_slug, community_name,
+            council_slug, council_name, region, service_area,
+        ) in rows
+    ]  # fmt: skip
 
 
 def _story_rows(viewer, ids, terms):
@@ -90,7 +92,7 @@ STORIES_IN_SEARCH = SearchKind(
     position=10,
     filters=frozenset({"community", "council", "region", "service_area", "tag", "since", "until"}),
     candidates=_stories,
-    tags=partial(tag_rows, StoryTag),
+    tag_counts=partial(tag_counts, StoryTag),
     rows=_story_rows,
     title=lambda story: story.title,
     snippet=lambda story: " ".join(getattr(story, name) for name in STORY_SNIPPET_FIELDS),

@@ -17,7 +17,6 @@ from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRa
 from django.db import connection
 from django.db.models import BooleanField, Exists, F, FloatField, Func, OuterRef, Q, TextField, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Concat
 from django.utils import timezone
 
 from core.search import SEARCH_CONFIG
@@ -196,7 +195,13 @@ def in_range(queryset, column: str, filters: Filters):
 def id_array(ids):
     """`pk__in=id_array(ids)`: on PostgreSQL the ids as one array parameter rather than a thousand (each of
     which Django and psycopg would otherwise compile and quote on every request)."""
-    return RawSQL("SELECT unnest(%s::bigint[])", [list(ids)]) if postgres() else list(ids)
+    return RawSQL("SELECT unnest(%s::bigint[])", [int_array(ids)]) if postgres() else list(ids)
+
+
+def int_array(values) -> str:
+    """Integers as a PostgreSQL array literal for a `%s::bigint[]` (or `::integer[]`) parameter: quoted as
+    one string, several times faster than psycopg's dumping of a list of a thousand ints."""
+    return "{" + ",".join(map(str, map(int, values))) + "}"
 
 
 def pair(slug, name) -> tuple[str, str] | None:
@@ -239,7 +244,7 @@ def tag_counts(tag_model, keys: Mapping[int, int]) -> Iterable[tuple[str, str, i
         ) AS counted
         JOIN {tag} ON {tag}.id = counted.tag_id"""  # noqa: S608 (names from the models; values are parameters)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [list(keys), list(keys.values())])
+        cursor.execute(sql, [int_array(keys), int_array(keys.values())])
         return cursor.fetchall()
 
 
@@ -270,12 +275,13 @@ class Epoch(Func):
 
 
 # --- Highlighting -----------------------------------------------------------------------------------------
-def joined(names) -> Concat:
-    """Text columns joined by spaces: the text a snippet is cut from."""
+def joined(names) -> Func:
+    """Text columns joined by spaces: the text a snippet is cut from (PostgreSQL's concat, which reads a
+    NULL as empty text as Concat does, in one call rather than a nested pair for each part)."""
     parts = []
     for name in names:
         parts.extend([name, Value(" ")])
-    return Concat(*parts[:-1], output_field=TextField())
+    return Func(*parts[:-1], function="CONCAT", output_field=TextField())
 
 
 def _unmarked(source):

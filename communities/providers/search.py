@@ -19,7 +19,6 @@ from core.providers.search import (
     joined,
     matching,
     newest_matching,
-    pair,
     postgres,
     tag_counts,
     tagged,
@@ -86,17 +85,15 @@ def _conversations(viewer, terms: Terms, filters: Filters, limit: int) -> list[C
         if (row := by_pk.get(pk)) is None:  # deleted in between: gone
             continue
         thread_id, community_slug, community_name, council_slug, council_name, region = row
+        # Positional (pk, rank, when, community, council, region, service area, tag key): a thousand of them.
         found.append(
             Candidate(
-                pk=pk,
-                rank=ranks[pk],
-                when=when,
-                community=pair(community_slug, community_name),
-                council=pair(council_slug, council_name),
-                region=region or "",
-                tag_key=thread_id,
+                pk, ranks[pk], when,
+                (community_slug, community_name) if community_slug else None,
+                (council_slug, council_name) if council_slug else None,
+                region or "", "", thread_id,
             )
-        )
+        )  # fmt: skip
     return found
 
 

@@ -14,7 +14,6 @@ from core.providers.search import (
     in_range,
     joined,
     newest_matching,
-    pair,
     tag_counts,
     tagged,
 )
@@ -58,16 +57,13 @@ def _stories(viewer, terms: Terms, filters: Filters, limit: int) -> list[Candida
             "council__slug", "council__name", "council__region", "service_area",
         )[:limit]
     )  # fmt: skip
+    # Positional (pk, rank, when, community, council, region, service area, tag key): a thousand of them.
     return [
         Candidate(
-            pk=pk,
-            rank=rank,
-            when=when,
-            community=pair(community_slug, community_name) if community_shown else None,
-            council=pair(council_slug, council_name),
-            region=region or "",
-            service_area=service_area,
-            tag_key=pk,
+            pk, rank, when,
+            (community_slug, community_name) if community_shown and community_slug else None,
+            (council_slug, council_name) if council_slug else None,
+            region or "", service_area, pk,
         )
         for (
             pk, rank, when, community_shown, community_slug, community_name,

@@ -1,8 +1,6 @@
 """What profiles offers the features khub composes, built on profiles.permissions: people in search
 (registered from apps.ready())."""
 
-from functools import partial
-
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db.models import BooleanField, Exists, ExpressionWrapper, F, FloatField, OuterRef, Q, Value
 from django.db.models.functions import Upper
@@ -15,7 +13,6 @@ from core.providers.search import (
     name_contains,
     pair,
     postgres,
-    tag_counts,
     tagged,
 )
 from core.queries import InArray
@@ -90,7 +87,7 @@ PEOPLE_IN_SEARCH = SearchKind(
     position=40,
     filters=frozenset({"council", "region", "tag"}),
     candidates=_people,
-    tag_counts=partial(tag_counts, ExpertiseTag),
+    tag_model=ExpertiseTag,
     rows=_people_rows,
     title=lambda person: person.public_name,
     template="profiles/search/_people.html",

@@ -1,7 +1,5 @@
 """Conversations and communities in search (core.providers.search)."""
 
-from functools import partial
-
 from django.contrib.postgres.search import SearchRank, TrigramWordSimilarity
 from django.db.models import F, Q
 
@@ -20,7 +18,6 @@ from core.providers.search import (
     matching,
     newest_matching,
     postgres,
-    tag_counts,
     tagged,
     unwanted_document,
 )
@@ -136,7 +133,7 @@ CONVERSATIONS_IN_SEARCH = SearchKind(
     position=20,
     filters=frozenset({"community", "council", "region", "tag", "since", "until"}),
     candidates=_conversations,
-    tag_counts=partial(tag_counts, ThreadTag),
+    tag_model=ThreadTag,
     rows=_conversation_rows,
     title=lambda post: post.thread.title,
     snippet=lambda post: post.body,
@@ -150,7 +147,7 @@ COMMUNITIES_IN_SEARCH = SearchKind(
     position=30,
     filters=frozenset({"tag"}),
     candidates=_communities,
-    tag_counts=partial(tag_counts, TopicTag),
+    tag_model=TopicTag,
     rows=_community_rows,
     title=lambda community: community.name,
     snippet=lambda community: " ".join(getattr(community, name) for name in COMMUNITY_SNIPPET_FIELDS),

@@ -69,9 +69,6 @@ class Candidate:
 
 # (viewer, terms, filters, limit) -> at most `limit` matches, newest first, from the kind's permission filter.
 CandidatesProvider = Callable[[Any, Terms, Filters, int], list[Candidate]]
-# {tag key: how many matches carry it} -> (tag slug, tag name, matches) of every tag those keys carry, in one
-# query: the tag facet's counts (a post's tags are its thread's, so a thread may stand for several matches).
-TagCountsProvider = Callable[[Mapping[int, int]], Iterable[tuple[str, str, int]]]
 # (viewer, ids, terms) -> the rows of a page of hits by id, through the same permission filter; a kind with
 # a snippet annotates `headline` and `title_marked` on PostgreSQL (see `highlighted`).
 RowsProvider = Callable[[Any, list[int], Terms], Iterable[Any]]
@@ -84,7 +81,7 @@ class SearchKind:
     position: int  # where its tab stands among the others
     filters: frozenset[str]  # the FILTER_NAMES it has
     candidates: CandidatesProvider
-    tag_counts: TagCountsProvider
+    tag_model: Any  # its tag through model (content_object, tag): the tag facet counts its matches' tags
     rows: RowsProvider
     title: Callable[[Any], str]  # a row's title as plain text
     template: str  # renders `hits`, a page of rows with `title_html` (and `snippet`), as <li> items
@@ -213,39 +210,58 @@ def tagged(tag_model, tag: str, outer: str = "pk") -> Exists:
     return Exists(tag_model.objects.filter(content_object=OuterRef(outer), tag__slug=tag))
 
 
-def tag_counts(tag_model, keys: Mapping[int, int]) -> Iterable[tuple[str, str, int]]:
-    """A TagCountsProvider over a tag through model (content_object, tag): `partial(tag_counts, StoryTag)`.
-    On PostgreSQL counted in SQL, each key weighted by its matches (a few hundred tags come back, not a row
-    for each tag of each key); on SQLite from the keys' tag rows."""
+def tag_counts(keyed: Sequence[tuple[Any, Mapping[int, int]]]) -> list[tuple[str, str, int]]:
+    """The tag facet: (tag slug, tag name, matches) of every tag the matches of the kinds carry, in one query.
+    `keyed` holds each kind's tag through model (content_object, tag) and its matches' tag keys, each with
+    how many matches share it (a post's tags are its thread's). PostgreSQL counts in SQL (a few hundred tags
+    come back, not a row for each tag of each key); SQLite from the keys' tag rows."""
+    keyed = [(tag_model, keys) for tag_model, keys in keyed if keys]
+    if not keyed:
+        return []
     if not postgres():
         counts: dict[tuple[str, str], int] = {}
-        rows = tag_model.objects.filter(content_object__in=list(keys)).values_list(
-            "content_object", "tag__slug", "tag__name"
-        )
-        for key, slug, name in rows:
-            counts[slug, name] = counts.get((slug, name), 0) + keys[key]
+        parts = [
+            tag_model.objects.filter(content_object__in=list(keys))
+            .annotate(kind=Value(index))
+            .values_list("kind", "content_object", "tag__slug", "tag__name")
+            for index, (tag_model, keys) in enumerate(keyed)
+        ]
+        rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        for index, key, slug, name in rows:
+            counts[slug, name] = counts.get((slug, name), 0) + keyed[index][1][key]
         return [(slug, name, number) for (slug, name), number in counts.items()]
+    parts, params = [], []
+    for tag_model, keys in keyed:
+        parts.append(_tag_counts_sql(tag_model))
+        params += [int_array(keys), int_array(keys.values())]
+    sql = f"""
+        SELECT slug, name, SUM(matches)::integer FROM ({" UNION ALL ".join(parts)}) AS counted
+        GROUP BY slug, name"""  # noqa: S608 (names from the models; values are parameters)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _tag_counts_sql(tag_model) -> str:
+    """One kind's tags and their matches: each key's tags read from the through table's index (the lateral
+    subquery, not a hash of the whole table), counted by tag id, then the few hundred tags named."""
     quote = connection.ops.quote_name
     tag_field = tag_model._meta.get_field("tag")
     through, tag = quote(tag_model._meta.db_table), quote(tag_field.related_model._meta.db_table)
     key_column = quote(tag_model._meta.get_field("content_object").column)
     tag_column = quote(tag_field.column)
-    # Each key's tags read from its index (the lateral subquery: not a hash of the whole through table) and
-    # counted by tag id; then the few hundred tags named.
-    sql = f"""
+    return f"""(
         SELECT {tag}.slug, {tag}.name, counted.matches
         FROM (
-            SELECT tagged.tag_id, SUM(keys.matches)::integer AS matches
+            SELECT tagged.tag_id, SUM(keys.matches) AS matches
             FROM unnest(%s::bigint[], %s::integer[]) AS keys (key, matches)
             CROSS JOIN LATERAL (
                 SELECT {tag_column} AS tag_id FROM {through} WHERE {key_column} = keys.key OFFSET 0
             ) AS tagged
             GROUP BY tagged.tag_id
         ) AS counted
-        JOIN {tag} ON {tag}.id = counted.tag_id"""  # noqa: S608 (names from the models; values are parameters)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [int_array(keys), int_array(keys.values())])
-        return cursor.fetchall()
+        JOIN {tag} ON {tag}.id = counted.tag_id
+    )"""  # noqa: S608 (names from the models; values are parameters)
 
 
 class Epoch(Func):

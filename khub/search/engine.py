@@ -25,6 +25,7 @@ from core.providers.search import (
     filter_choices,
     kinds_for,
     postgres,
+    tag_counts,
 )
 from core.search_query import Terms, excerpt, marked
 
@@ -113,7 +114,7 @@ class SearchResults:
 
 def facets(results: list[KindResults], filters: Filters) -> dict[str, list[FacetValue]]:
     """Each filter's values among the (capped) matches the viewer may see, most frequent first: counted by
-    Counter over the matches' values (no call per match), the tags by each kind in SQL (`_tag_counts`)."""
+    Counter over the matches' values (no call per match), the tags in SQL (`_tag_counts`)."""
     matches = [match for kind_results in results for match in kind_results.matches]
     counted: dict[str, list[tuple[str, str, int]]] = {}
     for name in PAIRED:
@@ -138,20 +139,14 @@ def facets(results: list[KindResults], filters: Filters) -> dict[str, list[Facet
 
 
 def _tag_counts(results: list[KindResults]) -> list[tuple[str, str, int]]:
-    """(slug, name, matches) of every tag the matches carry (a post its thread's), one query per kind with
-    matches, each counting its tags in SQL from its matches' tag keys and how many matches share each."""
-    counts: dict[str, list] = {}  # slug -> [slug, name, matches], in the order the kinds give them
+    """(slug, name, matches) of every tag the matches carry (a post its thread's): one query for every kind,
+    counting in SQL from each kind's tag keys and how many matches share each."""
+    keyed = []
     for kind_results in results:
         keys = Counter(map(attrgetter("tag_key"), kind_results.matches))
         keys.pop(None, None)
-        if not keys:
-            continue
-        for slug, name, number in kind_results.provider.tag_counts(keys):
-            if slug in counts:
-                counts[slug][2] += number
-            else:
-                counts[slug] = [slug, name, number]
-    return [tuple(count) for count in counts.values()]
+        keyed.append((kind_results.provider.tag_model, keys))
+    return tag_counts(keyed)
 
 
 def _candidates(kind: SearchKind, *, viewer, terms: Terms, filters: Filters) -> list[Candidate]:

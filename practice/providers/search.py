@@ -1,7 +1,5 @@
 """Practice stories in search (core.providers.search)."""
 
-from functools import partial
-
 from django.db.models import BooleanField, ExpressionWrapper, Q, Value
 
 from communities.permissions import visible_communities
@@ -14,7 +12,6 @@ from core.providers.search import (
     in_range,
     joined,
     newest_matching,
-    tag_counts,
     tagged,
 )
 from core.search_query import Terms
@@ -88,7 +85,7 @@ STORIES_IN_SEARCH = SearchKind(
     position=10,
     filters=frozenset({"community", "council", "region", "service_area", "tag", "since", "until"}),
     candidates=_stories,
-    tag_counts=partial(tag_counts, StoryTag),
+    tag_model=StoryTag,
     rows=_story_rows,
     title=lambda story: story.title,
     snippet=lambda story: " ".join(getattr(story, name) for name in STORY_SNIPPET_FIELDS),

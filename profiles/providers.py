@@ -78,7 +78,8 @@ def _people(viewer, terms: Terms, filters: Filters, limit: int) -> list[Candidat
 
 def _people_rows(viewer, ids, terms):
     # Cards show the council and expertise tags: one query each for the page, not one per person.
-    return visible_people(viewer).filter(pk__in=ids).select_related("council").prefetch_related("expertise")
+    people = visible_people(viewer).filter(pk__in=ids).order_by()
+    return people.select_related("council").prefetch_related("expertise")
 
 
 PEOPLE_IN_SEARCH = SearchKind(

@@ -95,7 +95,8 @@ def _conversations(viewer, terms: Terms, filters: Filters, limit: int) -> list[C
 
 
 def _conversation_rows(viewer, ids, terms):
-    posts = listed_posts(viewer).filter(pk__in=ids).select_related("thread__community", "author__council")
+    posts = listed_posts(viewer).filter(pk__in=ids).order_by()
+    posts = posts.select_related("thread__community", "author__council")
     return highlighted(posts, terms, title="thread__title", text="body")
 
 
@@ -123,7 +124,7 @@ def _communities(viewer, terms: Terms, filters: Filters, limit: int) -> list[Can
 
 
 def _community_rows(viewer, ids, terms):
-    communities = visible_communities(viewer).filter(pk__in=ids)
+    communities = visible_communities(viewer).filter(pk__in=ids).order_by()
     return highlighted(communities, terms, title="name", text=joined(COMMUNITY_SNIPPET_FIELDS))
 
 

@@ -69,8 +69,9 @@ class Candidate:
 
 # (viewer, terms, filters, limit) -> at most `limit` matches, newest first, from the kind's permission filter.
 CandidatesProvider = Callable[[Any, Terms, Filters, int], list[Candidate]]
-# (viewer, ids, terms) -> the rows of a page of hits by id, through the same permission filter; a kind with
-# a snippet annotates `headline` and `title_marked` on PostgreSQL (see `highlighted`).
+# (viewer, ids, terms) -> the rows of a page of hits by id, through the same permission filter, in any order
+# (unordered: the engine puts them in the order of `ids`); a kind with a snippet annotates `headline` and
+# `title_marked` on PostgreSQL (see `highlighted`).
 RowsProvider = Callable[[Any, list[int], Terms], Iterable[Any]]
 
 

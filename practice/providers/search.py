@@ -73,6 +73,7 @@ def _story_rows(viewer, ids, terms):
     stories = (
         listed_stories(viewer)
         .filter(pk__in=ids)
+        .order_by()
         .select_related("council", "community")
         .annotate(community_shown=_community_shown(viewer))
     )

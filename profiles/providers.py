@@ -1,20 +1,18 @@
 """What profiles offers the features khub composes, built on profiles.permissions: people in search
 (registered from apps.ready())."""
 
-from functools import partial
-
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db.models import BooleanField, Exists, ExpressionWrapper, F, FloatField, OuterRef, Q, Value
 from django.db.models.functions import Upper
 
 from core.providers.search import (
     Candidate,
+    Epoch,
     Filters,
     SearchKind,
     name_contains,
     pair,
     postgres,
-    tag_rows,
     tagged,
 )
 from core.queries import InArray
@@ -61,25 +59,27 @@ def _people(viewer, terms: Terms, filters: Filters, limit: int) -> list[Candidat
             name_contains("tag__name", word, terms), content_object=OuterRef("pk")
         )
         people = people.exclude(name_contains("display_name", word, terms)).exclude(Exists(unwanted_tag))
-    rows = people.order_by("-date_joined", "-pk").values(
-        "pk", "similarity", "expert", "date_joined", "council__slug", "council__name", "council__region"
+    fields = ("council__slug", "council__name", "council__region")
+    rows = people.order_by("-date_joined", "-pk").values_list(
+        "pk", "similarity", "expert", Epoch("date_joined"), *fields
     )[:limit]
     return [
         Candidate(
-            pk=row["pk"],
-            rank=row["similarity"] + (0.5 if row["expert"] else 0),
-            when=row["date_joined"],
-            council=pair(row["council__slug"], row["council__name"]),
-            region=row["council__region"] or "",
-            tag_key=row["pk"],
+            pk=pk,
+            rank=similarity + (0.5 if expert else 0),
+            when=when,
+            council=pair(council_slug, council_name),
+            region=region or "",
+            tag_key=pk,
         )
-        for row in rows
+        for pk, similarity, expert, when, council_slug, council_name, region in rows
     ]
 
 
 def _people_rows(viewer, ids, terms):
     # Cards show the council and expertise tags: one query each for the page, not one per person.
-    return visible_people(viewer).filter(pk__in=ids).select_related("council").prefetch_related("expertise")
+    people = visible_people(viewer).filter(pk__in=ids).order_by()
+    return people.select_related("council").prefetch_related("expertise")
 
 
 PEOPLE_IN_SEARCH = SearchKind(
@@ -88,7 +88,7 @@ PEOPLE_IN_SEARCH = SearchKind(
     position=40,
     filters=frozenset({"council", "region", "tag"}),
     candidates=_people,
-    tags=partial(tag_rows, ExpertiseTag),
+    tag_model=ExpertiseTag,
     rows=_people_rows,
     title=lambda person: person.public_name,
     template="profiles/search/_people.html",

@@ -1,7 +1,5 @@
 """Conversations and communities in search (core.providers.search)."""
 
-from functools import partial
-
 from django.contrib.postgres.search import SearchRank, TrigramWordSimilarity
 from django.db.models import F, Q
 
@@ -10,6 +8,7 @@ from communities.permissions import listed_posts, listed_threads_q, visible_comm
 from core.providers.search import (
     NAME_SIMILARITY,
     Candidate,
+    Epoch,
     Filters,
     SearchKind,
     highlighted,
@@ -18,9 +17,7 @@ from core.providers.search import (
     joined,
     matching,
     newest_matching,
-    pair,
     postgres,
-    tag_rows,
     tagged,
     unwanted_document,
 )
@@ -54,36 +51,47 @@ def _conversations(viewer, terms: Terms, filters: Filters, limit: int) -> list[C
     # Only what orders and ranks the matches; their facets' labels come after, for the few kept. Fewer
     # joins leave PostgreSQL free to start from the rarest condition (a tag's threads, a rare word).
     newest = ("-created_at", "-pk")
-    post_rows = newest_matching(posts, terms, newest, limit).values_list("pk", "rank", "created_at")
+    post_rows = newest_matching(posts, terms, newest, limit).values_list("pk", "rank", Epoch("created_at"))
     title_rows = newest_matching(threads, terms, newest, limit).values_list(
-        "opening_post_id", "rank", "opening_post__created_at"
+        "opening_post_id", "rank", Epoch("opening_post__created_at")
     )
-    found: dict[int, Candidate] = {}
+    # Plain (when, pk) and rank first, sorted as tuples; a Candidate only for each of the newest `limit`.
+    ranks: dict[int, float] = {}
+    dated: list[tuple[float, int]] = []
     for pk, rank, when in post_rows[:limit]:
-        found[pk] = Candidate(pk=pk, rank=rank, when=when)
+        ranks[pk] = rank
+        dated.append((when, pk))
     for pk, rank, when in title_rows[:limit]:
-        if pk in found:
-            found[pk].rank += rank
+        if pk in ranks:
+            ranks[pk] += rank
         else:
-            found[pk] = Candidate(pk=pk, rank=rank, when=when)
-    newest = sorted(found.values(), key=lambda candidate: (candidate.when, candidate.pk), reverse=True)
-    newest = newest[:limit]
-    if not newest:
+            ranks[pk] = rank
+            dated.append((when, pk))
+    if not dated:
         return []
+    dated.sort(reverse=True)
+    del dated[limit:]
     # A post counts under its own author's council, as its result line says.
-    labels = Post.objects.filter(pk__in=id_array(c.pk for c in newest)).order_by().values_list(
+    labels = Post.objects.filter(pk__in=id_array(pk for _when, pk in dated)).order_by().values_list(
         "pk", "thread_id", "thread__community__slug", "thread__community__name", "author__council__slug",
         "author__council__name", "author__council__region",
     )  # fmt: skip
     by_pk = {row[0]: row[1:] for row in labels}
-    newest = [candidate for candidate in newest if candidate.pk in by_pk]  # deleted in between: gone
-    for candidate in newest:
-        thread_id, community_slug, community_name, council_slug, council_name, region = by_pk[candidate.pk]
-        candidate.tag_key = thread_id
-        candidate.community = pair(community_slug, community_name)
-        candidate.council = pair(council_slug, council_name)
-        candidate.region = region or ""
-    return newest
+    found = []
+    for when, pk in dated:
+        if (row := by_pk.get(pk)) is None:  # deleted in between: gone
+            continue
+        thread_id, community_slug, community_name, council_slug, council_name, region = row
+        # Positional (pk, rank, when, community, council, region, service area, tag key): a thousand of them.
+        found.append(
+            Candidate(
+                pk, ranks[pk], when,
+                (community_slug, community_name) if community_slug else None,
+                (council_slug, council_name) if council_slug else None,
+                region or "", "", thread_id,
+            )
+        )  # fmt: skip
+    return found
 
 
 # What a hit shows (communities/search/_conversations.html, its link, title and snippet): not the rest of
@@ -125,14 +133,12 @@ def _communities(viewer, terms: Terms, filters: Filters, limit: int) -> list[Can
         )
     else:
         rows = matching(communities, terms).annotate(score=F("rank"))
-    rows = rows.order_by("-created_at", "-pk").values("pk", "score", "created_at")[:limit]
-    return [
-        Candidate(pk=row["pk"], rank=row["score"], when=row["created_at"], tag_key=row["pk"]) for row in rows
-    ]
+    rows = rows.order_by("-created_at", "-pk").values_list("pk", "score", Epoch("created_at"))[:limit]
+    return [Candidate(pk=pk, rank=score, when=when, tag_key=pk) for pk, score, when in rows]
 
 
 def _community_rows(viewer, ids, terms):
-    communities = visible_communities(viewer).filter(pk__in=ids).only(*COMMUNITY_HIT_FIELDS)
+    communities = visible_communities(viewer).filter(pk__in=ids).only(*COMMUNITY_HIT_FIELDS).order_by()
     return highlighted(communities, terms, title="name", text=joined(COMMUNITY_SNIPPET_FIELDS))
 
 
@@ -142,7 +148,7 @@ CONVERSATIONS_IN_SEARCH = SearchKind(
     position=20,
     filters=frozenset({"community", "council", "region", "tag", "since", "until"}),
     candidates=_conversations,
-    tags=partial(tag_rows, ThreadTag),
+    tag_model=ThreadTag,
     rows=_conversation_rows,
     title=lambda post: post.thread.title,
     snippet=lambda post: post.body,
@@ -156,7 +162,7 @@ COMMUNITIES_IN_SEARCH = SearchKind(
     position=30,
     filters=frozenset({"tag"}),
     candidates=_communities,
-    tags=partial(tag_rows, TopicTag),
+    tag_model=TopicTag,
     rows=_community_rows,
     title=lambda community: community.name,
     snippet=lambda community: " ".join(getattr(community, name) for name in COMMUNITY_SNIPPET_FIELDS),

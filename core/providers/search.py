@@ -54,26 +54,24 @@ class Filters:
 @dataclass(slots=True)
 class Candidate:
     """One match, with what its facets count and what the page needs to rank it. A member's page holds
-    thousands of them (up to the cap of every kind): slots, and no list of its own until it has tags, keep
-    them light for the garbage collector."""
+    thousands of them (up to the cap of every kind): slots and plain values (no datetime, no list of its
+    own) keep them cheap to load and light for the garbage collector."""
 
     pk: int
     rank: float
-    when: datetime | None
+    when: float | None  # its date as seconds since 1970 (`Epoch`): only its order is needed
     community: tuple[str, str] | None = None  # (slug, name), only where the viewer may know it
     council: tuple[str, str] | None = None  # (slug, name)
     region: str = ""
     service_area: str = ""
     tag_key: int | None = None  # the row whose tags it carries (a post: its thread)
-    tags: Sequence[tuple[str, str]] = ()
 
 
 # (viewer, terms, filters, limit) -> at most `limit` matches, newest first, from the kind's permission filter.
 CandidatesProvider = Callable[[Any, Terms, Filters, int], list[Candidate]]
-# tag keys -> (tag key, tag slug, tag name) rows of their tags, in one query (the tag facet).
-TagsProvider = Callable[[set[int]], Iterable[tuple[int, str, str]]]
-# (viewer, ids, terms) -> the rows of a page of hits by id, through the same permission filter; a kind with
-# a snippet annotates `headline` and `title_marked` on PostgreSQL (see `highlighted`).
+# (viewer, ids, terms) -> the rows of a page of hits by id, through the same permission filter, in any order
+# (unordered: the engine puts them in the order of `ids`); a kind with a snippet annotates `headline` and
+# `title_marked` on PostgreSQL (see `highlighted`).
 RowsProvider = Callable[[Any, list[int], Terms], Iterable[Any]]
 
 
@@ -84,7 +82,7 @@ class SearchKind:
     position: int  # where its tab stands among the others
     filters: frozenset[str]  # the FILTER_NAMES it has
     candidates: CandidatesProvider
-    tags: TagsProvider
+    tag_model: Any  # its tag through model (content_object, tag): the tag facet counts its matches' tags
     rows: RowsProvider
     title: Callable[[Any], str]  # a row's title as plain text
     template: str  # renders `hits`, a page of rows with `title_html` (and `snippet`), as <li> items
@@ -195,7 +193,13 @@ def in_range(queryset, column: str, filters: Filters):
 def id_array(ids):
     """`pk__in=id_array(ids)`: on PostgreSQL the ids as one array parameter rather than a thousand (each of
     which Django and psycopg would otherwise compile and quote on every request)."""
-    return RawSQL("SELECT unnest(%s::bigint[])", [list(ids)]) if postgres() else list(ids)
+    return RawSQL("SELECT unnest(%s::bigint[])", [int_array(ids)]) if postgres() else list(ids)
+
+
+def int_array(values) -> str:
+    """Integers as a PostgreSQL array literal for a `%s::bigint[]` (or `::integer[]`) parameter: quoted as
+    one string, several times faster than psycopg's dumping of a list of a thousand ints."""
+    return "{" + ",".join(map(str, map(int, values))) + "}"
 
 
 def pair(slug, name) -> tuple[str, str] | None:
@@ -207,11 +211,84 @@ def tagged(tag_model, tag: str, outer: str = "pk") -> Exists:
     return Exists(tag_model.objects.filter(content_object=OuterRef(outer), tag__slug=tag))
 
 
-def tag_rows(tag_model, keys: set[int]) -> Iterable[tuple[int, str, str]]:
-    """A TagsProvider over a tag through model: `functools.partial(tag_rows, StoryTag)`."""
-    return tag_model.objects.filter(content_object__in=id_array(keys)).values_list(
-        "content_object", "tag__slug", "tag__name"
-    )
+def tag_counts(keyed: Sequence[tuple[Any, Mapping[int, int]]]) -> list[tuple[str, str, int]]:
+    """The tag facet: (tag slug, tag name, matches) of every tag the matches of the kinds carry, in one query.
+    `keyed` holds each kind's tag through model (content_object, tag) and its matches' tag keys, each with
+    how many matches share it (a post's tags are its thread's). PostgreSQL counts in SQL (a few hundred tags
+    come back, not a row for each tag of each key); SQLite from the keys' tag rows."""
+    keyed = [(tag_model, keys) for tag_model, keys in keyed if keys]
+    if not keyed:
+        return []
+    if not postgres():
+        counts: dict[tuple[str, str], int] = {}
+        parts = [
+            tag_model.objects.filter(content_object__in=list(keys))
+            .annotate(kind=Value(index))
+            .values_list("kind", "content_object", "tag__slug", "tag__name")
+            for index, (tag_model, keys) in enumerate(keyed)
+        ]
+        rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        for index, key, slug, name in rows:
+            counts[slug, name] = counts.get((slug, name), 0) + keyed[index][1][key]
+        return [(slug, name, number) for (slug, name), number in counts.items()]
+    parts, params = [], []
+    for tag_model, keys in keyed:
+        parts.append(_tag_counts_sql(tag_model))
+        params += [int_array(keys), int_array(keys.values())]
+    sql = f"""
+        SELECT slug, name, SUM(matches)::integer FROM ({" UNION ALL ".join(parts)}) AS counted
+        GROUP BY slug, name"""  # noqa: S608 (names from the models; values are parameters)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _tag_counts_sql(tag_model) -> str:
+    """One kind's tags and their matches: each key's tags read from the through table's index (the lateral
+    subquery, not a hash of the whole table), counted by tag id, then the few hundred tags named."""
+    quote = connection.ops.quote_name
+    tag_field = tag_model._meta.get_field("tag")
+    through, tag = quote(tag_model._meta.db_table), quote(tag_field.related_model._meta.db_table)
+    key_column = quote(tag_model._meta.get_field("content_object").column)
+    tag_column = quote(tag_field.column)
+    return f"""(
+        SELECT {tag}.slug, {tag}.name, counted.matches
+        FROM (
+            SELECT tagged.tag_id, SUM(keys.matches) AS matches
+            FROM unnest(%s::bigint[], %s::integer[]) AS keys (key, matches)
+            CROSS JOIN LATERAL (
+                SELECT {tag_column} AS tag_id FROM {through} WHERE {key_column} = keys.key OFFSET 0
+            ) AS tagged
+            GROUP BY tagged.tag_id
+        ) AS counted
+        JOIN {tag} ON {tag}.id = counted.tag_id
+    )"""  # noqa: S608 (names from the models; values are parameters)
+
+
+class Epoch(Func):
+    """A date and time column as seconds since 1970 (a float): all that ordering candidates needs, and far
+    cheaper to load than a time-zone-aware datetime. PostgreSQL's date_part divides the instant's
+    microseconds by a million in double precision, which holds today's instants to a quarter of a
+    microsecond: distinct instants stay distinct and in the column's order."""
+
+    output_field = FloatField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        if connection.vendor == "postgresql":
+            extra_context["template"] = "date_part('epoch', %(expressions)s)"
+        else:  # the column itself, turned into seconds as it is loaded (SQLite is not the fast path)
+            extra_context["template"] = "%(expressions)s"
+        return super().as_sql(compiler, connection, **extra_context)
+
+    def get_db_converters(self, connection):
+        # PostgreSQL's double precision arrives as a float: no converter call per row.
+        return [] if connection.vendor == "postgresql" else [self._seconds]
+
+    @staticmethod
+    def _seconds(value, expression, connection):
+        if value is None:
+            return None
+        return connection.ops.convert_datetimefield_value(value, expression, connection).timestamp()
 
 
 # --- Highlighting -----------------------------------------------------------------------------------------

@@ -1,20 +1,17 @@
 """Practice stories in search (core.providers.search)."""
 
-from functools import partial
-
 from django.db.models import BooleanField, ExpressionWrapper, Q, Value
 
 from communities.permissions import visible_communities
 from core.providers.search import (
     Candidate,
+    Epoch,
     Filters,
     SearchKind,
     highlighted,
     in_range,
     joined,
     newest_matching,
-    pair,
-    tag_rows,
     tagged,
 )
 from core.search_query import Terms
@@ -51,27 +48,25 @@ def _stories(viewer, terms: Terms, filters: Filters, limit: int) -> list[Candida
     stories = in_range(stories, "published_at", filters)
     rows = (
         newest_matching(stories, terms, ("-published_at", "-pk"), limit)
-        .annotate(community_shown=_community_shown(viewer))
-        .values(
-            "pk", "rank", "published_at", "community_shown", "community__slug", "community__name",
+        .annotate(community_shown=_community_shown(viewer), when=Epoch("published_at"))
+        .values_list(
+            "pk", "rank", "when", "community_shown", "community__slug", "community__name",
             "council__slug", "council__name", "council__region", "service_area",
         )[:limit]
     )  # fmt: skip
+    # Positional (pk, rank, when, community, council, region, service area, tag key): a thousand of them.
     return [
         Candidate(
-            pk=row["pk"],
-            rank=row["rank"],
-            when=row["published_at"],
-            community=pair(row["community__slug"], row["community__name"])
-            if row["community_shown"]
-            else None,
-            council=pair(row["council__slug"], row["council__name"]),
-            region=row["council__region"] or "",
-            service_area=row["service_area"],
-            tag_key=row["pk"],
+            pk, rank, when,
+            (community_slug, community_name) if community_shown and community_slug else None,
+            (council_slug, council_name) if council_slug else None,
+            region or "", service_area, pk,
         )
-        for row in rows
-    ]
+        for (
+            pk, rank, when, community_shown, community_slug, community_name,
+            council_slug, council_name, region, service_area,
+        ) in rows
+    ]  # fmt: skip
 
 
 # What a hit shows (practice/search/_stories.html, its link, title and snippet): not the stories' rendered
@@ -86,6 +81,7 @@ def _story_rows(viewer, ids, terms):
     stories = (
         listed_stories(viewer)
         .filter(pk__in=ids)
+        .order_by()
         .select_related("council", "community")
         .only(*STORY_HIT_FIELDS)
         .annotate(community_shown=_community_shown(viewer))
@@ -99,7 +95,7 @@ STORIES_IN_SEARCH = SearchKind(
     position=10,
     filters=frozenset({"community", "council", "region", "service_area", "tag", "since", "until"}),
     candidates=_stories,
-    tags=partial(tag_rows, StoryTag),
+    tag_model=StoryTag,
     rows=_story_rows,
     title=lambda story: story.title,
     snippet=lambda story: " ".join(getattr(story, name) for name in STORY_SNIPPET_FIELDS),

@@ -881,9 +881,9 @@ def test_visitors_get_the_header_search_box_too(client):
 
 # --- Query count ---------------------------------------------------------------------------------------
 # Session, user and the header's unread count (3); every kind's candidates (6: practice, conversations' posts
-# and thread titles and then the labels of those kept, communities, people); then each kind shown, its tags
-# and its hits (2 each; people 3, with their expertise).
-SEARCH_QUERIES = {"all": 18, "practice": 11, "conversations": 11, "communities": 11, "people": 12}
+# and thread titles and then the labels of those kept, communities, people); the tags of every kind shown, in
+# one query; then each kind shown, its hits (1 each; people 2, with their expertise).
+SEARCH_QUERIES = {"all": 15, "practice": 11, "conversations": 11, "communities": 11, "people": 12}
 VISITOR_QUERIES = 3  # the public library only: its candidates, tags and hits
 
 

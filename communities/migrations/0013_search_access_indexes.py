@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name="post",
-            index=models.Index(fields=["id"], include=("state",), name="communities_post_state"),
+            index=models.Index(fields=["id"], include=("state", "created_at"), name="communities_post_state"),
         ),
         migrations.AddIndex(
             model_name="thread",

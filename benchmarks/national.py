@@ -928,7 +928,8 @@ def main() -> None:
     scratch.setup_django(url)
     fixtures = pages.recall(marker["fixtures"])
     viewers = {"member": fixtures["member"], "facilitator": fixtures["viewer"], "visitor": None}
-    print(f"\nLoad average (1, 5, 15 min) before: {load_average()}")
+    print(f"\nShared buffers {scratch.prewarm()}")
+    print(f"Load average (1, 5, 15 min) before: {load_average()}")
     rows = pages.measure(fixtures=fixtures, samples=args.samples, viewers=viewers)
     print(f"Load average (1, 5, 15 min) after: {load_average()}")
     print(

@@ -205,6 +205,14 @@ class User(AbstractBaseUser, PermissionsMixin):
                 condition=models.Q(**ON_THE_HUB),
                 name="profiles_user_council_dir",
             ),
+            # A member's name by their id, from the index alone: the members lists sort a community's
+            # thousands of members by (role, name), one lookup each (communities.selectors._member_keys).
+            models.Index(
+                fields=["id"],
+                include=["display_name"],
+                condition=models.Q(**ON_THE_HUB),
+                name="profiles_user_name_by_id",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -442,6 +442,7 @@ def generate(*, members: int, anchor: datetime, seed: int = 7, history_days: int
             continue
         reports[(post.pk, reporter)] = PostReport(
             post=post,
+            community_id=post.thread.community_id,
             reporter_id=reporter,
             reason="This names a resident.",
             state="open" if n < reports_today else "dismissed",

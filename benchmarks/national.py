@@ -513,7 +513,7 @@ def generate(url: str, *, people: int, communities: int | None = None, seed: int
     first_reply: list[int | None] = [None] * len(plans)
     reactions = []  # (post, user)
     watchers = defaultdict(set)  # thread index -> authors
-    reports = []  # (post, reporter)
+    reports = []  # (post, reporter, community)
     long_paths = []
     post_thread = [0] * (len(planned) + 1)  # post id -> thread index, for notices
 
@@ -536,7 +536,7 @@ def generate(url: str, *, people: int, communities: int | None = None, seed: int
             if number > 1 and state == "visible" and rng.random() < (0.004 if community == home else 0.0002):
                 reporter = rng.choice(members_of[community])
                 if reporter != author:
-                    reports.append((post_id, reporter))
+                    reports.append((post_id, reporter, community))
             paragraphs = writer.paragraphs(rng.randint(1, 3) if number == 1 else rng.randint(1, 2), set())
             when = datetime.fromtimestamp(stamp, UTC)
             edited = when + timedelta(minutes=rng.randint(1, 90)) if rng.random() < 0.03 else None
@@ -608,10 +608,10 @@ def generate(url: str, *, people: int, communities: int | None = None, seed: int
     made["open reports"] = copy_rows(
         conn,
         "communities_postreport",
-        ("id", "reason", "state", "created_at", "post_id", "reporter_id"),
+        ("id", "reason", "state", "created_at", "post_id", "reporter_id", "community_id"),
         (
-            (pk, "This is off topic.", "open", anchor, post, user)
-            for pk, (post, user) in enumerate(dict.fromkeys(reports), start=1)
+            (pk, "This is off topic.", "open", anchor, post, user, community)
+            for pk, (post, user, community) in enumerate(dict.fromkeys(reports), start=1)
         ),
     )  # fmt: skip
     reactions.clear()

@@ -302,7 +302,10 @@ def generate_conversations(*, rng, communities, members_of, community, now, long
     reporters = members_of[community.pk]
     PostReport.objects.bulk_create(
         PostReport(
-            post=p, reporter_id=rng.choice([u for u in reporters if u != p.author_id]), reason="Off topic."
+            post=p,
+            community_id=community.pk,
+            reporter_id=rng.choice([u for u in reporters if u != p.author_id]),
+            reason="Off topic.",
         )
         for p in reported
     )

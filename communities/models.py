@@ -467,6 +467,10 @@ class PostReport(models.Model):
         DISMISSED = "dismissed", "Dismissed"
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reports")
+    # The post's community, kept with the report (set from the post when saved, moved with its thread by
+    # communities.services.moderation.thread_move): a community's open reports are read from their own
+    # index rather than by joining every open report of the hub to its post and thread.
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+", editable=False)
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="post_reports"
     )
@@ -488,7 +492,20 @@ class PostReport(models.Model):
                 name="communities_report_open_once",
             ),
         ]
-        indexes = [models.Index(fields=["state", "post"], name="communities_report_state")]
+        indexes = [
+            models.Index(fields=["state", "post"], name="communities_report_state"),
+            models.Index(
+                fields=["community", "-created_at", "-id"],
+                condition=models.Q(state="open"),
+                name="communities_report_open",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Report of post {self.post_id} ({self.get_state_display()})"
+
+    def save(self, *args, **kwargs):
+        if self.community_id is None:  # the post's, as communities.services.conversations.post_report sets it
+            posts = Post.objects.filter(pk=self.post_id)
+            self.community_id = posts.values_list("thread__community", flat=True)[0]
+        super().save(*args, **kwargs)

@@ -157,9 +157,7 @@ def _collect(chunk: DigestChunk) -> _Collected:
         .order_by("-updated_at")[:MOST_REQUESTS]
     )
     reports = list(
-        PostReport.objects.filter(
-            post__thread__community_id__in=managed, state=PostReport.State.OPEN, **in_window
-        )
+        PostReport.objects.filter(community_id__in=managed, state=PostReport.State.OPEN, **in_window)
         .select_related("post__thread__community")
         .order_by("-created_at")[:MOST_REPORTS]
     )

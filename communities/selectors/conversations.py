@@ -121,14 +121,14 @@ def watch_state(*, viewer: User, thread: Thread) -> str:
 def open_reports(*, community: Community) -> QuerySet[PostReport]:
     # Each report shows the post (its author, text and thread) and who reported it.
     return (
-        PostReport.objects.filter(state=PostReport.State.OPEN, post__thread__community=community)
+        PostReport.objects.filter(state=PostReport.State.OPEN, community=community)
         .select_related("post__author", "post__thread", "reporter")
         .order_by("-created_at", "-pk")
     )
 
 
 def open_report_count(*, community: Community) -> int:
-    return PostReport.objects.filter(state=PostReport.State.OPEN, post__thread__community=community).count()
+    return PostReport.objects.filter(state=PostReport.State.OPEN, community=community).count()
 
 
 def post_revisions(*, post: Post):

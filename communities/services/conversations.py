@@ -342,7 +342,9 @@ def post_report(*, reporter: User, post: Post, reason: str) -> PostReport:
         raise ValidationError({"reason": f"The reason must be {limit} characters or fewer."})
     try:
         with transaction.atomic():
-            report = PostReport.objects.create(post=post, reporter=reporter, reason=reason)
+            report = PostReport.objects.create(
+                post=post, community=community, reporter=reporter, reason=reason
+            )
     except IntegrityError as error:
         raise ValidationError(
             {"reason": "You have already reported this post. The facilitators will look at it."}

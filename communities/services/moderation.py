@@ -141,6 +141,7 @@ def thread_move(*, actor: User, thread: Thread, to: Community, reason: str = "")
     reason = (reason or "").strip()
     thread.community = to
     thread.save(update_fields=["community"])
+    PostReport.objects.filter(post__thread=thread).update(community=to)  # its posts' reports go with it
     Community.objects.filter(pk=to.pk, last_activity_at__lt=thread.last_activity_at).update(
         last_activity_at=thread.last_activity_at
     )

@@ -152,7 +152,7 @@ def reports(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def report_dismiss(request: HttpRequest, slug: str, report_id: int) -> HttpResponse:
     community = _community(request, slug)
-    report = PostReport.objects.filter(pk=report_id, post__thread__community=community).first()
+    report = PostReport.objects.filter(pk=report_id, community=community).first()
     if report is None:
         raise Http404("No such report")
     try:

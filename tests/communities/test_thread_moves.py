@@ -5,8 +5,9 @@ import pytest
 from django.urls import reverse
 
 from communities.models import Membership
+from communities.selectors.conversations import open_report_count, open_reports
 from communities.selectors.profiles import conversations_personal_data, personal_data
-from communities.services.conversations import post_reply, thread_create
+from communities.services.conversations import post_reply, post_report, thread_create
 from communities.services.moderation import post_hide, thread_move
 from profiles.models import Notification
 from tests.communities.helpers import community, person_as
@@ -64,3 +65,29 @@ def test_the_data_export_does_not_name_a_private_community_a_thread_was_moved_in
     assert data["threads"][0]["community"] is None
     assert all(post["community"] is None for post in data["posts"])
     assert hidden.name not in str(data)
+
+
+def test_a_moved_threads_open_reports_go_to_the_new_communitys_facilitators_and_leave_the_old_ones(client):
+    author, mover = person_as("outsider", None), person_as("outsider", None)
+    source = community("open", name="Adult Social Care")
+    target = community("open", name="Care Leavers")
+    for place in (source, target):
+        MembershipFactory(community=place, user=mover, role=R.OWNER)
+    MembershipFactory(community=source, user=author)
+    reporter = person_as("member", source)
+    thread = _thread(source, author)
+    reply = post_reply(author=author, thread=thread, body="Names a resident")
+    report = post_report(reporter=reporter, post=reply, reason="Names a resident")
+    assert report.community == source
+    assert open_report_count(community=source) == 1
+
+    thread_move(actor=mover, thread=thread, to=target)
+
+    assert [row.pk for row in open_reports(community=target)] == [report.pk]
+    assert open_report_count(community=source) == 0
+    assert open_report_count(community=target) == 1
+    client.force_login(mover)
+    old = client.get(reverse("communities:manage-reports", kwargs={"slug": source.slug})).text
+    new = client.get(reverse("communities:manage-reports", kwargs={"slug": target.slug})).text
+    assert "Names a resident" not in old
+    assert "Names a resident" in new

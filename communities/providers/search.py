@@ -17,6 +17,7 @@ from core.providers.search import (
     joined,
     matching,
     newest_matching,
+    pair,
     postgres,
     tagged,
     unwanted_document,
@@ -86,8 +87,7 @@ def _conversations(viewer, terms: Terms, filters: Filters, limit: int) -> list[C
         found.append(
             Candidate(
                 pk, ranks[pk], when,
-                (community_slug, community_name) if community_slug else None,
-                (council_slug, council_name) if council_slug else None,
+                pair(community_slug, community_name), pair(council_slug, council_name),
                 region or "", "", thread_id,
             )
         )  # fmt: skip

@@ -12,11 +12,9 @@ embedded default) matching is a substring test of each word and ranking is by da
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
 from operator import attrgetter
 
 from django.core.paginator import Page, Paginator
-from django.utils import timezone
 
 from core.providers.search import (
     Candidate,
@@ -175,7 +173,7 @@ def _hits(kind: SearchKind, *, viewer, ids: list[int], terms: Terms) -> list:
 
 def _order(matches: list[Candidate], sort: str) -> list[int]:
     if sort == "relevance":
-        never = timezone.make_aware(datetime(1970, 1, 1)).timestamp()
+        never = float("-inf")  # no date: after every dated match of the same rank
         matches = sorted(
             matches,
             key=lambda match: (match.rank, never if match.when is None else match.when, match.pk),

@@ -12,6 +12,7 @@ from core.providers.search import (
     in_range,
     joined,
     newest_matching,
+    pair,
     tagged,
 )
 from core.search_query import Terms
@@ -58,8 +59,8 @@ def _stories(viewer, terms: Terms, filters: Filters, limit: int) -> list[Candida
     return [
         Candidate(
             pk, rank, when,
-            (community_slug, community_name) if community_shown and community_slug else None,
-            (council_slug, council_name) if council_slug else None,
+            pair(community_slug, community_name) if community_shown else None,
+            pair(council_slug, council_name),
             region or "", service_area, pk,
         )
         for (

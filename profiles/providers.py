@@ -32,7 +32,7 @@ def _people(viewer, terms: Terms, filters: Filters, limit: int) -> list[Candidat
     if filters.region:
         people = people.filter(council__region=filters.region)
     if filters.tag:
-        people = people.filter(tagged(ExpertiseTag, filters.tag))
+        people = people.filter(tagged(ExpertiseTag, filters))
     text = terms.plain
     tag_words = name_contains("tag__name", text, terms)
     for word in terms.wanted:

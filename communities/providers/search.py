@@ -45,8 +45,8 @@ def _conversations(viewer, terms: Terms, filters: Filters, limit: int) -> list[C
         posts = posts.filter(author__council__region=filters.region)
         threads = threads.filter(author__council__region=filters.region)
     if filters.tag:
-        posts = posts.filter(tagged(ThreadTag, filters.tag, outer="thread"))
-        threads = threads.filter(tagged(ThreadTag, filters.tag))
+        posts = posts.filter(tagged(ThreadTag, filters, outer="thread"))
+        threads = threads.filter(tagged(ThreadTag, filters))
     posts = in_range(posts, "created_at", filters)
     threads = in_range(threads, "opening_post__created_at", filters)
     # Only what orders and ranks the matches; their facets' labels come after, for the few kept. Fewer
@@ -117,7 +117,7 @@ def _conversation_rows(viewer, ids, terms):
 def _communities(viewer, terms: Terms, filters: Filters, limit: int) -> list[Candidate]:
     communities = visible_communities(viewer)
     if filters.tag:
-        communities = communities.filter(tagged(TopicTag, filters.tag))
+        communities = communities.filter(tagged(TopicTag, filters))
     if postgres():
         # A misspelt or partial name still finds its community ("homelesness"), as in the directory; a
         # `-word` leaves out a community whose name or text holds it, whichever way it matched.

@@ -36,6 +36,9 @@ class Filters:
     tag: str = ""  # slug
     since: date | None = None
     until: date | None = None
+    # The tag's primary key, which khub.search looks up once a page: compared as a constant, PostgreSQL's
+    # statistics tell how many rows carry that tag (by slug, it expects the same few for every tag).
+    tag_id: int | None = None
 
     def chosen(self) -> set[str]:
         return {name for name in FILTER_NAMES if getattr(self, name)}
@@ -206,9 +209,11 @@ def pair(slug, name) -> tuple[str, str] | None:
     return (slug, name) if slug else None
 
 
-def tagged(tag_model, tag: str, outer: str = "pk") -> Exists:
-    """Rows carrying a tag: `tag_model` is a tag through model (content_object, tag)."""
-    return Exists(tag_model.objects.filter(content_object=OuterRef(outer), tag__slug=tag))
+def tagged(tag_model, filters: Filters, outer: str = "pk") -> Exists:
+    """Rows carrying the filters' tag (by its id when looked up, else by slug): `tag_model` is a tag through
+    model (content_object, tag)."""
+    tag = {"tag_id": filters.tag_id} if filters.tag_id is not None else {"tag__slug": filters.tag}
+    return Exists(tag_model.objects.filter(content_object=OuterRef(outer), **tag))
 
 
 def tag_counts(keyed: Sequence[tuple[Any, Mapping[int, int]]]) -> list[tuple[str, str, int]]:

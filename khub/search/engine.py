@@ -11,10 +11,11 @@ embedded default) matching is a substring test of each word and ranking is by da
 """
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from operator import attrgetter
 
 from django.core.paginator import Page, Paginator
+from taggit.models import Tag
 
 from core.providers.search import (
     Candidate,
@@ -147,10 +148,19 @@ def _tag_counts(results: list[KindResults]) -> list[tuple[str, str, int]]:
     return tag_counts(keyed)
 
 
-def _candidates(kind: SearchKind, *, viewer, terms: Terms, filters: Filters) -> list[Candidate]:
-    """The kind's matches; none for a query with nothing to look for (only quotes, `or` or `-word`s) or
-    with a filter the kind lacks."""
-    if not terms.wanted or not kind.fits(filters):
+def _with_tag_id(filters: Filters) -> Filters | None:
+    """The filters with their tag's id looked up (one query), or None for a tag that does not exist: then
+    nothing matches, and no kind is asked."""
+    if not filters.tag:
+        return filters
+    tag_id = Tag.objects.filter(slug=filters.tag).values_list("pk", flat=True).first()
+    return None if tag_id is None else replace(filters, tag_id=tag_id)
+
+
+def _candidates(kind: SearchKind, *, viewer, terms: Terms, filters: Filters | None) -> list[Candidate]:
+    """The kind's matches; none for a query with nothing to look for (only quotes, `or` or `-word`s), with
+    a filter the kind lacks or a tag that does not exist."""
+    if not terms.wanted or filters is None or not kind.fits(filters):
         return []
     return kind.candidates(viewer, terms, filters, CAP + 1)
 
@@ -185,10 +195,11 @@ def _order(matches: list[Candidate], sort: str) -> list[int]:
 def search(*, viewer, terms: Terms, filters: Filters, kind: str = "all", sort: str = "relevance", page=1):
     """The results for one page: every kind's capped matches (for the tabs' counts and the facets), and the
     hits of the kind shown (a few of each on the "All" tab)."""
+    looked_up = _with_tag_id(filters) if terms.wanted else filters
     results = [
         KindResults(
             provider=provider,
-            candidates=_candidates(provider, viewer=viewer, terms=terms, filters=filters),
+            candidates=_candidates(provider, viewer=viewer, terms=terms, filters=looked_up),
         )
         for provider in kinds_for(viewer)
     ]

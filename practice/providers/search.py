@@ -45,7 +45,7 @@ def _stories(viewer, terms: Terms, filters: Filters, limit: int) -> list[Candida
     if filters.service_area:
         stories = stories.filter(service_area=filters.service_area)
     if filters.tag:
-        stories = stories.filter(tagged(StoryTag, filters.tag))
+        stories = stories.filter(tagged(StoryTag, filters))
     stories = in_range(stories, "published_at", filters)
     rows = (
         newest_matching(stories, terms, ("-published_at", "-pk"), limit)

@@ -14,6 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from taggit.models import Tag
 
 from communities.models import Community, HubSettings, Post, Thread
 from communities.services.communities import community_update
@@ -936,6 +937,42 @@ def test_the_query_count_of_every_tab_does_not_grow_with_the_matches(
     client.logout()
     with django_assert_max_num_queries(VISITOR_QUERIES):
         assert len(_story_titles(client.get(_urls()["all"]))) == engine.PAGE_SIZE
+
+
+def test_a_tag_filter_looks_its_tag_up_once_and_every_kind_compares_its_id(
+    client, member, django_assert_max_num_queries
+):
+    """By id, PostgreSQL's statistics say how many rows carry this tag (by slug it expects the same few for
+    every tag, and read all of a popular tag's conversations); one query more than without a filter."""
+    place = community("open")
+    thread = _thread(place, "Winter question", tags=["winter"])
+    _story("Gritting plan", community=place, author=author_in(place), tags=["winter"])
+    _reply(thread, "Gritting reply.")
+    community("open", name="Gritting group", topics=["winter"])
+    tag_id = Tag.objects.get(slug="winter").pk
+    client.force_login(member)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("search"), {"q": "gritting", "tag": "winter"})
+
+    assert len(queries) <= SEARCH_QUERIES["all"] + 1
+    assert all(_count(response, kind) >= 1 for kind in ("practice", "conversations", "communities"))
+    by_slug = [query["sql"] for query in queries if "= 'winter'" in query["sql"]]
+    assert len(by_slug) == 1  # the lookup alone
+    assert by_slug[0].startswith('SELECT "taggit_tag"."id"')
+    by_id = [query["sql"] for query in queries if f'"tag_id" = {tag_id}' in query["sql"]]
+    assert len(by_id) >= 4  # stories, posts, thread titles, communities, people
+
+
+def test_an_unknown_tag_finds_nothing_and_asks_no_kind(client, member):
+    _story("Gritting plan", tags=["winter"])
+    client.force_login(member)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("search"), {"q": "gritting", "tag": "no-such-tag"})
+
+    assert response.context["results"].total == 0
+    assert not any("search_vector" in query["sql"] for query in queries)
 
 
 def test_a_phrase_costs_the_queries_of_a_word_whatever_the_matches(

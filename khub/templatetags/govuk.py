@@ -2,6 +2,9 @@
 
 from django import template
 from django.forms import BoundField
+from django.utils.html import format_html
+
+from core import dates
 
 register = template.Library()
 
@@ -68,3 +71,18 @@ def govuk_described_by(field: BoundField) -> str:
 def elided_pages(page_obj) -> list:
     """Page numbers for the GOV.UK pagination component: 1 … 4 5 6 … 20 (Paginator.ELLIPSIS for the gaps)."""
     return list(page_obj.paginator.get_elided_page_range(page_obj.number, on_each_side=1, on_ends=1))
+
+
+@register.filter
+def when(moment):
+    """`{{ post.created_at|when }}`: a <time> element saying how long ago (core.dates.label: "2 hours ago",
+    "Tuesday 14:05", "3 November", "3 November 2025"), with the exact date and time as its datetime and
+    title. Nothing for no date."""
+    if not moment:
+        return ""
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>',
+        moment.isoformat(),
+        dates.exact(moment),
+        dates.label(moment),
+    )

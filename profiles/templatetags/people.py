@@ -5,6 +5,7 @@ import posixpath
 from django import template
 from django.urls import reverse
 
+from core.avatars import avatar_html
 from profiles.extensions import ProfileSection
 from profiles.permissions import can_see_email
 
@@ -18,6 +19,13 @@ def avatar_url(person) -> str:
         return ""
     filename = posixpath.basename(person.avatar.name)
     return reverse("profiles:avatar", kwargs={"handle": person.handle, "filename": filename})
+
+
+@register.simple_tag
+def avatar(person, size: str = "s"):
+    """`{% avatar person "s" %}`: their photo, or their initials on their colour (core.avatars). Reads the
+    person's display name, erased date, handle and avatar: list them in any `only()` of the query."""
+    return avatar_html(name=person.public_name, key=person.handle, url=avatar_url(person), size=size)
 
 
 @register.filter

@@ -16,7 +16,7 @@ export HOST PORT
 # `make test` runs the suite in one process per core (pytest-xdist); `make test TEST_WORKERS=0` in this one.
 TEST_WORKERS ?= auto
 
-.PHONY: install run test lint format assets clean
+.PHONY: install run test lint format assets screenshots clean
 
 install: $(VENV)/.synced static/dist/.built
 
@@ -46,6 +46,10 @@ run: install
 
 test: install
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+
+# The README's screenshots, from the demo `make run` serves (run it in another terminal first).
+screenshots: install
+	$(VENV)/bin/python docs/screenshots.py --url http://$(HOST):$(PORT)
 
 lint: install
 	$(VENV)/bin/ruff check .

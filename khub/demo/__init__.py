@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from communities.models import Community, Thread
 from khub.demo.communities import seed_communities
 from khub.demo.conversations import seed_conversations
 from khub.demo.people import (
@@ -29,9 +30,10 @@ from khub.demo.people import (
 )
 from khub.demo.practice import seed_practice
 from khub.demo.recent import seed_recent
-from profiles.models import EmailState, Notification
+from practice.models import PracticeStory
+from profiles.models import EmailState, Notification, User
 
-__all__ = ["DEMO_ACCOUNTS", "DEMO_DOMAIN", "PEOPLE_COUNT", "DemoAccount", "SeedReport", "seed"]
+__all__ = ["DEMO_ACCOUNTS", "DEMO_DOMAIN", "PEOPLE_COUNT", "DemoAccount", "SeedReport", "main_pages", "seed"]
 
 
 @dataclass
@@ -67,3 +69,31 @@ def _skip_emails() -> None:
     Notification.objects.filter(
         recipient__email__endswith=f"@{DEMO_DOMAIN}", email_state__in=[EmailState.PENDING, EmailState.FAILED]
     ).update(email_state=EmailState.SKIPPED)
+
+
+def main_pages() -> dict[str, str]:
+    """The demo's main pages by name, read from the seeded data (so its content may change): the busiest open
+    community, its longest conversation, the most endorsed public story, a colleague's profile. For the
+    browser test that scans and photographs them and docs/screenshots.py."""
+    place = Community.objects.filter(visibility=Community.Visibility.OPEN).order_by("-member_count").first()
+    thread = Thread.objects.filter(community=place).order_by("-reply_count", "pk").first()
+    story = (
+        PracticeStory.objects.filter(
+            status=PracticeStory.Status.PUBLISHED, audience=PracticeStory.Audience.PUBLIC
+        )
+        .order_by("-endorsement_count", "pk")
+        .first()
+    )
+    colleague = User.objects.filter(email__endswith=f"@{DEMO_DOMAIN}", is_staff=False).order_by("pk")[5]
+    return {
+        "home": "/",
+        "communities": "/communities/",
+        "community": place.get_absolute_url(),
+        "thread": thread.get_absolute_url(),
+        "practice": "/practice/",
+        "story": story.get_absolute_url(),
+        "people": "/people/",
+        "profile": colleague.get_absolute_url(),
+        "notifications": "/notifications/",
+        "search": "/search/?q=housing",
+    }

@@ -13,9 +13,7 @@ from django.conf import settings
 from django.test import Client
 from playwright.sync_api import expect
 
-from communities.models import Community, Thread
 from khub import demo
-from practice.models import PracticeStory
 from profiles.models import User
 
 SCREENSHOTS = Path(os.environ.get("KHUB_SCREENSHOTS") or settings.BASE_DIR / "artifacts" / "screenshots")
@@ -23,31 +21,6 @@ WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "he
 PASSWORD = "demo-pages-password"
 # The pages a visitor who is not signed in may open (the rest send them to sign in).
 PUBLIC = {"home", "practice", "story"}
-
-
-def _pages() -> dict[str, str]:
-    """The main pages, by name: the busiest open community, its longest conversation, the most endorsed
-    public story, a colleague's profile."""
-    place = Community.objects.filter(visibility=Community.Visibility.OPEN).order_by("-member_count").first()
-    thread = Thread.objects.filter(community=place).order_by("-reply_count", "pk").first()
-    story = (
-        PracticeStory.objects.filter(status=PracticeStory.Status.PUBLISHED, audience="public")
-        .order_by("-endorsement_count", "pk")
-        .first()
-    )
-    colleague = User.objects.filter(email__endswith=f"@{demo.DEMO_DOMAIN}", is_staff=False).order_by("pk")[5]
-    return {
-        "home": "/",
-        "communities": "/communities/",
-        "community": place.get_absolute_url(),
-        "thread": thread.get_absolute_url(),
-        "practice": "/practice/",
-        "story": story.get_absolute_url(),
-        "people": "/people/",
-        "profile": colleague.get_absolute_url(),
-        "notifications": "/notifications/",
-        "search": "/search/?q=housing",
-    }
 
 
 def _signed_in(visitor, live_server, user: User) -> None:
@@ -60,7 +33,7 @@ def _signed_in(visitor, live_server, user: User) -> None:
 
 def test_every_main_page_of_the_demo_as_each_login_at_desktop_and_phone_widths(new_visitor, live_server):
     report = demo.seed(password=PASSWORD)
-    pages = _pages()
+    pages = demo.main_pages()
     viewers = [None, *(User.objects.get(email=account.email) for account in report.logins)]
     shot = 0
     for viewer in viewers:

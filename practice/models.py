@@ -12,6 +12,7 @@ from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
+from core.numbers import with_unit
 from core.search import SearchDocumentManager, search_document
 
 RESERVED_SLUGS = frozenset({"new", "mine"})
@@ -224,6 +225,15 @@ class MeasuredOutcome(models.Model):
 
     def __str__(self) -> str:
         return f"{self.metric}: {self.before} to {self.after} {self.unit}".strip()
+
+    @property
+    def before_text(self) -> str:
+        """ "21,400 pages", "£1.45m a year", "23%" (core.numbers.with_unit)."""
+        return with_unit(self.before, self.unit)
+
+    @property
+    def after_text(self) -> str:
+        return with_unit(self.after, self.unit)
 
 
 class Endorsement(models.Model):

@@ -19,7 +19,7 @@ from django.utils.html import escape
 from communities.models import Community, Membership, ModerationLogEntry, Thread
 from communities.services.conversations import post_reply
 from communities.services.membership import membership_leave
-from practice.models import Adoption, Endorsement, PracticeStory
+from practice.models import Adoption, Endorsement, MeasuredOutcome, PracticeStory
 from practice.services.recognition import adoption_record, endorsement_create, story_promote
 from practice.services.stories import story_archive
 from profiles.models import Notification
@@ -163,6 +163,27 @@ def test_a_null_character_in_links_or_tags_is_a_message_not_a_server_error(clien
     response = client.post(_url("edit", story), _form(story.community, **{field: value}))
     assert response.status_code == 200
     assert "Null characters are not allowed." in response.content.decode()
+
+
+def test_measured_outcomes_are_written_as_people_write_numbers(client):
+    story = published_story(title="Paperless committees")
+    for position, (metric, before, after, unit) in enumerate(
+        [
+            ("Pages printed", "42000", "3500", "pages"),
+            ("Printing costs", "1450000", "210000", "£ a year"),
+            ("Days to publish papers", "6.50", "2", "days"),
+            ("Papers late", "23", "4", "%"),
+        ]
+    ):
+        MeasuredOutcome.objects.create(
+            story=story, metric=metric, before=before, after=after, unit=unit, position=position
+        )
+
+    page = client.get(_url("detail", story))
+
+    cells = re.findall(r'govuk-table__cell--numeric">([^<]*)</td>', page.text)
+    assert cells == ["42,000 pages", "3,500 pages", "£1.45m a year", "£210,000 a year", "6.5 days", "2 days",
+                     "23%", "4%"]  # fmt: skip
 
 
 def test_an_author_edits_a_draft_and_a_published_story(client):

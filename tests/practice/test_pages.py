@@ -186,6 +186,57 @@ def test_measured_outcomes_are_written_as_people_write_numbers(client):
                      "23%", "4%"]  # fmt: skip
 
 
+def _panel(page) -> str:
+    return re.search(r'<aside class="khub-story__panel".*?</aside>', page.text, re.DOTALL).group(0)
+
+
+def test_the_side_panel_comes_right_after_the_summary_with_the_counts_actions_and_contents(client):
+    story = published_story(
+        summary="Crews see a missed bin the same day.",
+        evidence_links=[{"url": "https://www.example.gov.uk/report", "title": "Evaluation report"}],
+    )
+    MeasuredOutcome.objects.create(story=story, metric="Days to reach crews", before=3, after=1, unit="days")
+    adopter = author_in(CommunityFactory(), council=CouncilFactory(name="Leeds City Council"))
+    client.force_login(adopter)
+
+    page = client.get(_url("detail", story))
+
+    html = page.text
+    # Heading and summary, then the panel, then the record: the order a phone shows them in.
+    assert html.index("Crews see a missed bin the same day.") < html.index("khub-story__panel")
+    assert html.index("khub-story__panel") < html.index('id="section-')
+    panel = _panel(page)
+    assert "0</strong> members recommend this" in panel
+    assert "0</strong> councils repeated it" in panel
+    assert "I'd recommend this</button>" in panel
+    assert "We've repeated this</a>" in panel
+    targets = re.findall(r'href="#([\w-]+)"', panel)
+    assert {"evidence-links", "measured-outcomes", "endorsements", "adoptions", "discussion"} <= set(targets)
+    assert len([target for target in targets if target.startswith("section-")]) == len(story.record())
+    for target in targets:
+        assert f'id="{target}"' in html, target
+    # Each action once on the page: in the panel.
+    assert html.count("I'd recommend this</button>") == 1
+    assert html.count("We've repeated this</a>") == 1
+    assert "Your story" not in panel
+
+
+def test_the_side_panel_asks_a_visitor_to_sign_in_and_gives_authors_their_tools(client):
+    story = published_story()
+
+    visitor = _panel(client.get(_url("detail", story)))
+    assert "to recommend this story or say your council repeated it" in visitor
+    assert "I'd recommend this" not in visitor
+    assert "Your story" not in visitor
+
+    client.force_login(story.author)
+    author = _panel(client.get(_url("detail", story)))
+    assert "Your story" in author
+    assert "Archive" in author
+    assert "I'd recommend this" not in author
+    assert "Sign in" not in author
+
+
 def test_an_author_edits_a_draft_and_a_published_story(client):
     place = CommunityFactory()
     story = draft_story(community=place, title="First title")

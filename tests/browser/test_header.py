@@ -2,11 +2,14 @@
 notifications bell with its count, one search box, and a phone header that leaves room for the page."""
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
 
+from communities.services.conversations import thread_create
 from profiles.services import follow_create
 from tests.browser.steps import open_account_menu, sign_in
-from tests.factories import AdminFactory, UserFactory
+from tests.communities.helpers import person_as
+from tests.factories import AdminFactory, CommunityFactory, UserFactory
 
 PASSWORD = "correct-horse-battery"
 DESKTOP = {"width": 1280, "height": 900}
@@ -122,3 +125,25 @@ def test_without_javascript_the_account_menu_still_opens_and_signs_out(new_visit
     visitor.scan()
     visitor.submit(page.get_by_role("button", name="Sign out"))
     expect(page.get_by_role("link", name="Sign in", exact=True).first).to_be_visible()
+
+
+@pytest.mark.parametrize("role", ["member", "facilitator"])
+def test_on_a_390_px_phone_the_opening_post_starts_on_the_first_screen(visitor, role):
+    place = CommunityFactory(visibility="open", name="Temporary Accommodation Practitioners Network")
+    thread = thread_create(
+        author=place.created_by,
+        community=place,
+        title="How are other councils reducing the cost of bed and breakfast placements for families?",
+        body="We spend more each month. What has worked for you?",
+    )
+    reader = person_as(role, place, display_name="Priya Shah")
+    page = visitor.page
+    page.set_viewport_size(PHONE)
+
+    visitor.open("/")
+    sign_in(visitor, email=reader.email, password=PASSWORD)
+    visitor.open(reverse("communities:thread", args=[place.slug, thread.pk]))
+    expect(page.get_by_role("button", name="Watch this conversation")).to_be_visible()
+    expect(page.get_by_role("button", name="Mute this conversation")).to_be_visible()
+    opening = page.locator(f"#post-{thread.opening_post_id}")
+    assert opening.bounding_box()["y"] < PHONE["height"]

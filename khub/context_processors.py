@@ -10,7 +10,7 @@ NAVIGATION = [
     ("Communities", "communities:index"),
     ("Practice", "practice:index"),
     ("People", "profiles:people"),
-    ("Search", "search"),
+    # Search is the box beside these links (templates/includes/header.html), not a tab of its own.
 ]
 
 

@@ -91,6 +91,8 @@ def detail_context(request: HttpRequest, community: Community, **extra) -> dict:
         "facilitators": list(selectors.community_facilitators(community=community)),
         "can_read": can_read,
         "can_manage": permissions.can_manage(user=request.user, community=community),
+        # Members who may post get "Start a conversation" at the top; others the join action there instead.
+        "can_start": permissions.can_participate(user=request.user, community=community),
         "recent_threads": conversation_selectors.recent_threads(community=community) if can_read else [],
     }
 

@@ -178,7 +178,8 @@ def _row(membership: Membership, *, viewer_pk: int, viewer_is_owner: bool, focus
 
 
 def _actions(membership: Membership, viewer_is_owner: bool, links: _Links) -> SafeString:
-    """The row's role buttons (one form) and its remove and ban links, as the viewer may use them."""
+    """The row's role buttons (one form) and, apart, its remove and ban links (to their confirmation), as
+    the viewer may use them."""
     role, name = membership.role, membership.user.display_name
     action = links.action(membership.user_id)
     form = ""
@@ -201,12 +202,17 @@ def _actions(membership: Membership, viewer_is_owner: bool, links: _Links) -> Sa
         )
     confirms = ""
     if role == R.MEMBER or (role == R.FACILITATOR and viewer_is_owner):
-        confirms = format_html_join(
-            "",
-            '<a class="govuk-link" href="{}">{}<span class="govuk-visually-hidden"> {}</span></a>',
-            (
-                (_confirm(links, membership, "remove"), "Remove", name),
-                (_confirm(links, membership, "ban"), "Ban", name),
+        # Apart from the role buttons and red: each opens a confirmation saying what will happen.
+        confirms = format_html(
+            '<span class="khub-row-actions__destructive">{}</span>',
+            format_html_join(
+                "",
+                '<a class="govuk-link khub-link--destructive" href="{}">{}'
+                '<span class="govuk-visually-hidden"> {}</span></a>',
+                (
+                    (_confirm(links, membership, "remove"), "Remove", name),
+                    (_confirm(links, membership, "ban"), "Ban", name),
+                ),
             ),
         )
     return format_html('<div class="khub-row-actions">{}{}</div>', form, confirms)

@@ -13,12 +13,22 @@ def sign_in(visitor: Visitor, *, email: str, password: str) -> None:
     page.get_by_label("Password", exact=True).fill(password)
     visitor.submit(page.get_by_role("button", name="Sign in", exact=True))
     assert visitor.path() == "/"
+    expect(page.locator("#account-menu summary")).to_be_visible()
+
+
+def open_account_menu(visitor: Visitor) -> None:
+    """Opens the header's account menu (a <details>), where Your profile, Your account and Sign out are."""
+    page = visitor.page
+    menu = page.locator("#account-menu")
+    if menu.get_attribute("open") is None:
+        menu.locator("summary").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
 def sign_out(visitor: Visitor) -> None:
-    """With the header's "Sign out" button (a POST); lands on the public landing page."""
+    """With the header's "Sign out" button (a POST) in the account menu; lands on the public landing page."""
     page = visitor.page
+    open_account_menu(visitor)
     visitor.submit(page.get_by_role("button", name="Sign out"))
     assert visitor.path() == "/"
     expect(page.get_by_role("link", name="Sign in").first).to_be_visible()

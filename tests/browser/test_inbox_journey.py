@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from profiles.models import User
 from profiles.services import follow_create
-from tests.browser.steps import sign_in
+from tests.browser.steps import open_account_menu, sign_in
 from tests.factories import UserFactory
 
 PASSWORD = "correct-horse-battery"
@@ -74,6 +74,7 @@ def test_member_downloads_their_data_then_deletes_their_account(visitor):
 
     visitor.open("/")
     sign_in(visitor, email=member.email, password=PASSWORD)
+    open_account_menu(visitor)
     visitor.follow(page.get_by_role("link", name="Your account", exact=True))
     visitor.follow(page.get_by_role("link", name="Your data and account deletion"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Your data and account deletion")

@@ -14,7 +14,7 @@ from communities.services.conversations import post_reply, thread_create
 from khub.digests.delivery import deliver_chunk, period_for
 from khub.models import DigestDelivery
 from profiles.models import User
-from tests.browser.steps import sign_in
+from tests.browser.steps import open_account_menu, sign_in
 from tests.browser.visitor import Visitor
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 
@@ -48,6 +48,7 @@ def _subjects_to(person: User, outbox) -> list[str]:
 
 def _open_settings_from_the_account_pages(visitor: Visitor) -> None:
     page = visitor.page
+    open_account_menu(visitor)
     visitor.follow(page.get_by_role("link", name="Your account", exact=True))
     account = page.get_by_role("navigation", name="Account settings")
     visitor.follow(account.get_by_role("link", name="Notifications", exact=True))

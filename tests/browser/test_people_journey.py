@@ -2,7 +2,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from profiles.models import Follow, User
-from tests.browser.steps import sign_in, sign_out
+from tests.browser.steps import open_account_menu, sign_in, sign_out
 from tests.factories import CouncilFactory, UserFactory
 from tests.profiles.people_helpers import follow, give_profile, image_bytes
 
@@ -45,6 +45,7 @@ def test_member_finds_a_peer_follows_them_and_fills_in_their_own_profile(visitor
     visitor.scan()
     assert Follow.objects.filter(follower=me, followed=priya).exists()
 
+    open_account_menu(visitor)
     visitor.follow(page.get_by_role("link", name="Your profile"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Sam Patel")
     visitor.follow(page.get_by_role("button", name="Edit your profile"))

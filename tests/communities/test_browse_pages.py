@@ -1,5 +1,7 @@
 """The directory, the create page, a community's page and its members page: who gets what, and how fast."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -583,3 +585,22 @@ def test_the_members_page_runs_the_same_few_queries_for_3_or_30_members(
     assert _count_queries(client, url) == small
     with django_assert_max_num_queries(7):
         client.get(url)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_community_page_offers_start_a_conversation_at_the_top_to_those_who_may_post(client, role):
+    place = CommunityFactory(visibility="open")
+    _viewer(client, role, place)
+    response = client.get(reverse("communities:detail", args=[place.slug]))
+    if role == "anonymous":
+        assert response.status_code == 302
+        return
+    html = response.text
+    start = f'href="{reverse("communities:thread-create", args=[place.slug])}"'
+    may_post = role in {"member", "facilitator", "owner", "site_admin"}
+    assert (start in html) is may_post
+    if may_post:  # a primary button, above the membership actions and the About section
+        assert html.index(start) < html.index('id="membership-actions"') < html.index(">About</h2>")
+        assert re.search(start + r'\s+role="button"\s+draggable="false"\s+class="govuk-button"', html)
+    elif role == "outsider":  # the join action takes its place, as the page's primary button
+        assert "Join this community" in html

@@ -878,3 +878,26 @@ def test_the_community_page_runs_the_same_queries_for_3_or_30_threads(client, dj
     assert _count_queries(client, url) == small
     with django_assert_max_num_queries(8):
         client.get(url)
+
+
+# --- The top of a long thread ---------------------------------------------------------------------------
+@pytest.mark.parametrize("replies", [10, 11])
+def test_a_long_thread_offers_jump_to_reply_to_those_who_may_reply(client, replies):
+    place = community("open")
+    thread = _start(place)
+    _limit_posts_per_minute(100)
+    for number in range(replies):
+        post_reply(author=place.created_by, thread=thread, body=f"Reply {number}")
+    jump = '<a class="govuk-link" href="#reply">Jump to reply</a>'
+
+    client.force_login(person_as("member", place))
+    html = client.get(_thread_url(thread)).text
+    assert (jump in html) is (replies > 10)
+    assert 'id="reply"' in html  # where it goes
+    if replies > 10:
+        assert html.index(jump) < html.index(f'id="post-{thread.opening_post_id}"')
+
+    client.force_login(person_as("outsider", place))  # reads an open community, may not reply
+    html = client.get(_thread_url(thread)).text
+    assert jump not in html
+    assert 'id="reply"' not in html

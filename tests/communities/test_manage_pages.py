@@ -1,5 +1,7 @@
 """The facilitators' pages: who may open and act on them, what each decision does, bad input, and speed."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -888,3 +890,41 @@ def test_manage_pages_run_the_same_few_queries_for_3_or_30_rows(
     assert counts[0] == counts[1], counts
     with django_assert_max_num_queries(limit):
         client.get(url_large)
+
+
+# --- Remove and ban: apart, red, and only from their confirmation -------------------------------------
+@pytest.mark.parametrize("action", ["remove", "ban"])
+@pytest.mark.parametrize("role", ["anonymous", "outsider", "member", "facilitator"])
+def test_removing_and_banning_need_their_confirmation_which_only_facilitators_get(client, role, action):
+    community = CommunityFactory(visibility="restricted", name="Digital Transformation")
+    person = person_as("member", community, display_name="Mo Member")
+    _viewer(client, role, community)
+    members = _url("manage-members", community)
+
+    page = client.get(members, {"confirm": action, "user_id": person.pk})
+    assert page.status_code == _expected(role, "restricted")
+    if role == "facilitator":
+        html = page.text
+        verb = "Ban" if action == "ban" else "Remove"
+        assert f"{verb} Mo Member from Digital Transformation?" in html
+        assert "govuk-warning-text" in html  # what will happen
+        confirmation = html[html.index('id="confirm"') : html.index('id="members-heading"')]
+        warning = r'class="govuk-button govuk-button--warning"[^>]*>\s*'
+        assert re.search(warning + verb + " Mo Member", confirmation)
+        assert f'<input type="hidden" name="action" value="{action}">' in confirmation
+        # The list itself has no button that removes or bans: only links to the confirmation, set apart.
+        listed = client.get(members).text
+        assert f'value="{action}"' not in listed
+        assert 'id="confirm"' not in listed
+        row = re.search(rf'<tr class="govuk-table__row" id="member-{person.pk}".*?</tr>', listed, re.S)[0]
+        destructive = re.search(r'<span class="khub-row-actions__destructive">.*?</a></span>', row)[0]
+        assert f"?confirm={action}&amp;user_id={person.pk}#confirm" in destructive
+        assert 'class="govuk-link khub-link--destructive"' in destructive
+        assert "Make<span" not in destructive
+
+    done = client.post(
+        _url("manage-member", community, user_id=person.pk), {"action": action, "reason": "Left the council"}
+    )
+    assert done.status_code == (302 if role in ("facilitator", "anonymous") else 403)
+    expected = {"remove": (S.REMOVED, R.MEMBER), "ban": (S.BANNED, R.MEMBER)}[action]
+    assert _state(person, community) == (expected if role == "facilitator" else (S.ACTIVE, R.MEMBER))

@@ -279,7 +279,7 @@ def test_the_header_shows_the_unread_count_with_one_query(client, member):
 
     header = re.search(r'<a id="header-notifications".*?</a>', response.text, re.S).group(0)
     assert "Notifications" in header
-    assert '<strong class="govuk-tag">3<span class="govuk-visually-hidden"> unread</span></strong>' in header
+    assert 'class="govuk-tag khub-bell__count">3<span class="govuk-visually-hidden"> unread</span>' in header
     notification_queries = [q["sql"] for q in queries.captured_queries if "profiles_notification" in q["sql"]]
     assert len(notification_queries) == 1
     assert "COUNT(" in notification_queries[0].upper()

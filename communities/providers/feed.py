@@ -295,6 +295,11 @@ def recent_post_rows(viewer, thread_ids: list[int]) -> list[tuple]:
     newest first: one query."""
     if connection.vendor == "postgresql":
         return statement_rows(_recent_posts_statement(), {"threads": thread_ids, "viewer": viewer.pk})
+    return recent_posts_portable(viewer, thread_ids)
+
+
+def recent_posts_portable(viewer, thread_ids: list[int]) -> list[tuple]:
+    """The statement's rows through the ORM (SQLite: development and tests), cut in Python."""
     rows = (
         Post.objects.filter(thread__in=thread_ids, state=Post.State.VISIBLE)
         .exclude(author=viewer)
@@ -304,7 +309,7 @@ def recent_post_rows(viewer, thread_ids: list[int]) -> list[tuple]:
         )
     )
     kept, per_thread = [], {}
-    for row in rows:  # (SQLite, for development and tests) the same rows, cut in Python
+    for row in rows:
         per_thread[row[0]] = per_thread.get(row[0], 0) + 1
         if per_thread[row[0]] <= RECENT_POSTS:
             kept.append(row)

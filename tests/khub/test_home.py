@@ -464,3 +464,27 @@ def test_the_welcome_page_runs_no_more_queries_than_a_members(client, django_ass
     client.get(reverse("home"))
     with django_assert_max_num_queries(FEED_QUERIES):
         assert "Get started" in client.get(reverse("home")).text
+
+
+def test_the_latest_posts_statement_and_its_queryset_give_the_same_rows(postgres_only):
+    """On PostgreSQL the page's conversations' latest posts come from a statement (a LATERAL walk of each
+    thread's newest posts); elsewhere from a queryset cut in Python: the same rows."""
+    from communities.providers.feed import RECENT_POSTS, recent_post_rows, recent_posts_portable
+
+    place = community("open")
+    viewer = person_as("member", place)
+    threads = [_start(place, title=f"Thread {i}") for i in range(3)]
+    for i, thread in enumerate(threads):
+        for _ in range(i * 7):
+            _reply(thread, author_in(place))
+        _reply(thread, viewer)
+    hidden = Post.objects.filter(thread=threads[2], depth__gt=0).exclude(author=viewer).latest("created_at")
+    Post.objects.filter(pk=hidden.pk).update(state=Post.State.HIDDEN)
+    ids = [thread.pk for thread in threads]
+
+    found = recent_post_rows(viewer, ids)
+
+    assert found == recent_posts_portable(viewer, ids)
+    assert len([row for row in found if row[0] == threads[2].pk]) == RECENT_POSTS
+    assert len([row for row in found if row[0] == threads[0].pk]) == 1  # the opening post alone
+    assert viewer.handle not in {row[5] for row in found}

@@ -11,7 +11,9 @@ not news to them. This module merges the sources by time.
 A page is a keyset range on time (`before`), so its queries do not grow with the hub: one per source, with
 the people, councils and communities they name joined in (none for a source nothing can be relevant to the
 viewer by: no communities, follows or interests), each a statement written once (tests/khub/test_feed.py
-pins the count).
+pins the count). The page's items are then completed by their sources' `finish` (a fixed number of queries
+for the page: the conversations' latest posts and the viewer's read states) and grouped where several did
+the same; each item says who did what where, with their pictures and the first lines of what they wrote.
 """
 
 from dataclasses import replace

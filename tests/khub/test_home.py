@@ -488,3 +488,26 @@ def test_the_latest_posts_statement_and_its_queryset_give_the_same_rows(postgres
     assert len([row for row in found if row[0] == threads[2].pk]) == RECENT_POSTS
     assert len([row for row in found if row[0] == threads[0].pk]) == 1  # the opening post alone
     assert viewer.handle not in {row[5] for row in found}
+
+
+def test_the_read_states_of_the_pages_conversations_are_one_query_by_their_ids(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    place = community("open")
+    viewer = person_as("member", place)
+    threads = [_start(place, title=f"Thread {i}") for i in range(8)]
+    for thread in threads:
+        _reply(thread, author_in(place))
+    for thread in threads[::2]:
+        thread_mark_read(user=viewer, thread=thread)
+    client.force_login(viewer)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("home"))
+
+    reads = [q["sql"] for q in queries if 'FROM "communities_threadread"' in q["sql"]]
+    assert len(reads) == 1
+    assert all(str(thread.pk) in reads[0] for thread in threads)
+    marked = {item.title for item in response.context["feed"] if item.unread}
+    assert marked == {thread.title for thread in threads[1::2]}

@@ -458,6 +458,22 @@ class ThreadWatch(models.Model):
         return f"{self.user_id} {self.state} thread {self.thread_id}"
 
 
+class ThreadRead(models.Model):
+    """When a member last opened a thread's page (or wrote in it): replies after it are ones they have not
+    seen. One row a member and thread, upserted by communities.services.conversations.thread_mark_read; the
+    home page asks for the rows of the threads it shows (by the unique (user, thread) index)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="+")
+    last_read_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "thread"], name="communities_read_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read thread {self.thread_id} at {self.last_read_at}"
+
+
 class PostReport(models.Model):
     """A member asks the facilitators to look at a post. Open until a facilitator hides it or dismisses it."""
 

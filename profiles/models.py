@@ -169,6 +169,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     # Set when the member erased their account: the row stays so what they wrote keeps an author.
     erased_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The home page's "New since your last visit": when they last saw its first page (read with the user row).
+    home_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
     is_staff = models.BooleanField(
         default=False, help_text="Site admins: may sign in to the admin site and manage the hub."
     )

@@ -476,6 +476,7 @@ def user_personal_data(*, user: User) -> dict[str, Any]:
             "is_staff": user.is_staff,
             "date_joined": iso(user.date_joined),
             "last_login": iso(user.last_login),
+            "home_seen_at": iso(user.home_seen_at),
             "erased_at": iso(user.erased_at),
         },
         "email_addresses": [
@@ -566,7 +567,7 @@ def user_erase(*, user: User, by: User | None = None) -> User:
     user.council, user.council_linked_via = None, ""
     user.set_unusable_password()
     user.is_active = user.is_staff = user.is_superuser = False
-    user.last_login = None
+    user.last_login = user.home_seen_at = None
     user.erased_at = user.erased_at or timezone.now()
     user.save(
         update_fields=[
@@ -585,6 +586,7 @@ def user_erase(*, user: User, by: User | None = None) -> User:
             "is_staff",
             "is_superuser",
             "last_login",
+            "home_seen_at",
             "erased_at",
             "follower_count",
             "following_count",

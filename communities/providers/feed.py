@@ -7,15 +7,29 @@ conditions are the SQL forms of communities.permissions' filters (their tests pr
 (SQLite) the same rows come from querysets with those filters; tests/khub/test_feed.py proves both agree.
 """
 
+import posixpath
+from dataclasses import replace
 from datetime import datetime
 from functools import cache
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
-from django.urls import reverse_lazy
+from django.db.models.functions import Left
+from django.urls import reverse, reverse_lazy
 
-from communities.models import Community, Post, Thread
+from communities.models import Community, Post, Thread, ThreadRead
 from communities.permissions import listed_thread_sql, listed_threads_q, member_community_ids, sql_params
-from core.providers.feed import FeedItem, FeedSource, id_list, older, source_rows
+from core.providers.feed import (
+    EXCERPT_SOURCE,
+    FeedItem,
+    FeedSource,
+    Person,
+    id_list,
+    older,
+    plain_excerpt,
+    source_rows,
+    statement_rows,
+)
 from profiles.models import User
 from profiles.selectors import followed_ids
 
@@ -32,8 +46,31 @@ def feed_params(viewer, before: datetime | None, rows: int) -> dict:
 
 
 # The columns of an item's community and who acted, from the tables aliased c and a.
-_NAMES = "c.name, c.slug, a.display_name, a.erased_at"
+_NAMES = "c.name, c.slug, a.display_name, a.erased_at, a.handle, a.avatar"
 _NAME_FIELDS = ("name", "slug")
+_PERSON_FIELDS = ("display_name", "erased_at", "handle", "avatar")
+
+
+def person_of(display_name: str, erased_at, handle: str, avatar: str) -> Person:
+    """Who acted, from their columns (_PERSON_FIELDS): their public name and picture."""
+    if erased_at is not None:
+        return Person(name=User.public_name_of(display_name, erased_at), key=handle)
+    return Person(name=display_name, key=handle, url=avatar_url(handle, avatar))
+
+
+def avatar_url(handle: str, avatar: str) -> str:
+    """profiles:avatar for a stored photo (as profiles' avatar_url filter gives it), from a path reversed
+    once: its two values are the last two segments."""
+    if not avatar:
+        return ""
+    return f"{_avatars_prefix()}{handle}/{posixpath.basename(avatar)}"
+
+
+@cache
+def _avatars_prefix() -> str:
+    return reverse("profiles:avatar", kwargs={"handle": "-", "filename": "-"})[: -len("-/-")]
+
+
 # What the feed finds relevant (never what lets one read), on the thread aliased t: a thread in one of the
 # viewer's communities, or started by someone they follow; each condition by the parameter it reads.
 _RELEVANT = {
@@ -102,8 +139,7 @@ def _threads_portable(viewer, before: datetime | None, rows: int) -> QuerySet:
             "last_activity_at",
             "reply_count",
             *(f"community__{name}" for name in _NAME_FIELDS),
-            "author__display_name",
-            "author__erased_at",
+            *(f"author__{name}" for name in _PERSON_FIELDS),
         )[:rows]
     )
 
@@ -118,24 +154,31 @@ def thread_rows(viewer, before: datetime | None, rows: int) -> list[tuple]:
 
 
 def _threads(viewer, before: datetime | None, rows: int) -> list[FeedItem]:
-    """One item per conversation at its latest activity: "started", or "busy" once it has replies."""
+    """One item per conversation at its latest activity: "started", or "busy" once it has replies (who
+    replied, and what, come with the page: _finish)."""
     items = []
-    for pk, title, when, replies, where, slug, display_name, erased_at in thread_rows(viewer, before, rows):
+    for pk, title, when, replies, where, slug, *author in thread_rows(viewer, before, rows):
+        starter = person_of(*author)
         common = {
             "when": when,
             "title": title,
             "url": reverse_lazy("communities:thread", kwargs={"slug": slug, "thread_id": pk}),
             "pk": pk,
+            "thread_id": pk,
             "where": where,
             "where_url": community_url(slug),
+            "actor": starter.name,
+            "people": (starter,),
         }
         if replies:
-            note = f"has {replies} repl{'y' if replies == 1 else 'ies'}"
-            items.append(FeedItem(kind="thread_busy", note=note, **common))
+            note = f"{replies} repl{'y' if replies == 1 else 'ies'}"
+            items.append(FeedItem(kind="thread_busy", text=STARTED, note=note, **common))
         else:
-            actor = User.public_name_of(display_name, erased_at)
-            items.append(FeedItem(kind="thread_started", actor=actor, text="started", **common))
+            items.append(FeedItem(kind="thread_started", text=STARTED, **common))
     return items
+
+
+STARTED, REPLIED = "started a conversation", "replied"
 
 
 # --- Replies by people the viewer follows ---------------------------------------------------------------
@@ -144,7 +187,7 @@ def _replies_statement(relevant: tuple[str, ...] = ("follows",)) -> str:
     post = f'"{Post._meta.db_table}"'
     followed = "{p}.author_id = ANY(%(follows)s::bigint[]) AND {p}.depth > 0 AND {p}.state = '{visible}'"
     return f"""
-        SELECT p.id, p.created_at, t.id, t.title, {_NAMES}
+        SELECT p.id, p.created_at, t.id, t.title, LEFT(p.body_html, {EXCERPT_SOURCE}), {_NAMES}
         FROM {post} p
         JOIN "{Thread._meta.db_table}" t ON t.id = p.thread_id
         JOIN "{Community._meta.db_table}" c ON c.id = t.community_id
@@ -180,9 +223,9 @@ def _replies_portable(viewer, before: datetime | None, rows: int) -> QuerySet:
             "created_at",
             "thread",
             "thread__title",
+            Left("body_html", EXCERPT_SOURCE),
             *(f"thread__community__{name}" for name in _NAME_FIELDS),
-            "author__display_name",
-            "author__erased_at",
+            *(f"author__{name}" for name in _PERSON_FIELDS),
         )[:rows]
     )
 
@@ -200,23 +243,124 @@ def _replies(viewer, before: datetime | None, rows: int) -> list[FeedItem]:
     """Replies by people the viewer follows in other conversations they may list, the latest per thread
     (whatever the page: a thread never shows twice). Threads the conversations source shows (relevant, and
     listed since the reply is) are left out: that item stands for their replies."""
-    return [
-        FeedItem(
-            kind="reply",
-            when=when,
-            title=title,
-            url=reverse_lazy("communities:post", kwargs={"slug": slug, "thread_id": thread, "post_id": pk}),
-            actor=User.public_name_of(display_name, erased_at),
-            text="replied in",
-            where=where,
-            where_url=community_url(slug),
-            pk=pk,
+    items = []
+    for pk, when, thread, title, body, where, slug, *author in reply_rows(viewer, before, rows):
+        person = person_of(*author)
+        items.append(
+            FeedItem(
+                kind="reply",
+                when=when,
+                title=title,
+                url=reverse_lazy(
+                    "communities:post", kwargs={"slug": slug, "thread_id": thread, "post_id": pk}
+                ),
+                actor=person.name,
+                people=(person,),
+                text=REPLIED,
+                excerpt=plain_excerpt(body, html=True),
+                where=where,
+                where_url=community_url(slug),
+                pk=pk,
+                thread_id=thread,
+            )
         )
-        for pk, when, thread, title, where, slug, display_name, erased_at in reply_rows(viewer, before, rows)
-    ]
+    return items
+
+
+# --- The page's conversations: who replied, what they wrote, and whether the viewer has seen it ----------
+RECENT_POSTS = 10  # of each conversation on the page, the latest posts read for its excerpt and repliers
+SHOWN_PEOPLE = 3  # pictures a grouped item shows
+
+
+@cache
+def _recent_posts_statement() -> str:
+    # Each conversation's latest visible posts by others, from the (thread, -created_at, -id) index: at most
+    # RECENT_POSTS rows a conversation, whatever its length.
+    return f"""
+        SELECT p.thread_id, p.depth, LEFT(p.body_html, {EXCERPT_SOURCE}),
+               a.display_name, a.erased_at, a.handle, a.avatar
+        FROM unnest(%(threads)s::bigint[]) AS page(id)
+        CROSS JOIN LATERAL (
+            SELECT p.thread_id, p.depth, p.body_html, p.author_id, p.created_at, p.id
+            FROM "{Post._meta.db_table}" p
+            WHERE p.thread_id = page.id AND p.state = '{Post.State.VISIBLE}' AND p.author_id <> %(viewer)s
+            ORDER BY p.created_at DESC, p.id DESC
+            LIMIT {RECENT_POSTS}) p
+        JOIN "{User._meta.db_table}" a ON a.id = p.author_id
+        ORDER BY p.thread_id, p.created_at DESC, p.id DESC"""  # noqa: S608 (names from the models)
+
+
+def recent_post_rows(viewer, thread_ids: list[int]) -> list[tuple]:
+    """(thread, depth, HTML cut short, author's columns) of each thread's latest visible posts by others,
+    newest first: one query."""
+    if connection.vendor == "postgresql":
+        return statement_rows(_recent_posts_statement(), {"threads": thread_ids, "viewer": viewer.pk})
+    return recent_posts_portable(viewer, thread_ids)
+
+
+def recent_posts_portable(viewer, thread_ids: list[int]) -> list[tuple]:
+    """The statement's rows through the ORM (SQLite: development and tests), cut in Python."""
+    rows = (
+        Post.objects.filter(thread__in=thread_ids, state=Post.State.VISIBLE)
+        .exclude(author=viewer)
+        .order_by("thread", "-created_at", "-pk")
+        .values_list(
+            "thread", "depth", Left("body_html", EXCERPT_SOURCE), *(f"author__{n}" for n in _PERSON_FIELDS)
+        )
+    )
+    kept, per_thread = [], {}
+    for row in rows:
+        per_thread[row[0]] = per_thread.get(row[0], 0) + 1
+        if per_thread[row[0]] <= RECENT_POSTS:
+            kept.append(row)
+    return kept
+
+
+def read_states(viewer, thread_ids: list[int]) -> dict[int, datetime]:
+    """When the viewer last read each of these threads (those they have): one query, by the unique
+    (user, thread) index."""
+    if not thread_ids:
+        return {}
+    rows = ThreadRead.objects.filter(user=viewer, thread__in=thread_ids).values_list("thread", "last_read_at")
+    return dict(rows)
+
+
+def _finish(viewer, items: list[FeedItem]) -> list[FeedItem]:
+    """The page's conversations completed in two queries: each busy one said as who replied lately (several
+    people grouped: "3 people replied"), with the latest reply's first lines, a new one with its opening
+    post's; and an unread marker where replies came after the viewer last read it."""
+    threads = [item.thread_id for item in items if item.kind in ("thread_started", "thread_busy")]
+    recent: dict[int, list[tuple]] = {}
+    for thread, depth, body, *author in recent_post_rows(viewer, threads) if threads else ():
+        recent.setdefault(thread, []).append((depth, body, author))
+    read = read_states(viewer, sorted({item.thread_id for item in items if item.thread_id}))
+    finished = []
+    for item in items:
+        changes = {}
+        posts = recent.get(item.thread_id, []) if item.kind != "reply" else []
+        replies = [(body, author) for depth, body, author in posts if depth > 0]
+        if item.kind == "thread_busy" and replies:
+            people = list(dict.fromkeys(person_of(*author) for _body, author in replies))
+            changes |= {
+                "actor": people[0].name,
+                "people": tuple(people[:SHOWN_PEOPLE]),
+                "count": len(people),
+                "text": REPLIED,
+                "excerpt": plain_excerpt(replies[0][0], html=True),
+            }
+        elif posts:  # a new conversation (or one whose replies were all removed): its opening post
+            opening = [body for depth, body, _author in posts if depth == 0]
+            changes["excerpt"] = plain_excerpt(opening[0], html=True) if opening else ""
+        if item.kind in ("thread_busy", "reply"):
+            last_read = read.get(item.thread_id)
+            changes["unread"] = last_read is None or last_read < item.when
+        finished.append(replace(item, **changes) if changes else item)
+    return finished
 
 
 THREADS_IN_FEED = FeedSource(
-    items=_threads, labels={"thread_started": "Conversation", "thread_busy": "Conversation"}
+    items=_threads,
+    labels={"thread_started": "Conversation", "thread_busy": "Conversation"},
+    finish=_finish,
 )
-REPLIES_IN_FEED = FeedSource(items=_replies, labels={"reply": "Reply"})
+REPLIES_IN_FEED = FeedSource(items=_replies, labels={"reply": "Reply"}, finish=_finish)

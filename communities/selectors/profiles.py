@@ -19,6 +19,7 @@ from communities.models import (
     PostReport,
     PostRevision,
     Thread,
+    ThreadRead,
     ThreadWatch,
 )
 from communities.selectors import memberships_for_profile
@@ -113,14 +114,15 @@ def _title(thread: Thread, readable: set[int], own: bool = False) -> str | None:
 
 def conversations_personal_data(user) -> dict[str, Any]:
     """What they wrote (every state: deleted and hidden posts are still theirs), the earlier texts of their
-    edited posts, and what they did to others' posts: found helpful, watched or muted, reported. Who
-    decided a report stays out, as in the moderation log."""
+    edited posts, what they did to others' posts (found helpful, watched or muted, reported) and when they
+    last read each thread. Who decided a report stays out, as in the moderation log."""
     threads = Thread.objects.filter(author=user).select_related("community").prefetch_related("tags")
     posts = Post.objects.filter(author=user).select_related("thread__community")
     revisions = PostRevision.objects.filter(post__author=user)
     reactions = PostReaction.objects.filter(user=user).select_related("post__thread")
     watches = ThreadWatch.objects.filter(user=user).select_related("thread__community")
     reports = PostReport.objects.filter(reporter=user).select_related("post__thread")
+    reads = ThreadRead.objects.filter(user=user).select_related("thread__community")
     readable = set(permissions.readable_communities(user).values_list("pk", flat=True))
     return {
         "threads": [
@@ -177,5 +179,9 @@ def conversations_personal_data(user) -> dict[str, Any]:
                 "decided_at": _iso(r.decided_at),
             }
             for r in reports.order_by("created_at", "pk")
+        ],
+        "threads_read": [
+            {"thread": _title(r.thread, readable), "last_read_at": _iso(r.last_read_at)}
+            for r in reads.order_by("last_read_at", "pk")
         ],
     }

@@ -31,6 +31,7 @@ from communities.models import (
     PostReport,
     PostRevision,
     Thread,
+    ThreadRead,
     ThreadWatch,
 )
 from communities.services.communities import clean_labels, clean_title
@@ -109,6 +110,16 @@ def _watch(user: User, thread: Thread) -> None:
     ThreadWatch.objects.get_or_create(thread=thread, user=user, defaults={"state": W.WATCHING})
 
 
+def thread_mark_read(*, user: User, thread: Thread, at=None) -> None:
+    """The member has read the thread up to now (or `at`): one upsert, whatever was there before."""
+    ThreadRead.objects.bulk_create(
+        [ThreadRead(user=user, thread=thread, last_read_at=at or timezone.now())],
+        update_conflicts=True,
+        unique_fields=["user", "thread"],
+        update_fields=["last_read_at"],
+    )
+
+
 def _queue_notify(post: Post) -> None:
     def enqueue() -> None:
         from communities.tasks import notify_post
@@ -160,6 +171,7 @@ def thread_create(
     thread.tags.set(tags_resolve(tags))
     _watch(author, thread)
     _touch(thread, now)
+    thread_mark_read(user=author, thread=thread, at=now)  # their own post is not news to them
     _queue_notify(post)
     return thread
 
@@ -203,6 +215,7 @@ def post_reply(*, author: User, thread: Thread, body: str, parent: Post | None =
     )
     _touch(locked, now)
     _watch(author, locked)
+    thread_mark_read(user=author, thread=locked, at=now)  # their own reply is not news to them
     _queue_notify(post)
     post.thread = locked
     return post

@@ -3,7 +3,7 @@ inside the erasure transaction) and a site admin deleting someone outright (comm
 
 from django.db.models import F
 
-from communities.models import Community, Membership, Post, PostReaction, PostReport, ThreadWatch
+from communities.models import Community, Membership, Post, PostReaction, PostReport, ThreadRead, ThreadWatch
 from communities.services.membership import community_ensure_owner, community_refresh_member_count
 from profiles.models import User
 
@@ -28,10 +28,11 @@ def erase_memberships(user: User) -> None:
 
 def erase_conversation_records(user: User) -> None:
     """What they wrote stays (threads, posts and their revisions, shown as by "Former member"), like the
-    moderation log. What only says something about them goes: which threads they watch or muted, which
-    posts they found helpful (the counts follow) and, on reports they made, the reason they gave. The
-    reports stay, open ones open: the post may still need a facilitator's look."""
+    moderation log. What only says something about them goes: which threads they watch or muted and when
+    they last read them, which posts they found helpful (the counts follow) and, on reports they made, the
+    reason they gave. The reports stay, open ones open: the post may still need a facilitator's look."""
     ThreadWatch.objects.filter(user=user).delete()
+    ThreadRead.objects.filter(user=user).delete()
     reactions = PostReaction.objects.filter(user=user)
     # Lock the posts first, as post_helpful_toggle does, then read the reactions afresh: a toggle running
     # now finishes before we count, so each count drops exactly by the reactions that go.

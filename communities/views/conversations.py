@@ -209,7 +209,10 @@ def detail(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
     thread = _thread(request, thread_id)
     if thread.community.slug != slug:
         return _moved(request, thread)
-    return render(request, "communities/conversations/detail.html", thread_context(request, thread))
+    response = render(request, "communities/conversations/detail.html", thread_context(request, thread))
+    if request.user.is_authenticated:  # one upsert: the home page's unread markers and counts
+        services.thread_mark_read(user=request.user, thread=thread)
+    return response
 
 
 @require_GET

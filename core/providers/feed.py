@@ -1,18 +1,37 @@
 """The activity feed's sources: each app registers, for its kinds, a function that returns one page's worth
 of items the viewer may read; khub.feed merges them by time."""
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from html import unescape
 from typing import Any
 
 from django.db import connection
+from django.utils.html import strip_tags
+
+EXCERPT_LENGTH = 200  # characters: about two lines of the feed's column
+EXCERPT_SOURCE = 1500  # characters of a post's HTML read to find them (statements cut it in SQL)
+_BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|blockquote|pre|tr|td|th)>|<br\s*/?>", re.IGNORECASE)
+_PARTIAL_TAG = re.compile(r"<[^>]*$")
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone (or a council) an item names, for their picture (core.avatars): name, handle, photo URL."""
+
+    name: str
+    key: str  # their handle (a council's slug): the colour of their initials
+    url: str = ""  # their photo's address, "" for none
 
 
 @dataclass(frozen=True)
 class FeedItem:
-    """One line of the feed, read as: <actor> <text> “<title>” <note>, at <when>, in <where>."""
+    """One item of the feed, read as: <actor> <text> in <where>, then “<title>”, the first lines of what was
+    written (excerpt), and <when> with <note>. Grouped, <count> <noun> <text> ("3 people replied")."""
 
     kind: str  # a kind its source declared ("thread_started", "story_published", ...)
     when: datetime
@@ -24,6 +43,12 @@ class FeedItem:
     where: str = ""  # the community it lives in, only if the viewer may see that community
     where_url: str = ""  # (lazy too, as url)
     pk: int = 0  # the row's id, for a stable order among items at the same time
+    excerpt: str = ""  # plain text, about two lines (plain_excerpt)
+    people: tuple[Person, ...] = ()  # who did it, the actor first: up to three pictures
+    count: int = 1  # how many did it (grouped: "3 people replied")
+    noun: str = "people"  # what they are, grouped
+    thread_id: int = 0  # the conversation it is about, if any: its unread marker
+    unread: bool = False  # a conversation with replies the viewer has not seen
 
     @property
     def label(self) -> str:
@@ -39,10 +64,16 @@ class FeedItem:
 FeedItems = Callable[[Any, datetime | None, int], list[FeedItem]]
 
 
+# (viewer, the page's items of its kinds) -> those items completed (excerpts, people, unread markers), in
+# the same order: run once a page for the items shown, a fixed number of queries whatever their number.
+FeedFinish = Callable[[Any, list[FeedItem]], list[FeedItem]]
+
+
 @dataclass(frozen=True)
 class FeedSource:
     items: FeedItems
     labels: dict[str, str]  # each kind of item it makes -> its label ("Conversation", "Practice")
+    finish: FeedFinish | None = None  # sources sharing one run it once for all their items
 
 
 _sources: list[FeedSource] = []
@@ -109,3 +140,18 @@ def statement_rows(statement: str, params: dict) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         return cursor.fetchall()
+
+
+def plain_excerpt(text: str, *, html: bool = False, length: int = EXCERPT_LENGTH) -> str:
+    """The first `length` characters or so of `text` as plain text on one line, cut at a word boundary with
+    "…" when there is more. `html`: stored HTML (a post's body_html, perhaps cut short in SQL), its tags
+    dropped and its entities read; the feed escapes the result again as it writes it."""
+    if not text:
+        return ""
+    if html:
+        text = unescape(strip_tags(_PARTIAL_TAG.sub("", _BLOCK_END.sub(" ", text))))
+    text = _SPACES.sub(" ", text).strip()
+    if len(text) <= length:
+        return text
+    cut = text[: length + 1].rsplit(" ", 1)[0] if " " in text[:length] else text[:length]
+    return cut.rstrip(" ,;:.-\u2013\u2014") + "…"

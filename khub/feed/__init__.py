@@ -11,19 +11,21 @@ not news to them. This module merges the sources by time.
 A page is a keyset range on time (`before`), so its queries do not grow with the hub: one per source, with
 the people, councils and communities they name joined in (none for a source nothing can be relevant to the
 viewer by: no communities, follows or interests), each a statement written once (tests/khub/test_feed.py
-pins the count).
+pins the count). The page's items are then completed by their sources' `finish` (a fixed number of queries
+for the page: the conversations' latest posts and the viewer's read states) and grouped where several did
+the same; each item says who did what where, with their pictures and the first lines of what they wrote.
 """
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
-from django.contrib.humanize.templatetags.humanize import naturaltime
-from django.utils.dateformat import format as date_format
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
-from django.utils.timezone import localtime
 
+from core.avatars import avatar_html
 from core.providers.feed import FeedItem, feed_sources
+from khub.templatetags.govuk import when
 
 FEED_PAGE_SIZE = 20
 CURSOR_MAX_LENGTH = 64  # an ISO 8601 timestamp with microseconds and an offset is 32 characters
@@ -48,54 +50,120 @@ def activity_feed(
     *, viewer, before: datetime | None = None, limit: int = FEED_PAGE_SIZE
 ) -> tuple[list[FeedItem], datetime | None]:
     """One page of the viewer's feed, newest first, strictly older than `before`; and the cursor of the
-    next (older) page, or None on the last one."""
+    next (older) page, or None on the last one. The page's items are completed by their sources (a fixed
+    number of queries: excerpts, who replied, unread markers) and grouped where several did the same."""
     if not (viewer.is_authenticated and viewer.is_active):
         return [], None
     # Any one source holds at most `limit` of the page: limit + 1 rows each say whether more follow.
+    sources = feed_sources()
     merged = sorted(
-        (item for source in feed_sources() for item in source.items(viewer, before, limit + 1)),
+        (item for source in sources for item in source.items(viewer, before, limit + 1)),
         key=FeedItem.sort_key,
         reverse=True,
     )
-    if len(merged) <= limit:
-        return merged, None
-    # The cursor is a time: items at the time of the first one left over go to the next page together,
-    # unless the whole page is that one instant (then the page shows as many of them as it holds).
-    cut = limit
-    while cut and merged[cut - 1].when == merged[limit].when:
-        cut -= 1
-    page = merged[:cut] or merged[:limit]
-    return page, page[-1].when
+    older = None
+    if len(merged) > limit:
+        # The cursor is a time: items at the time of the first one left over go to the next page together,
+        # unless the whole page is that one instant (then the page shows as many of them as it holds).
+        cut = limit
+        while cut and merged[cut - 1].when == merged[limit].when:
+            cut -= 1
+        merged = merged[:cut] or merged[:limit]
+        older = merged[-1].when
+    return grouped(_finished(viewer, merged, sources)), older
 
 
-def items_html(items: list[FeedItem]) -> SafeString:
+def _finished(viewer, page: list[FeedItem], sources) -> list[FeedItem]:
+    """The page's items as their sources complete them: each finish once, for all the kinds it serves."""
+    finishes: dict = {}
+    for source in sources:
+        if source.finish is not None:
+            finishes.setdefault(source.finish, set()).update(source.labels)
+    for finish, kinds in finishes.items():
+        positions = [i for i, item in enumerate(page) if item.kind in kinds]
+        if positions:
+            for i, item in zip(positions, finish(viewer, [page[i] for i in positions]), strict=True):
+                page[i] = item
+    return page
+
+
+def grouped(items: list[FeedItem]) -> list[FeedItem]:
+    """Items of one kind about the same thing (three councils repeated one story) as one, at the newest,
+    with how many did it and the pictures of the first three."""
+    first: dict[tuple, int] = {}
+    page: list[FeedItem] = []
+    for item in items:
+        key = (item.kind, str(item.url))
+        if key not in first:
+            first[key] = len(page)
+            page.append(item)
+            continue
+        kept = page[first[key]]
+        people = tuple(dict.fromkeys((*kept.people, *item.people)))
+        page[first[key]] = replace(
+            kept, people=people[:SHOWN_PEOPLE], count=max(len(people), kept.count + item.count - 1)
+        )
+    return page
+
+
+SHOWN_PEOPLE = 3
+
+
+def items_html(items: list[FeedItem], *, since: datetime | None = None) -> SafeString:
     """The page's items as the feed's list items, written in Python: through a template, a page of twenty
     took about half of the request's time in Python. The same markup as a template would give (each value
-    escaped), read as: [label] <actor> <text> “<title>” <note>, then its time and where it happened."""
-    return format_html_join("", "{}", ((_item_html(item),) for item in items))
+    escaped). With `since` (the viewer's previous visit), "New since your last visit" heads the items newer
+    than it and "Earlier" the rest, when the page has both."""
+    newer = sum(1 for item in items if since is not None and item.when > since)
+    parts = []
+    for i, item in enumerate(items):
+        if newer and newer < len(items) and i in (0, newer):
+            parts.append(_DIVIDERS[i != 0])
+        parts.append(_item_html(item))
+    return format_html_join("", "{}", ((part,) for part in parts))
+
+
+_DIVIDERS = (
+    SafeString('<li class="khub-feed__divider"><span>New since your last visit</span></li>'),
+    SafeString('<li class="khub-feed__divider khub-feed__divider--earlier"><span>Earlier</span></li>'),
+)
+
+
+def _who(item: FeedItem) -> SafeString:
+    """<actor> <text> in <where>: "Fatima Rahman replied in Digital Transformation", "3 people replied"."""
+    who = f"{item.count} {item.noun}" if item.count > 1 else item.actor
+    said = format_html("{} {}", who, item.text) if who else format_html("{}", item.text)
+    if item.where:
+        return format_html('{} in <a class="govuk-link" href="{}">{}</a>', said, item.where_url, item.where)
+    return said
 
 
 def _item_html(item: FeedItem) -> SafeString:
-    said = format_html("{} {} ", item.actor, item.text) if item.actor else ""
-    note = format_html(" {}", item.note) if item.note else ""
-    latest = "Latest reply " if item.kind == "thread_busy" else ""
-    where = (
-        format_html(' · in <a class="govuk-link" href="{}">{}</a>', item.where_url, item.where)
-        if item.where
+    pictures = format_html_join(
+        "", "{}", ((avatar_html(name=p.name, key=p.key, url=p.url),) for p in item.people[:SHOWN_PEOPLE])
+    )
+    unread = (
+        SafeString(' <strong class="govuk-tag govuk-tag--blue khub-feed__new">New replies</strong>')
+        if item.unread
         else ""
     )
+    excerpt = (
+        format_html('<p class="govuk-body-s khub-feed__excerpt">{}</p>', item.excerpt) if item.excerpt else ""
+    )
+    note = format_html(" · {}", item.note) if item.note else ""
     return format_html(
-        '<li class="khub-feed__item"><p class="govuk-body govuk-!-margin-bottom-1">'
-        '<strong class="govuk-tag govuk-tag--grey khub-feed__kind">{}</strong> {}'
-        '“<a class="govuk-link" href="{}">{}</a>”{}</p>'
-        '<p class="govuk-body-s khub-feed__meta">{}<time datetime="{}">{}</time>{}</p></li>',
-        item.label,
-        said,
+        '<li class="khub-feed__item{}"><div class="khub-feed__people{}">{}</div><div class="khub-feed__body">'
+        '<p class="govuk-body-s khub-feed__who">{}</p>'
+        '<h3 class="govuk-heading-s khub-feed__title"><a class="govuk-link" href="{}">{}</a>{}</h3>{}'
+        '<p class="govuk-body-s khub-feed__meta">{}{}</p></div></li>',
+        " khub-feed__item--unread" if item.unread else "",
+        " khub-feed__people--group" if len(item.people) > 1 else "",
+        pictures,
+        _who(item),
         item.url,
         item.title,
+        unread,
+        excerpt,
+        when(item.when),
         note,
-        latest,
-        date_format(localtime(item.when), "c"),  # as the template filter date:"c", in the reader's zone
-        naturaltime(item.when),
-        where,
     )

@@ -1,23 +1,36 @@
 from urllib.parse import urlencode
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from khub.feed import activity_feed, items_html, parse_cursor
 
 
 @login_not_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The landing page for visitors; the activity feed once signed in."""
+    """The landing page for visitors; the activity feed once signed in. The first page's items newer than
+    the member's previous visit to it come under "New since your last visit" (the time read with their user
+    row, then moved on in one UPDATE); older pages carry that time in their address and move nothing."""
     if not request.user.is_authenticated:
         return render(request, "khub/home/landing.html")
     before = parse_cursor(request.GET.get("before"))
+    if before is None:
+        since = request.user.home_seen_at
+        get_user_model().objects.filter(pk=request.user.pk).update(home_seen_at=timezone.now())
+    else:
+        since = parse_cursor(request.GET.get("since"))
     items, older = activity_feed(viewer=request.user, before=before)
+    older_query = (
+        {"before": older.isoformat(), **({"since": since.isoformat()} if since else {})} if older else {}
+    )
     context = {
         "feed": items,
-        "feed_html": items_html(items),
-        "older_url": f"?{urlencode({'before': older.isoformat()})}" if older else "",
+        "feed_html": items_html(items, since=since),
+        "older_url": f"?{urlencode(older_query)}" if older_query else "",
         "paged": before is not None,
+        "since": since,
     }
     return render(request, "khub/home/index.html", context)

@@ -13,14 +13,16 @@ from django.urls import reverse_lazy
 
 from communities.models import Community
 from communities.permissions import member_community_ids, visible_community_q, visible_community_sql
-from communities.providers.feed import community_url, feed_params, relevant_sql
-from core.providers.feed import FeedItem, FeedSource, id_list, older, source_rows
+from communities.providers.feed import community_url, feed_params, person_of, relevant_sql
+from core.providers.feed import FeedItem, FeedSource, Person, id_list, older, plain_excerpt, source_rows
 from practice.models import Adoption, PracticeStory, StoryTag
 from practice.permissions import authored_q, authored_sql, listed_stories, listed_story_sql
 from profiles.models import Council, User
-from profiles.selectors import PUBLIC_NAME_FIELDS, followed_ids, interest_tag_ids
+from profiles.selectors import followed_ids, interest_tag_ids
 
-PROMOTED = "as practice worth repeating"
+PERSON_FIELDS = ("display_name", "erased_at", "handle", "avatar")  # a person's columns: person_of
+
+PROMOTED = "Promoted as practice worth repeating"
 
 
 RELEVANCE = ("viewer_member_of", "interests", "follows")  # the parameters _from_stories finds relevant by
@@ -65,7 +67,7 @@ def _stories_in_feed(viewer) -> QuerySet[PracticeStory]:
 
 # The story's columns an item shows. A story may be readable where its home is not (a public story from a
 # private community): the item then names no community, so the statement says whether it may.
-_STORY = f"s.id, s.title, s.slug, {visible_community_sql('c')}, c.name, c.slug"
+_STORY = f"s.id, s.title, s.slug, {visible_community_sql('c')}, c.name, c.slug, s.summary"
 _OLDER = "{column} IS NOT NULL AND (%(before)s::timestamptz IS NULL OR {column} < %(before)s::timestamptz)"
 
 
@@ -78,14 +80,16 @@ def _story_fields(viewer, path: str = "") -> tuple:
         ExpressionWrapper(visible_community_q(viewer, f"{path}community"), output_field=BooleanField()),
         f"{path}community__name",
         f"{path}community__slug",
+        f"{path}summary",
     )
 
 
 def _story_item(story: tuple, **fields) -> FeedItem:
     """An item about the story whose columns (_STORY) are `story`."""
-    _, title, slug, home_visible, where, where_slug = story
+    _, title, slug, home_visible, where, where_slug, summary = story
     return FeedItem(
         title=title,
+        excerpt=plain_excerpt(summary),
         url=reverse_lazy("practice:detail", kwargs={"slug": slug}),
         where=where if home_visible else "",
         where_url=community_url(where_slug) if home_visible else "",
@@ -98,7 +102,7 @@ def _story_item(story: tuple, **fields) -> FeedItem:
 def _published_statement(relevant: tuple[str, ...] = RELEVANCE) -> str:
     author = f'JOIN "{User._meta.db_table}" a ON a.id = s.author_id'
     return f"""
-        SELECT {_STORY}, s.published_at, a.display_name, a.erased_at
+        SELECT {_STORY}, s.published_at, a.display_name, a.erased_at, a.handle, a.avatar
         {_from_stories(author, relevant)}
           AND {_OLDER.format(column="s.published_at")} AND NOT {authored_sql("s")}
         ORDER BY s.published_at DESC, s.id DESC
@@ -110,9 +114,9 @@ def _published_portable(viewer, before: datetime | None, rows: int) -> QuerySet:
         older(_stories_in_feed(viewer), "published_at", before)
         .exclude(authored_q(viewer))
         .order_by("-published_at", "-pk")
-        .values_list(
-            *_story_fields(viewer), "published_at", *(f"author__{name}" for name in PUBLIC_NAME_FIELDS)
-        )[:rows]
+        .values_list(*_story_fields(viewer), "published_at", *(f"author__{name}" for name in PERSON_FIELDS))[
+            :rows
+        ]
     )
 
 
@@ -126,17 +130,21 @@ def published_rows(viewer, before: datetime | None, rows: int) -> list[tuple]:
 
 
 def _published(viewer, before: datetime | None, rows: int) -> list[FeedItem]:
-    return [
-        _story_item(
-            story,
-            kind="story_published",
-            when=when,
-            actor=User.public_name_of(display_name, erased_at),
-            text="published",
-            pk=story[0],
+    items = []
+    for *story, when, display_name, erased_at, handle, avatar in published_rows(viewer, before, rows):
+        author = person_of(display_name, erased_at, handle, avatar)
+        items.append(
+            _story_item(
+                story,
+                kind="story_published",
+                when=when,
+                actor=author.name,
+                people=(author,),
+                text="published a story",
+                pk=story[0],
+            )
         )
-        for *story, when, display_name, erased_at in published_rows(viewer, before, rows)
-    ]
+    return items
 
 
 # --- Promoted -------------------------------------------------------------------------------------------
@@ -145,7 +153,7 @@ def _promoted_statement(relevant: tuple[str, ...] = RELEVANCE) -> str:
     # The facilitator who promoted it may have left the hub since (promoted_by is then empty).
     promoter = f'LEFT JOIN "{User._meta.db_table}" a ON a.id = s.promoted_by_id'
     return f"""
-        SELECT {_STORY}, s.promoted_at, a.id, a.display_name, a.erased_at
+        SELECT {_STORY}, s.promoted_at, a.id, a.display_name, a.erased_at, a.handle, a.avatar
         {_from_stories(promoter, relevant)}
           AND {_OLDER.format(column="s.promoted_at")} AND s.promoted_by_id IS DISTINCT FROM %(viewer)s
         ORDER BY s.promoted_at DESC, s.id DESC
@@ -161,7 +169,7 @@ def _promoted_portable(viewer, before: datetime | None, rows: int) -> QuerySet:
             *_story_fields(viewer),
             "promoted_at",
             "promoted_by",
-            *(f"promoted_by__{name}" for name in PUBLIC_NAME_FIELDS),
+            *(f"promoted_by__{name}" for name in PERSON_FIELDS),
         )[:rows]
     )
 
@@ -177,12 +185,13 @@ def promoted_rows(viewer, before: datetime | None, rows: int) -> list[tuple]:
 
 def _promoted(viewer, before: datetime | None, rows: int) -> list[FeedItem]:
     items = []
-    for *story, when, promoter, display_name, erased_at in promoted_rows(viewer, before, rows):
+    for row in promoted_rows(viewer, before, rows):
+        story, (when, promoter), person = row[:7], row[7:9], row[9:]
         if promoter is not None:
-            actor = User.public_name_of(display_name, erased_at)
-            said = {"actor": actor, "text": "promoted", "note": PROMOTED}
+            actor = person_of(*person)
+            said = {"actor": actor.name, "people": (actor,), "text": "promoted a story", "note": PROMOTED}
         else:
-            said = {"note": f"was promoted {PROMOTED}"}
+            said = {"text": "A story was promoted", "note": PROMOTED}
         items.append(_story_item(story, kind="story_promoted", when=when, pk=story[0], **said))
     return items
 
@@ -194,7 +203,7 @@ def _repeated_statement(relevant: tuple[str, ...] = RELEVANCE) -> str:
         JOIN "{Adoption._meta.db_table}" ad ON ad.story_id = s.id
         JOIN "{Council._meta.db_table}" co ON co.id = ad.council_id"""
     return f"""
-        SELECT {_STORY}, ad.id, ad.created_at, co.name
+        SELECT {_STORY}, ad.id, ad.created_at, co.name, co.slug
         {_from_stories(adoptions, relevant)}
           AND {_OLDER.format(column="ad.created_at")} AND ad.recorded_by_id IS DISTINCT FROM %(viewer)s
         ORDER BY ad.created_at DESC, ad.id DESC
@@ -207,7 +216,9 @@ def _repeated_portable(viewer, before: datetime | None, rows: int) -> QuerySet:
         older(adoptions, "created_at", before)
         .exclude(recorded_by=viewer)
         .order_by("-created_at", "-pk")
-        .values_list(*_story_fields(viewer, "story__"), "pk", "created_at", "council__name")[:rows]
+        .values_list(*_story_fields(viewer, "story__"), "pk", "created_at", "council__name", "council__slug")[
+            :rows
+        ]
     )
 
 
@@ -222,8 +233,17 @@ def repeated_rows(viewer, before: datetime | None, rows: int) -> list[tuple]:
 
 def _repeated(viewer, before: datetime | None, rows: int) -> list[FeedItem]:
     return [
-        _story_item(story, kind="story_repeated", when=when, actor=council, text="repeated", pk=pk)
-        for *story, pk, when, council in repeated_rows(viewer, before, rows)
+        _story_item(
+            story,
+            kind="story_repeated",
+            when=when,
+            actor=council,
+            people=(Person(name=council, key=council_slug),),
+            noun="councils",
+            text="repeated a story",
+            pk=pk,
+        )
+        for *story, pk, when, council, council_slug in repeated_rows(viewer, before, rows)
     ]
 
 

@@ -12,7 +12,9 @@ def test_member_visits_their_account_pages_the_accessibility_statement_and_a_mis
     visitor.open("/")
     sign_in(visitor, email=member.email, password="correct-horse-battery")
 
-    visitor.follow(page.get_by_role("link", name="Manage your email addresses"))
+    visitor.follow(
+        page.get_by_role("link", name="Your account")
+    )  # the header's (issue 19: not the side column)
     assert visitor.path() == reverse("account_email")
     expect(page.get_by_text(member.email).first).to_be_visible()
 

@@ -15,6 +15,7 @@ from communities.models import (
     PostReaction,
     PostReport,
     Thread,
+    ThreadRead,
     ThreadWatch,
 )
 from communities.selectors.profiles import (
@@ -409,6 +410,7 @@ def test_the_data_export_of_someone_who_never_took_part_is_empty_lists():
         "posts_found_helpful",
         "watched_threads",
         "reports_made",
+        "threads_read",
     }
     assert all(value == [] for value in data.values())
 
@@ -418,6 +420,7 @@ def test_erasure_keeps_what_they_wrote_and_drops_watches_reactions_and_report_re
     sams_reply, others = conversationalist["sams_reply"], conversationalist["others"]
     post_helpful_toggle(user=person_as("member", others.community), post=sams_reply)  # a second reaction
     posts_before = list(Post.objects.filter(author=priya).values_list("pk", "body", "state"))
+    assert conversations_personal_data(priya)["threads_read"]  # she read what she wrote in
 
     user_erase(user=priya)
 
@@ -428,6 +431,7 @@ def test_erasure_keeps_what_they_wrote_and_drops_watches_reactions_and_report_re
     assert priya.public_name == "Former member"
     # What only said something about her goes; the counts follow; others' rows stay.
     assert not ThreadWatch.objects.filter(user=priya).exists()
+    assert not ThreadRead.objects.filter(user=priya).exists()
     assert ThreadWatch.objects.filter(user=sam).count() == 2  # he started one and replied in the other
     assert not PostReaction.objects.filter(user=priya).exists()
     assert Post.objects.get(pk=sams_reply.pk).helpful_count == 1
@@ -438,7 +442,7 @@ def test_erasure_keeps_what_they_wrote_and_drops_watches_reactions_and_report_re
     assert [(r.reason, r.state) for r in reports] == [("", "open"), ("", "dismissed")]
 
     data = conversations_personal_data(priya)
-    assert data["watched_threads"] == data["posts_found_helpful"] == []
+    assert data["watched_threads"] == data["posts_found_helpful"] == data["threads_read"] == []
     assert [r["reason"] for r in data["reports_made"]] == ["", ""]
 
     user_erase(user=priya)  # safe to run again

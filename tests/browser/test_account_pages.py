@@ -1,7 +1,7 @@
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from tests.browser.steps import sign_in, sign_out
+from tests.browser.steps import open_account_menu, sign_in, sign_out
 from tests.factories import UserFactory
 
 
@@ -12,9 +12,8 @@ def test_member_visits_their_account_pages_the_accessibility_statement_and_a_mis
     visitor.open("/")
     sign_in(visitor, email=member.email, password="correct-horse-battery")
 
-    visitor.follow(
-        page.get_by_role("link", name="Your account")
-    )  # the header's (issue 19: not the side column)
+    open_account_menu(visitor)  # the header's account menu (issue 19: no longer the home page's side column)
+    visitor.follow(page.get_by_role("link", name="Your account"))
     assert visitor.path() == reverse("account_email")
     expect(page.get_by_text(member.email).first).to_be_visible()
 

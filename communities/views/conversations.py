@@ -27,7 +27,7 @@ from communities.selectors import conversations as selectors
 from communities.services import conversations as services
 from communities.views import post_html
 from communities.views.browse import community_or_404
-from core.forms import add_service_errors
+from core.forms import add_service_errors, markdown_preview_requested
 from core.pagination import paginate
 
 INDENT_LEVELS = 4  # replies deeper than this are drawn at this depth and say whom they reply to
@@ -107,7 +107,7 @@ def create(request: HttpRequest, slug: str) -> HttpResponse:
     community = community_or_404(request, slug)
     _check_can_start(request, community)
     form = ThreadForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not markdown_preview_requested(request, form) and form.is_valid():
         try:
             thread = services.thread_create(author=request.user, community=community, **form.cleaned_data)
         except ValidationError as error:
@@ -269,7 +269,7 @@ def reply(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
         # keyboard lands in the form as it opens or comes back with an error. The form at the foot of the
         # page and the reply page (no htmx) never take the focus.
         form.fields["body"].widget.attrs["autofocus"] = True
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not markdown_preview_requested(request, form) and form.is_valid():
         try:
             post = services.post_reply(
                 author=request.user, thread=thread, body=form.cleaned_data["body"], parent=parent
@@ -316,7 +316,7 @@ def edit(request: HttpRequest, slug: str, thread_id: int, post_id: int) -> HttpR
     if not permissions.can_edit_post(user=request.user, post=post):
         raise PermissionDenied("You can only edit your own posts while the conversation is open.")
     form = EditPostForm(request.POST if request.method == "POST" else None, initial={"body": post.body})
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not markdown_preview_requested(request, form) and form.is_valid():
         try:
             services.post_edit(actor=request.user, post=post, body=form.cleaned_data["body"])
         except ValidationError as error:

@@ -33,6 +33,8 @@ from core.pagination import paginate
 INDENT_LEVELS = 4  # replies deeper than this are drawn at this depth and say whom they reply to
 PATH_PARAM = re.compile(r"^(?:\d{6}){1,60}$")  # a Post.path: the keyset cursor of a thread's pages
 THREADS_PAGE_SIZE = 20
+# The id of the banner beside a reply posted without JavaScript, and the tag of its message.
+REPLY_POSTED = "reply-posted"
 
 
 # --- Lookups -------------------------------------------------------------------------------------------
@@ -200,6 +202,7 @@ def thread_context(request: HttpRequest, thread: Thread, **extra) -> dict:
         "can_manage": permissions.can_manage(user=user, community=thread.community),
         "can_mark_answer": can_mark_answer,
         "reply_form": extra.pop("reply_form", None) or ReplyForm(),
+        "posted_reply": _posted_reply(request, page.posts),
         **extra,
     }
 
@@ -220,13 +223,18 @@ def permalink(request: HttpRequest, slug: str, thread_id: int, post_id: int) -> 
     if thread.community.slug != slug:
         return _moved(request, thread, post_id)
     post = _post(thread, post_id)
+    return redirect(f"{_page_of(thread, post)}#post-{post.pk}")
+
+
+def _page_of(thread: Thread, post: Post) -> str:
+    """The thread's page that holds the post: the first if it is on it, else the page that starts with it."""
     url = thread.get_absolute_url()
     if not post.is_opening:
         earlier = Post.objects.filter(thread=thread, depth__gt=0, path__lt=post.path)
         if earlier[: selectors.REPLIES_PAGE_SIZE].count() == selectors.REPLIES_PAGE_SIZE:
             before = earlier.order_by("-path").values_list("path", flat=True).first()
             url = f"{url}?{urlencode({'after': before})}"
-    return redirect(f"{url}#post-{post.pk}")
+    return url
 
 
 # --- Replying ------------------------------------------------------------------------------------------
@@ -289,7 +297,7 @@ def reply(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
 
 
 def _replied(request: HttpRequest, thread: Thread, post: Post) -> HttpResponse:
-    status = "Your reply has been posted."
+    status = "Your reply was posted."
     if request.htmx:
         post = _post(thread, post.pk)
         post.parent = _parent(thread, post.parent_id)
@@ -304,8 +312,23 @@ def _replied(request: HttpRequest, thread: Thread, post: Post) -> HttpResponse:
             "htmx_status": status,
         }
         return render(request, "communities/conversations/_reply_posted.html", context)
-    messages.success(request, status)
-    return redirect(post.get_absolute_url())
+    # Without JavaScript: the page that holds the new reply, with the success banner just above it (not at
+    # the top of the page: govuk-frontend focuses the banner, which would take the reader away from it).
+    messages.success(request, status, extra_tags=f"{REPLY_POSTED} {REPLY_POSTED}-{post.pk}")
+    return redirect(f"{_page_of(thread, post)}#{REPLY_POSTED}")
+
+
+def _posted_reply(request: HttpRequest, posts: list[Post]) -> dict | None:
+    """The message that a reply on this page was just posted (_replied): shown beside the reply, and left
+    out of the messages at the top of the page (includes/messages.html). No query: the messages come with
+    the session or its cookie."""
+    on_page = {f"{REPLY_POSTED}-{post.pk}" for post in posts}
+    for message in messages.get_messages(request):
+        for tag in message.extra_tags.split():
+            if tag in on_page:
+                message.shown_in_place = True
+                return {"post_id": int(tag.rsplit("-", 1)[1]), "text": str(message)}
+    return None
 
 
 # --- A member's own post -------------------------------------------------------------------------------

@@ -56,11 +56,11 @@ function applyTool(textarea, tool) {
   }
 }
 
-function buildToolbar(textarea, label) {
+function buildToolbar(textarea) {
   const toolbar = element("div", {
     class: "khub-editor__toolbar",
     role: "toolbar",
-    "aria-label": `Formatting: ${label}`,
+    "aria-label": "Formatting",
     "aria-controls": textarea.id,
   });
   const buttons = TOOLS.map((tool, index) => {
@@ -123,7 +123,6 @@ function buildTabs(editor) {
   const write = editor.querySelector(".khub-editor__write");
   const preview = editor.querySelector(".khub-editor__preview");
   const region = editor.querySelector(".khub-editor__preview-body");
-  const label = editor.querySelector("label")?.textContent.trim() || "Text";
   const id = textarea.id || `khub-editor-${++counter}`;
 
   // The Preview button is for pages without JavaScript; removed, it cannot become the form's default
@@ -132,7 +131,12 @@ function buildTabs(editor) {
   preview.removeAttribute("autofocus");
   preview.removeAttribute("tabindex");
 
-  const tablist = element("div", { class: "khub-editor__tabs", role: "tablist", "aria-label": label });
+  const tablist = element("div", {
+    class: "khub-editor__tabs",
+    role: "tablist",
+    // Not the field's own label: that names the textarea alone.
+    "aria-label": "Write or preview",
+  });
   const tabs = [
     [write, "Write"],
     [preview, "Preview"],
@@ -173,7 +177,7 @@ function buildTabs(editor) {
   });
 
   write.before(tablist);
-  write.prepend(buildToolbar(textarea, label));
+  write.prepend(buildToolbar(textarea));
   select(tabs[0], false);
 }
 

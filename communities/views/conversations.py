@@ -324,7 +324,7 @@ def _posted_reply(request: HttpRequest, posts: list[Post]) -> dict | None:
     the session or its cookie."""
     on_page = {f"{REPLY_POSTED}-{post.pk}" for post in posts}
     for message in messages.get_messages(request):
-        for tag in message.extra_tags.split():
+        for tag in (message.extra_tags or "").split():
             if tag in on_page:
                 message.shown_in_place = True
                 return {"post_id": int(tag.rsplit("-", 1)[1]), "text": str(message)}

@@ -12,10 +12,13 @@ from django.test import Client
 from django.urls import reverse
 
 from communities.forms import CommunityForm, EditPostForm, ReplyForm, ThreadForm
+from communities.services.conversations import post_reply, thread_create
 from core.forms import MARKDOWN, PREVIEW_MAX_LENGTH, MarkdownForm
 from practice.forms import StoryForm
 from profiles.forms import ProfileForm
-from tests.factories import UserFactory
+from tests.communities.helpers import community, person_as
+from tests.factories import UserFactory, VerifiedMemberFactory
+from tests.practice.helpers import draft_story
 
 pytestmark = pytest.mark.django_db
 
@@ -153,3 +156,48 @@ def test_the_formatting_help_is_shown_once_per_form_and_no_field_repeats_the_mar
 def test_only_the_post_forms_tell_of_mentions():
     assert "@handle" in str(ReplyForm()["body"].as_field_group())
     assert "@handle" not in str(StoryForm()["challenge"].as_field_group())
+
+
+# --- The pages with Markdown forms: no query more for the editor -----------------------------------------
+# Measured before the editor (7766786) and with it: the same on each page, as the Write and Preview tabs, the
+# toolbar and the Formatting help are markup and script only. (The thread page is pinned in
+# tests/communities/test_conversation_pages.py.)
+FORM_PAGE_QUERIES = {
+    "thread-create": 5,
+    "reply": 7,
+    "post-edit": 7,
+    "profile-settings": 5,
+    "community-settings": 8,
+    "community-create": 4,
+    "story-create": 4,
+    "story-edit": 8,
+}
+
+
+@pytest.mark.parametrize("name", FORM_PAGE_QUERIES)
+def test_the_pages_with_markdown_forms_run_no_more_queries_than_before(
+    client, name, django_assert_max_num_queries
+):
+    place = community("open")
+    thread = thread_create(author=place.created_by, community=place, title="Bins", body="How often?")
+    member = person_as("member", place)
+    mine = post_reply(author=member, thread=thread, body="Weekly")
+    story = draft_story()
+    people = {"community-settings": person_as("owner", place), "community-create": VerifiedMemberFactory()}
+    people.update({"story-create": story.author, "story-edit": story.author})
+    client.force_login(people.get(name, member))
+    url = {
+        "thread-create": reverse("communities:thread-create", args=[place.slug]),
+        "reply": reverse("communities:reply", args=[place.slug, thread.pk]) + f"?parent={mine.pk}",
+        "post-edit": reverse("communities:post-edit", args=[place.slug, thread.pk, mine.pk]),
+        "profile-settings": reverse("profiles:settings-profile"),
+        "community-settings": reverse("communities:manage-settings", args=[place.slug]),
+        "community-create": reverse("communities:create"),
+        "story-create": reverse("practice:create"),
+        "story-edit": reverse("practice:edit", args=[story.slug]),
+    }[name]
+    client.get(url)  # the session's first read
+    with django_assert_max_num_queries(FORM_PAGE_QUERIES[name]):
+        response = client.get(url)
+    assert response.status_code == 200
+    assert "Formatting help" in response.text

@@ -129,7 +129,6 @@ function buildTabs(editor) {
   // button (Enter in a text field would press it).
   editor.querySelector(".khub-editor__preview-button")?.remove();
   preview.removeAttribute("autofocus");
-  preview.removeAttribute("tabindex");
 
   const tablist = element("div", {
     class: "khub-editor__tabs",
@@ -149,6 +148,8 @@ function buildTabs(editor) {
     tab.setAttribute("aria-controls", panel.id);
     panel.setAttribute("role", "tabpanel");
     panel.setAttribute("aria-labelledby", tab.id);
+    // The preview may hold nothing to focus: the panel itself takes the focus after its tab.
+    if (panel === preview) panel.tabIndex = 0;
     tablist.append(tab);
     return { tab, panel };
   });

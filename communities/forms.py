@@ -10,7 +10,7 @@ from communities.models import (
     Thread,
 )
 from communities.selectors import SORTS
-from core.forms import CHARACTER_COUNT, LongSelect, max_length_error
+from core.forms import CHARACTER_COUNT, MARKDOWN, LongSelect, MarkdownForm, max_length_error
 from profiles.forms import TagListField
 
 V = Community.Visibility
@@ -25,7 +25,7 @@ VISIBILITY_HINTS = {
 }
 
 
-class CommunityForm(forms.Form):
+class CommunityForm(MarkdownForm):
     """Create a community (and, for the facilitators' settings page, change one). A plain Form: the
     service validates again and saves; a ModelForm would write onto the instance while validating."""
 
@@ -46,10 +46,10 @@ class CommunityForm(forms.Form):
         label="About this community (optional)",
         required=False,
         max_length=Community._meta.get_field("about").max_length,
-        help_text="What members talk about, who should join and any ground rules. You can use Markdown: "
-        "**bold**, *italic*, [link text](https://example.com) and lists starting with a hyphen.",
+        help_text="What members talk about, who should join and any ground rules.",
         error_messages=max_length_error("About this community"),
         widget=forms.Textarea(attrs={"rows": 8}),
+        template_name=MARKDOWN,
     )
     topics = TagListField(
         noun="topic",
@@ -218,25 +218,23 @@ class MemberActionForm(forms.Form):
 
 
 # --- Conversations -----------------------------------------------------------------------------------
-BODY_HINT = (
-    "You can use Markdown: **bold**, *italic*, [link text](https://example.com), lists starting with a "
-    "hyphen, and @handle to mention a member (they are told if they can read this conversation)."
-)
-
-
 def _body_field(label: str) -> forms.CharField:
+    # Markdown: the form's Formatting help (once, with @mentions) says how to format it.
     return forms.CharField(
         label=label,
         max_length=POST_BODY_MAX_LENGTH,
         strip=False,
-        help_text=BODY_HINT,
         error_messages={"required": "Enter your message", **max_length_error("Your message")},
         widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "true"}),
-        template_name=CHARACTER_COUNT,
+        template_name=MARKDOWN,
     )
 
 
-class ThreadForm(forms.Form):
+class PostForm(MarkdownForm):
+    markdown_mentions = True
+
+
+class ThreadForm(PostForm):
     title = forms.CharField(
         label="Title",
         max_length=Thread._meta.get_field("title").max_length,
@@ -265,7 +263,8 @@ class ThreadForm(forms.Form):
     )
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(PostForm):
+    markdown_heading_level = 3  # under the thread page's "Reply to the conversation"
     body = _body_field("Your reply")
     # The post replied to: empty for the conversation itself (its opening post).
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
@@ -278,7 +277,7 @@ class ReplyForm(forms.Form):
             self.auto_id = f"reply-{parent_id}-%s"
 
 
-class EditPostForm(forms.Form):
+class EditPostForm(PostForm):
     body = _body_field("Your post")
 
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("settings/notifications/", notification_settings, name="notification-settings"),
     path("digests/<int:delivery_id>/", digest, name="digest"),
     path("search/", search, name="search"),
+    path("markdown/preview/", views.markdown_preview, name="markdown-preview"),
     path("accounts/", include("allauth.urls")),
     path("", include("profiles.urls")),
     path("communities/", include("communities.urls")),

@@ -12,8 +12,10 @@ from django.shortcuts import redirect, render
 from django.template import loader
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 from kombu import Connection
+
+from core.forms import MarkdownPreview
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +29,18 @@ def favicon(request: HttpRequest) -> HttpResponse:
 @login_not_required
 def accessibility(request: HttpRequest) -> HttpResponse:
     return render(request, "khub/accessibility.html")
+
+
+@require_POST
+def markdown_preview(request: HttpRequest) -> HttpResponse:
+    """The Preview tab of a Markdown field (static/js/editor.mjs): the same fragment the no-JavaScript
+    Preview button shows in the form, rendered as on save. Signed-in members only (LoginRequiredMiddleware)
+    and CSRF-checked; no query, and nothing longer than the field's limit (at most the longest Markdown
+    field's) is rendered."""
+    limit = request.POST.get("max_length", "")
+    limit = int(limit) if limit.isdigit() else None
+    preview = MarkdownPreview(request.POST.get("text", ""), limit)
+    return render(request, "forms/govuk/_markdown_preview.html", {"preview": preview})
 
 
 def _check_database() -> None:

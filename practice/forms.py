@@ -7,7 +7,7 @@ import datetime
 from django import forms
 from django.core.exceptions import ValidationError
 
-from core.forms import CHARACTER_COUNT, LongSelect, max_length_error
+from core.forms import CHARACTER_COUNT, MARKDOWN, LongSelect, MarkdownForm, max_length_error
 from practice.models import (
     RECORD_SECTIONS,
     SECTION_MAX_LENGTH,
@@ -20,7 +20,6 @@ from profiles.forms import TagListField
 from profiles.models import Council
 
 A = PracticeStory.Audience
-MARKDOWN_HINT = "You can use Markdown: **bold**, *italic*, [link text](https://example.com) and lists."
 SECTION_HINTS = {
     "challenge": "What was the problem, for whom, and why did it matter?",
     "what_we_did": "The steps you took, in order, and who was involved.",
@@ -65,7 +64,9 @@ class EvidenceLinksField(forms.CharField):
         return links
 
 
-class StoryForm(forms.Form):
+class StoryForm(MarkdownForm):
+    markdown_heading_level = 3  # the sections are under "The story"
+
     title = forms.CharField(
         label="Title",
         max_length=PracticeStory._meta.get_field("title").max_length,
@@ -130,9 +131,10 @@ class StoryForm(forms.Form):
                 required=False,
                 strip=False,
                 max_length=SECTION_MAX_LENGTH,
-                help_text=f"{SECTION_HINTS[name]} {MARKDOWN_HINT}",
+                help_text=SECTION_HINTS[name],  # how to format it: the form's Formatting help, once
                 error_messages=max_length_error(heading),
                 widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "true"}),
+                template_name=MARKDOWN,
             )
         self.fields["evidence_links"] = EvidenceLinksField(
             label="Evidence links (optional)",

@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
-from core.forms import LongSelect
+from core.forms import MARKDOWN, LongSelect, MarkdownForm
 from profiles.avatars import ERROR_EMPTY, ERROR_TYPE, avatar_prepare
 from profiles.models import Council, User
 from profiles.services import MAX_TAG_LENGTH, MAX_TAGS
@@ -105,7 +105,7 @@ class TagListField(forms.CharField):
             )
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(MarkdownForm):
     """/settings/profile/. A plain Form, not a ModelForm: a ModelForm would write the new values onto
     request.user while validating, and a page re-shown with errors would show them in the header."""
 
@@ -130,12 +130,10 @@ class ProfileForm(forms.Form):
         label="About you",
         required=False,
         max_length=User._meta.get_field("bio").max_length,
-        help_text=(
-            "What you work on and what you could help other councils with. You can use Markdown: "
-            "**bold**, *italic*, [link text](https://example.com) and lists starting with a hyphen."
-        ),
+        help_text="What you work on and what you could help other councils with.",
         error_messages={"max_length": "About you must be %(limit_value)d characters or fewer"},
         widget=forms.Textarea(attrs={"rows": 8}),
+        template_name=MARKDOWN,
     )
     expertise = TagListField(
         noun="expertise",

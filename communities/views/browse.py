@@ -15,7 +15,7 @@ from communities.forms import CommunityForm, DirectoryForm, JoinForm
 from communities.models import Community, HubSettings
 from communities.selectors import conversations as conversation_selectors
 from communities.services import communities as services
-from core.forms import add_service_errors
+from core.forms import add_service_errors, markdown_preview_requested
 from core.pagination import paginate
 
 PAGE_SIZE = 20
@@ -62,7 +62,7 @@ def create(request: HttpRequest) -> HttpResponse:
     if not permissions.can_create_community(user=request.user):
         return _create_denied(request)
     form = CommunityForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not markdown_preview_requested(request, form) and form.is_valid():
         try:
             community = services.community_create(creator=request.user, **form.cleaned_data)
         except ValidationError as error:  # the name is taken, or another rule of the service

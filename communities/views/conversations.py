@@ -27,12 +27,14 @@ from communities.selectors import conversations as selectors
 from communities.services import conversations as services
 from communities.views import post_html
 from communities.views.browse import community_or_404
-from core.forms import add_service_errors
+from core.forms import add_service_errors, markdown_preview_requested
 from core.pagination import paginate
 
 INDENT_LEVELS = 4  # replies deeper than this are drawn at this depth and say whom they reply to
 PATH_PARAM = re.compile(r"^(?:\d{6}){1,60}$")  # a Post.path: the keyset cursor of a thread's pages
 THREADS_PAGE_SIZE = 20
+# The id of the banner beside a reply posted without JavaScript, and the tag of its message.
+REPLY_POSTED = "reply-posted"
 
 
 # --- Lookups -------------------------------------------------------------------------------------------
@@ -107,7 +109,7 @@ def create(request: HttpRequest, slug: str) -> HttpResponse:
     community = community_or_404(request, slug)
     _check_can_start(request, community)
     form = ThreadForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not markdown_preview_requested(request, form) and form.is_valid():
         try:
             thread = services.thread_create(author=request.user, community=community, **form.cleaned_data)
         except ValidationError as error:
@@ -200,6 +202,7 @@ def thread_context(request: HttpRequest, thread: Thread, **extra) -> dict:
         "can_manage": permissions.can_manage(user=user, community=thread.community),
         "can_mark_answer": can_mark_answer,
         "reply_form": extra.pop("reply_form", None) or ReplyForm(),
+        "posted_reply": _posted_reply(request, page.posts),
         **extra,
     }
 
@@ -223,13 +226,18 @@ def permalink(request: HttpRequest, slug: str, thread_id: int, post_id: int) -> 
     if thread.community.slug != slug:
         return _moved(request, thread, post_id)
     post = _post(thread, post_id)
+    return redirect(f"{_page_of(thread, post)}#post-{post.pk}")
+
+
+def _page_of(thread: Thread, post: Post) -> str:
+    """The thread's page that holds the post: the first if it is on it, else the page that starts with it."""
     url = thread.get_absolute_url()
     if not post.is_opening:
         earlier = Post.objects.filter(thread=thread, depth__gt=0, path__lt=post.path)
         if earlier[: selectors.REPLIES_PAGE_SIZE].count() == selectors.REPLIES_PAGE_SIZE:
             before = earlier.order_by("-path").values_list("path", flat=True).first()
             url = f"{url}?{urlencode({'after': before})}"
-    return redirect(f"{url}#post-{post.pk}")
+    return url
 
 
 # --- Replying ------------------------------------------------------------------------------------------
@@ -272,7 +280,7 @@ def reply(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
         # keyboard lands in the form as it opens or comes back with an error. The form at the foot of the
         # page and the reply page (no htmx) never take the focus.
         form.fields["body"].widget.attrs["autofocus"] = True
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not markdown_preview_requested(request, form) and form.is_valid():
         try:
             post = services.post_reply(
                 author=request.user, thread=thread, body=form.cleaned_data["body"], parent=parent
@@ -292,7 +300,7 @@ def reply(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
 
 
 def _replied(request: HttpRequest, thread: Thread, post: Post) -> HttpResponse:
-    status = "Your reply has been posted."
+    status = "Your reply was posted."
     if request.htmx:
         post = _post(thread, post.pk)
         post.parent = _parent(thread, post.parent_id)
@@ -307,8 +315,23 @@ def _replied(request: HttpRequest, thread: Thread, post: Post) -> HttpResponse:
             "htmx_status": status,
         }
         return render(request, "communities/conversations/_reply_posted.html", context)
-    messages.success(request, status)
-    return redirect(post.get_absolute_url())
+    # Without JavaScript: the page that holds the new reply, with the success banner just above it (not at
+    # the top of the page: govuk-frontend focuses the banner, which would take the reader away from it).
+    messages.success(request, status, extra_tags=f"{REPLY_POSTED} {REPLY_POSTED}-{post.pk}")
+    return redirect(f"{_page_of(thread, post)}#{REPLY_POSTED}")
+
+
+def _posted_reply(request: HttpRequest, posts: list[Post]) -> dict | None:
+    """The message that a reply on this page was just posted (_replied): shown beside the reply, and left
+    out of the messages at the top of the page (includes/messages.html). No query: the messages come with
+    the session or its cookie."""
+    on_page = {f"{REPLY_POSTED}-{post.pk}" for post in posts}
+    for message in messages.get_messages(request):
+        for tag in (message.extra_tags or "").split():
+            if tag in on_page:
+                message.shown_in_place = True
+                return {"post_id": int(tag.rsplit("-", 1)[1]), "text": str(message)}
+    return None
 
 
 # --- A member's own post -------------------------------------------------------------------------------
@@ -319,7 +342,7 @@ def edit(request: HttpRequest, slug: str, thread_id: int, post_id: int) -> HttpR
     if not permissions.can_edit_post(user=request.user, post=post):
         raise PermissionDenied("You can only edit your own posts while the conversation is open.")
     form = EditPostForm(request.POST if request.method == "POST" else None, initial={"body": post.body})
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not markdown_preview_requested(request, form) and form.is_valid():
         try:
             services.post_edit(actor=request.user, post=post, body=form.cleaned_data["body"])
         except ValidationError as error:

@@ -33,7 +33,7 @@ from communities.models import Community, Membership
 from communities.selectors import conversations as conversation_selectors
 from communities.services import communities as community_services
 from communities.services import membership as services
-from core.forms import add_service_errors
+from core.forms import add_service_errors, markdown_preview_requested
 from core.pagination import paginate
 from profiles.models import User
 
@@ -479,7 +479,7 @@ def _member_form_invalid(
 def settings(request: HttpRequest, slug: str) -> HttpResponse:
     community = _community(request, slug)
     form = CommunityForm(request.POST or None, initial=CommunityForm.initial_for(community))
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not markdown_preview_requested(request, form) and form.is_valid():
         if not form.has_changed():
             messages.info(request, "You did not change anything.")
             return redirect(_url("manage-settings", community))

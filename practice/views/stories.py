@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from communities import permissions as community_permissions
-from core.forms import add_service_errors
+from core.forms import add_service_errors, markdown_preview_requested
 from practice import permissions, selectors
 from practice.forms import AUDIENCE_HINTS, AudienceForm, EndorseForm, StoryForm
 from practice.models import PracticeStory
@@ -124,7 +124,7 @@ def _after_save(request: HttpRequest, story: PracticeStory) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def create(request: HttpRequest) -> HttpResponse:
     form = _story_form(request)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not markdown_preview_requested(request, form) and form.is_valid():
         community = _chosen_home(form)
         try:
             story = services.story_create(author=request.user, community=community, **form.service_kwargs())
@@ -144,7 +144,7 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
     story = readable_story(request, slug)
     permissions.check_edit(user=request.user, story=story)
     form = _story_form(request, story)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not markdown_preview_requested(request, form) and form.is_valid():
         kwargs = form.service_kwargs()
         if "community" in form.fields:
             kwargs["community"] = _chosen_home(form)

@@ -12,6 +12,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.forms import markdown_preview_requested
 from core.pagination import paginate
 from profiles import selectors
 from profiles.extensions import council_sections, profile_sections, recent_contributions
@@ -185,7 +186,7 @@ def settings_profile(request: HttpRequest) -> HttpResponse:
     user = request.user
     if request.method == "POST":
         form = ProfileForm(request.POST, request.FILES, user=user)
-        if form.is_valid():
+        if not markdown_preview_requested(request, form) and form.is_valid():
             data = form.cleaned_data
             try:
                 profile_update(

@@ -75,7 +75,7 @@ def test_members_converse_with_htmx_and_the_facilitator_hides_a_reported_post(ne
     ben_reply = Post.objects.get(thread=thread, author=ben)
     assert ben_reply.parent_id == thread.opening_post_id
     assert replier.path() == _thread_url(thread)
-    expect(page.get_by_text("Your reply has been posted.")).to_be_visible()
+    expect(page.get_by_text("Your reply was posted.")).to_be_visible()
     expect(page.get_by_role("heading", name="1 reply")).to_be_visible()
     expect(page.locator(f".khub-posts #post-{ben_reply.pk}")).to_contain_text("We use a pre-paid card")
     expect(page.get_by_label("Your reply", exact=True)).to_have_value("")  # ready for another reply
@@ -119,7 +119,7 @@ def test_members_converse_with_htmx_and_the_facilitator_hides_a_reported_post(ne
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     expect(ben_post.get_by_text("Who is your card supplier?")).to_be_visible()
-    expect(page.locator("#thread-status")).to_have_text("Your reply has been posted.")
+    expect(page.locator("#thread-status")).to_have_text("Your reply was posted.")
     asha_reply = Post.objects.get(thread=thread, author=asha, depth=2)
     assert asha_reply.parent_id == ben_reply.pk
     expect(page.locator(f"#post-{asha_reply.pk}")).to_be_focused()
@@ -223,7 +223,7 @@ def test_members_reply_edit_delete_and_watch_without_javascript_until_the_facili
     member.submit(page.get_by_role("button", name="Post reply"))
     first = Post.objects.get(thread=thread, author=eve)
     assert member.path() == _thread_url(thread)
-    expect(page.get_by_text("Your reply has been posted.")).to_be_visible()
+    expect(page.get_by_text("Your reply was posted.")).to_be_visible()
     expect(page.locator(f"#post-{first.pk}")).to_contain_text("Fortnightly failed for us")
 
     # She replies to Fiona's reply: without JavaScript the link opens the reply page.
@@ -236,7 +236,7 @@ def test_members_reply_edit_delete_and_watch_without_javascript_until_the_facili
     page.get_by_label("Your reply", exact=True).fill("Do you know one that changed from fortnightly?")
     member.submit(page.get_by_role("button", name="Post reply"))
     second = Post.objects.get(thread=thread, author=eve, parent=fiona_reply)
-    expect(page.get_by_text("Your reply has been posted.")).to_be_visible()
+    expect(page.get_by_text("Your reply was posted.")).to_be_visible()
     expect(page.locator(f"#post-{second.pk}")).to_contain_text("Do you know one that changed")
 
     # She edits her first reply: readers see that it was edited.

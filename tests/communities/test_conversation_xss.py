@@ -123,6 +123,8 @@ HOSTILE_NAME = "<img src=x onerror=alert(1)>\"'"
 
 # --- The audit ---------------------------------------------------------------------------------------------
 OUR_SCRIPTS = {static("js/app.mjs"), static("dist/htmx.min.js")}
+# The only SVGs the pages draw: the pagination arrows and the header's notifications bell (paths only).
+OUR_ICONS = {"govuk-pagination__icon", "khub-bell__icon"}
 NEVER = {"style", "iframe", "object", "embed", "frame", "frameset", "applet", "base", "math", "template"}
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "poster", "background", "cite"}
@@ -156,7 +158,7 @@ class _Audit(HTMLParser):
             self.in_script = True
         if tag not in VOID:
             classes = (dict(attrs).get("class") or "").split()
-            icon = tag == "svg" and "govuk-pagination__icon" in classes
+            icon = tag == "svg" and bool(OUR_ICONS & set(classes))
             self.open.append((tag, "khub-prose" in classes, icon))
 
     def handle_startendtag(self, tag, attrs):
@@ -183,7 +185,7 @@ class _Audit(HTMLParser):
             self.scripts.append(values.get("src") or "")
             if values.get("src") not in OUR_SCRIPTS:
                 self.problems.append(f"script not ours {where}")
-        if tag == "svg" and "govuk-pagination__icon" not in (values.get("class") or ""):
+        if tag == "svg" and not OUR_ICONS & set((values.get("class") or "").split()):
             self.problems.append(f"svg not ours {where}")
         if self._inside(2) and tag != "path":
             self.problems.append(f"inside our icon {where}")

@@ -262,7 +262,7 @@ def _names_read(template_name: str) -> set[str]:
             continue
         words = token.contents.split()
         if token.token_type is TokenType.BLOCK:
-            if words[0] not in ("if", "elif"):
+            if words[0] not in ("if", "elif", "avatar"):  # {% avatar person size %} reads the person
                 continue
             words = words[1:]
         for word in words:

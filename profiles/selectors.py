@@ -46,6 +46,8 @@ def council_for_email(*, email: str) -> Council | None:
 
 # User.public_name reads these: lists that name people fetch them and no more of the row.
 PUBLIC_NAME_FIELDS = ("display_name", "erased_at")
+# What a person's picture reads besides their name (core.avatars via profiles' {% avatar %} tag).
+PERSON_FIELDS = (*PUBLIC_NAME_FIELDS, "handle", "avatar")
 
 
 # Read with the request's user row on PostgreSQL (khub.auth), as communities.permissions reads the viewer's
@@ -137,7 +139,7 @@ INBOX_LINE_FIELDS = (
     "read_at",
     "target_type",
     "target_id",
-    *(f"actor__{name}" for name in PUBLIC_NAME_FIELDS),
+    *(f"actor__{name}" for name in PERSON_FIELDS),
 )
 
 

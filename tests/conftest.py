@@ -22,6 +22,17 @@ def _forget_health_checks():
     forget_health_checks()
 
 
+@pytest.fixture(scope="session")
+def _media_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
+def _media_in_a_temporary_folder(settings, _media_root):
+    # Stored files (avatars: the demo's photos, uploads) go to a folder of the test run, not to var/media.
+    settings.MEDIA_ROOT = _media_root
+
+
 @pytest.fixture
 def member(db):
     return UserFactory()

@@ -98,7 +98,7 @@ def _conversations(viewer, terms: Terms, filters: Filters, limit: int) -> list[C
 # the posts, their threads, communities, authors and councils.
 POST_HIT_FIELDS = (
     "body", "depth", "created_at", "thread__title", "thread__community__slug", "thread__community__name",
-    "author__display_name", "author__erased_at", "author__council__name",
+    "author__display_name", "author__erased_at", "author__handle", "author__avatar", "author__council__name",
 )  # fmt: skip
 COMMUNITY_HIT_FIELDS = ("name", "slug", *COMMUNITY_SNIPPET_FIELDS, "visibility", "member_count")
 

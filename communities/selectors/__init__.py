@@ -200,10 +200,17 @@ def community_members(*, viewer: User, community: Community) -> KeysFirst:
 
 def community_member_list(*, viewer: User, community: Community) -> KeysFirst:
     """community_members with only what the members page shows: the membership's role, the person's name,
-    handle, job title and council name."""
+    handle, photo, job title and council name."""
     members = community_members(viewer=viewer, community=community)
     members.rows = members.rows.only(
-        "role", "user", "user__display_name", "user__handle", "user__job_title", "user__council__name"
+        "role",
+        "user",
+        "user__display_name",
+        "user__erased_at",
+        "user__handle",
+        "user__avatar",
+        "user__job_title",
+        "user__council__name",
     )
     return members
 

@@ -51,18 +51,20 @@ def thread_for_page(*, thread_id: int) -> Thread | None:
 
 
 def post_in_thread(*, thread: Thread, post_id: int) -> Post | None:
-    post = Post.objects.select_related("author").filter(thread=thread, pk=post_id).first()
+    post = Post.objects.select_related("author__council").filter(thread=thread, pk=post_id).first()
     if post is not None:
         post.thread = thread
     return post
 
 
 # What a page of replies draws (communities/conversations/_post.html): no Markdown source, and of the
-# authors (and the authors of the posts replied to) only their names, handles and councils' names.
+# authors (and the authors of the posts replied to) only their names, handles, photos, job titles and
+# councils' names.
 REPLY_FIELDS = (
     "thread_id", "author_id", "parent_id", "path", "depth", "body_html", "state", "moderation_reason",
     "created_at", "edited_at", "helpful_count",
-    "author__display_name", "author__handle", "author__erased_at", "author__council__name",
+    "author__display_name", "author__handle", "author__erased_at", "author__avatar", "author__job_title",
+    "author__council__name",
     "parent__author_id", "parent__author__display_name", "parent__author__erased_at",
 )  # fmt: skip
 

@@ -14,6 +14,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
 
 from communities.models import Membership
+from core.avatars import avatar_html
+from profiles.templatetags.people import avatar_url
 
 R = Membership.Role
 
@@ -122,11 +124,13 @@ def _date(value) -> SafeString:
 
 
 def _person_cell(person, viewer_pk: int, links: _Links) -> SafeString:
-    """The first cell of a row about a person: name linked to the profile, then council."""
+    """The first cell of a row about a person: their picture, name linked to the profile, then council."""
     council = person.council.name if person.council_id and person.council.name else "Independent member"
+    picture = avatar_html(name=person.public_name, key=person.handle, url=avatar_url(person), size="s")
     return format_html(
-        '<td class="govuk-table__cell"><a class="govuk-link" href="{}">{}</a>{}<br>'
-        '<span class="govuk-body-s">{}</span></td>',
+        '<td class="govuk-table__cell"><div class="khub-named">{}<div>'
+        '<a class="govuk-link" href="{}">{}</a>{}<br><span class="govuk-body-s">{}</span></div></div></td>',
+        picture,
         links.profile(person.handle),
         person.display_name,
         " (you)" if person.pk == viewer_pk else "",

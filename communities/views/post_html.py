@@ -2,7 +2,8 @@
 memory otherwise), rather than rendered from the template for every reader on every request.
 
 The key is a digest of everything the post's template reads: the post (state, text, reason, helpful
-count, edited or not, answer or not), its author's and its parent's author's names and council, its
+count, edited or not, answer or not, how long ago it was written as the page says it), its author's name,
+handle, photo, job title and council, its parent's author's name, its
 links (so a moved thread or a renamed member gets new keys), where it sits on the page, and what the
 viewer may do with it (the flags views.conversations._decorate sets from one PostPermissions per page).
 A change to any of them is a new key, so nothing is ever invalidated and nothing stale is ever shown;
@@ -27,6 +28,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.safestring import SafeString, mark_safe
 
 from communities.models import Post
+from core import dates
 
 TEMPLATE = "communities/conversations/_post.html"
 INCLUDED = ("communities/conversations/_helpful.html",)  # what TEMPLATE includes: part of the version
@@ -47,10 +49,13 @@ def _template_version() -> str:
 
 
 # What TEMPLATE (and what it includes) reads, each in _reads below: a test holds this list to the
-# templates' text. is_visible and is_opening follow from state and depth.
+# templates' text. is_visible and is_opening follow from state and depth. "post.author" is what the
+# {% avatar %} tag reads of them: name, handle and photo. post.created_at is drawn as how long ago
+# (core.dates.label): the label is in the key too, so "2 hours ago" becomes "3 hours ago" in time.
 KEYED = (
-    "post.pk", "post.indent", "post.is_answer", "post.links", "post.author.public_name",
-    "post.author.council", "post.author.council.name", "post.created_at", "post.edited_at", "post.depth",
+    "post.pk", "post.indent", "post.is_answer", "post.links", "post.author", "post.author.public_name",
+    "post.author.job_title", "post.author.council", "post.author.council.name", "post.created_at",
+    "post.edited_at", "post.depth",
     "post.parent", "post.parent.author.public_name", "post.show_parent", "post.state", "post.is_visible",
     "post.is_opening", "post.body_html", "post.moderation_reason", "post.helpful_count",
     "post.viewer_found_helpful", "post.viewer_can_react", "post.viewer_can_reply", "post.viewer_can_edit",
@@ -69,9 +74,13 @@ def _reads(post: Post, can_mark_answer: bool) -> tuple:
         post.indent,
         post.is_answer,
         tuple(post.links.values()),
+        author.handle,
+        author.avatar.name,
         author.public_name,
+        author.job_title,
         council.name if council else None,
         post.created_at,
+        dates.label(post.created_at),
         post.edited_at is not None,
         post.depth,
         parent is not None,

@@ -1,6 +1,7 @@
 """The demo's councils and people (data/councils.yaml, data/people.yaml): real English councils, invented
-people at reserved addresses, linked to their councils explicitly, as a site admin would; their profiles, who
-follows whom, and an inbox for each demo login.
+people at reserved addresses, linked to their councils explicitly, as a site admin would; their profiles
+(a few with a photo drawn by photos.py, the others showing their initials), who follows whom, and an inbox
+for each demo login.
 
 Every address is under demo.khub.test (RFC 2606 reserves .test), so no demo email can reach a real person;
 reading people.yaml fails on any other. Elsewhere in the demo a person is a Key, resolved by Cast.person.
@@ -16,6 +17,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from khub.demo.files import read
+from khub.demo.photos import portrait_upload
 from profiles.models import Council, CouncilDomain, Follow, Notification, User
 from profiles.services import follow_create, profile_update
 
@@ -66,6 +68,8 @@ COUNCILS = [
 # (the oldest is 500 days old). A digest's first window starts no earlier than its member joined.
 LOGINS_JOINED_DAYS_AGO = 800
 COLLEAGUES_JOINED_DAYS_AGO = (560, 755)
+# The colleagues with a photo, as Cast numbers them (Keys): some who start and answer conversations.
+PHOTO_COLLEAGUES = (0, 1, 2, 14)
 # Hours ago that three colleagues started following each demo login; the oldest is already read.
 INBOX_AGES = (2, 27, 75)
 
@@ -205,7 +209,15 @@ def _seed_profiles() -> None:
     """Bios, expertise and interests for every demo person, and follows among them. Safe to rerun:
     profiles are set to the same values and following someone twice changes nothing."""
     people = list(User.objects.filter(email__endswith=f"@{DEMO_DOMAIN}").order_by("email"))
+    logins = {account.email for account in DEMO_ACCOUNTS}
+    # A few colleagues have a photo (drawn by khub.demo.photos); everyone else shows their initials.
+    # Once only: a rerun leaves a stored photo as it is rather than storing another.
+    by_pk = sorted((person for person in people if person.email not in logins), key=lambda person: person.pk)
+    with_photo = [by_pk[index] for index in PHOTO_COLLEAGUES if index < len(by_pk)]
     for number, person in enumerate(people):
+        photo = None
+        if person in with_photo and not person.avatar:
+            photo = portrait_upload(name=person.display_name, seed=with_photo.index(person))
         expertise, bio = PROFILES_BY_JOB.get(person.job_title, ([], ""))
         interests = [INTERESTS[(number + step) % len(INTERESTS)] for step in (0, 3, 7)]
         profile_update(
@@ -216,8 +228,8 @@ def _seed_profiles() -> None:
             show_email=number % 3 == 0,
             expertise=expertise,
             interests=interests,
+            avatar=photo,
         )
-    logins = {account.email for account in DEMO_ACCOUNTS}
     colleagues = [person for person in people if person.email not in logins]
     by_email = {person.email: person for person in people}
     for email, picks in LOGIN_FOLLOWS.items():

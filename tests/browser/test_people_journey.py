@@ -110,7 +110,7 @@ def test_member_browses_councils_and_followers_and_uploads_a_photo(visitor, sett
         files=[{"name": "me.jpg", "mimeType": "image/jpeg", "buffer": image_bytes("JPEG", size=(900, 600))}]
     )
     visitor.submit(page.get_by_role("button", name="Save changes"))
-    avatar = page.locator("img.khub-avatar--large")
+    avatar = page.locator("img.khub-avatar--l")
     expect(avatar).to_be_visible()
     assert avatar.evaluate("img => img.naturalWidth") == 400
     visitor.open(reverse("profiles:settings-profile"))

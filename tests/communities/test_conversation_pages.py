@@ -515,7 +515,7 @@ def test_an_edited_post_says_so_and_its_history_shows_the_author_and_facilitator
     response = client.post(_post_url("post-edit", reply), {"body": "Second version"}, follow=True)
     assert response.redirect_chain[0][0] == _post_url("post", reply)
     assert _banner(response) == "Your post has been updated."
-    assert "· edited</span>" in response.text
+    assert '<span class="khub-secondary-text">edited</span>' in response.text
     assert "<p>Second version</p>" in response.text
     history_link = _post_url("post-history", reply)
     assert history_link in response.text

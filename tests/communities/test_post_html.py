@@ -8,6 +8,8 @@ move or a change of name; the same queries; and the page still drawn with Redis 
 
 import re
 import time
+from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
@@ -18,6 +20,7 @@ from django.template.loader import get_template
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from communities.models import Community, Post, Thread
 from communities.services.conversations import (
@@ -30,6 +33,7 @@ from communities.services.conversations import (
 )
 from communities.services.moderation import post_hide, thread_move, thread_set_locked
 from communities.views import post_html
+from core import dates
 from profiles.models import User
 from profiles.services import user_set_council
 from tests.communities.helpers import community, person_as
@@ -195,6 +199,26 @@ def test_nothing_stale_is_shown_after_a_change_to_a_post_its_author_or_its_threa
     assert f"/communities/{elsewhere.slug}/conversations/{thread.pk}/posts/" in posts
 
 
+def test_a_kept_post_says_how_long_ago_as_of_now_and_follows_its_author_s_photo_and_job(client, monkeypatch):
+    place = community("open")
+    thread, _asker, author = _busy(place)
+    client.force_login(person_as("member", place))
+    first = Post.objects.get(thread=thread, body="We used **routes**.")
+    line = re.compile(rf'<p [^>]*id="post-{first.pk}-by">.*?</p>', re.S)
+    warm = line.search(_get(client, _url(thread)).text)[0]
+    assert ">just now</time>" in warm
+    # Three hours on, with nothing changed: the kept copy must not still say "just now".
+    later = timezone.now() + timedelta(hours=3)
+    monkeypatch.setattr(dates, "timezone", SimpleNamespace(now=lambda: later, localtime=timezone.localtime))
+    after = line.search(_get(client, _url(thread)).text)[0]
+    assert ">3 hours ago</time>" in after
+    monkeypatch.undo()
+    User.objects.filter(pk=author.pk).update(job_title="Chief Digital Officer", avatar="avatars/new.webp")
+    changed = line.search(_get(client, _url(thread)).text)[0]
+    assert "Chief Digital Officer" in changed
+    assert f'src="/avatars/{author.handle}/new.webp"' in changed
+
+
 def test_readers_who_may_do_the_same_share_one_kept_copy_of_each_post(client, settings):
     # A local-memory cache whatever REDIS_URL says, so the kept copies can be counted.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -262,7 +286,7 @@ def _names_read(template_name: str) -> set[str]:
             continue
         words = token.contents.split()
         if token.token_type is TokenType.BLOCK:
-            if words[0] not in ("if", "elif"):
+            if words[0] not in ("if", "elif", "avatar"):  # {% avatar person size %} reads the person
                 continue
             words = words[1:]
         for word in words:

@@ -1,6 +1,8 @@
 import pytest
+from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.test import override_settings
+from PIL import Image
 
 from khub import demo
 from profiles.emails import notification_emails_send_due
@@ -113,6 +115,22 @@ def test_demo_people_have_profiles_and_follow_each_other_and_a_rerun_adds_nothin
     assert Follow.objects.filter(followed=member).exists()
     assert not User.objects.filter(email__endswith="@demo.khub.test", bio_html="").exists()
     assert User.objects.filter(show_email=True).exists()
+
+
+@override_settings(DEBUG=True)
+def test_a_few_demo_colleagues_have_a_generated_photo_stored_as_an_upload_is_and_the_rest_initials():
+    call_command("seed_demo")
+    with_photo = {person.email: person.avatar.name for person in User.objects.exclude(avatar="")}
+    assert 3 <= len(with_photo) <= 5
+    assert not set(with_photo) & {account.email for account in demo.DEMO_ACCOUNTS}  # logins: initials
+    for name in with_photo.values():
+        assert name.startswith("avatars/")
+        assert name.endswith(".webp")
+        with default_storage.open(name, "rb") as stored, Image.open(stored) as image:
+            assert image.format == "WEBP"
+            assert image.size == (400, 400)
+    call_command("seed_demo")  # a rerun keeps each stored photo rather than storing another
+    assert {person.email: person.avatar.name for person in User.objects.exclude(avatar="")} == with_photo
 
 
 @override_settings(DEBUG=True)

@@ -467,7 +467,8 @@ def test_a_member_endorses_with_a_comment_once_and_can_withdraw(client):
     assert endorsed.redirect_chain == [(_url("detail", story) + "#endorsements", 302)]
     assert _banners(endorsed) == ["Thank you: you endorsed this story. Its authors have been told."]
     assert "We did the same<br>and it worked." in endorsed.text
-    assert "<strong>Priya Shah</strong>, Leeds City Council" in endorsed.text
+    named = 'aria-hidden="true">PS</span><strong>Priya Shah</strong></span>, Leeds City Council'
+    assert named in endorsed.text
     assert "1 member recommends this" in endorsed.text
     assert "Withdraw my endorsement" in endorsed.text
     assert Notification.objects.filter(recipient=story.author, kind="practice.endorsed").exists()

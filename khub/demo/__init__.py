@@ -16,8 +16,11 @@ person, and seeding sends none: the notices it writes are old news in the inboxe
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import F, Max, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from communities.models import Community, Thread
+from communities.models import Community, Membership, Post, Thread, ThreadRead
 from khub.demo.communities import seed_communities
 from khub.demo.conversations import seed_conversations
 from khub.demo.people import (
@@ -47,18 +50,39 @@ class SeedReport:
 @transaction.atomic
 def seed(*, password: str) -> SeedReport:
     """Create or update the demo data. Safe to run again: everything is keyed on slug, address or title."""
+    started = timezone.now()
     councils = seed_councils()
     seed_people(councils=councils, password=password)
     communities = seed_communities()
     seed_conversations()
     seed_practice()
     seed_recent()
+    _settle_reads(started)
     _skip_emails()
     return SeedReport(
         councils=len(councils),
         people=PEOPLE_COUNT + len(DEMO_ACCOUNTS),
         communities=communities,
         logins=DEMO_ACCOUNTS,
+    )
+
+
+def _settle_reads(started) -> None:
+    """The demo's memberships and reads as if they had happened when its backdated content did: a member
+    joined when the community started, and last read a thread when they last wrote in it. Otherwise every
+    demo member would have joined, and read what they wrote in, at the moment of the seed, and the home
+    page would have no unread conversations to show. Only what this seed made (from `started` on)."""
+    Membership.objects.filter(joined_at__gte=started, state=Membership.State.ACTIVE).update(
+        joined_at=Subquery(Community.objects.filter(pk=OuterRef("community_id")).values("created_at")[:1])
+    )
+    their_latest = (
+        Post.objects.filter(thread=OuterRef("thread_id"), author=OuterRef("user_id"))
+        .values("thread")
+        .annotate(latest=Max("created_at"))
+        .values("latest")
+    )
+    ThreadRead.objects.filter(last_read_at__gte=started).update(
+        last_read_at=Coalesce(Subquery(their_latest[:1]), F("last_read_at"))
     )
 
 

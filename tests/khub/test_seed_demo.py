@@ -1,9 +1,11 @@
 import pytest
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
+from django.db.models import F
 from django.test import override_settings
 from PIL import Image
 
+from communities.models import Membership, Post, ThreadRead
 from khub import demo
 from profiles.emails import notification_emails_send_due
 from profiles.models import Council, CouncilDomain, EmailState, Follow, Notification, User
@@ -179,3 +181,24 @@ def test_the_demo_logins_hold_the_roles_the_readme_promises():
 
     assert not Membership.objects.filter(user=outsider).exists()
     assert not permissions.visible_communities(outsider).filter(visibility="private").exists()
+
+
+def test_the_demo_member_joined_when_the_content_began_and_has_unread_conversations_on_home(client):
+    demo.seed(password="pw")
+    member = User.objects.get(email="member@demo.khub.test")
+    # Joined when each community started, not at the moment of the seed; read each thread when they last
+    # wrote in it: so the home page has news for them.
+    assert (
+        not Membership.objects.filter(user=member, state="active", joined_at__gte=member.date_joined)
+        .exclude(community__created_at__gte=member.date_joined)
+        .filter(joined_at__gt=F("community__created_at"))
+    )
+    for read in ThreadRead.objects.filter(user=member):
+        latest = Post.objects.filter(thread=read.thread_id, author=member).latest("created_at").created_at
+        assert read.last_read_at == latest
+    client.force_login(member)
+
+    page = client.get("/")
+
+    assert "unread conversations</span>" in page.text
+    assert "New replies" in page.text

@@ -575,7 +575,8 @@ def test_the_helpful_button_toggles_with_htmx_and_says_whether_it_is_pressed(cli
     assert "Marked as helpful." in on.text
     off = client.post(url, headers=HTMX)
     assert 'aria-pressed="false"' in off.text
-    assert "(0)" in off.text
+    assert "(0)" not in off.text  # a count only above zero
+    assert "(1)" not in off.text
     assert not PostReaction.objects.exists()
 
 
@@ -905,3 +906,17 @@ def test_a_long_thread_offers_jump_to_reply_to_those_who_may_reply(client, repli
     html = client.get(_thread_url(thread)).text
     assert jump not in html
     assert 'id="reply"' not in html
+
+
+def test_the_opening_post_stands_apart_from_the_replies(client):
+    place = community("open")
+    thread = _start(place)
+    reply = post_reply(author=place.created_by, thread=thread, body="A reply")
+    client.force_login(person_as("member", place))
+
+    page = client.get(_thread_url(thread)).text
+
+    opening = re.search(rf'<article id="post-{thread.opening_post_id}"\s+class="([^"]*)"', page).group(1)
+    replied = re.search(rf'<article id="post-{reply.pk}"\s+class="([^"]*)"', page).group(1)
+    assert "khub-post--opening" in opening.split()
+    assert "khub-post--opening" not in replied.split()

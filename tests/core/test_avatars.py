@@ -23,10 +23,13 @@ def test_white_initials_on_every_colour_pass_wcag_aa_for_text(colour):
     assert _contrast("#ffffff", colour) >= 4.5
 
 
-def test_the_stylesheet_has_the_same_colours_in_the_same_order():
+def test_the_stylesheet_has_the_same_colours_in_the_same_order_and_the_same_sizes():
     with open("static/scss/_people.scss", encoding="utf-8") as scss:
-        listed = re.search(r"\$khub-avatar-colours: \(([^)]*)\)", scss.read()).group(1)
+        text = scss.read()
+    listed = re.search(r"\$khub-avatar-colours: \(([^)]*)\)", text).group(1)
     assert tuple(colour.strip() for colour in listed.split(",")) == COLOURS
+    sizes = dict(re.findall(r'"(\w+)": \((\d+)px, \d+px\)', text))
+    assert {name: int(pixels) for name, pixels in sizes.items()} == SIZES
 
 
 @pytest.mark.parametrize(

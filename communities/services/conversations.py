@@ -11,7 +11,7 @@ import logging
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
@@ -111,13 +111,22 @@ def _watch(user: User, thread: Thread) -> None:
 
 
 def thread_mark_read(*, user: User, thread: Thread, at=None) -> None:
-    """The member has read the thread up to now (or `at`): one upsert, whatever was there before."""
-    ThreadRead.objects.bulk_create(
-        [ThreadRead(user=user, thread=thread, last_read_at=at or timezone.now())],
-        update_conflicts=True,
-        unique_fields=["user", "thread"],
-        update_fields=["last_read_at"],
-    )
+    """The member has read the thread up to now (or `at`, when they wrote in it then). One statement in
+    autocommit (no BEGIN and COMMIT around it), and a write only when it tells something new: a mark never
+    moves back, and opening a thread with nothing new since the last read changes no row (so its commit
+    does not wait for the disk). `thread.last_activity_at` is the thread's as the page read it."""
+    read = ThreadRead._meta.db_table
+    moment = at or timezone.now()
+    # Moving forward to `moment` is news only if something happened after the last read: the member's own
+    # post at `at`, or the thread's latest activity.
+    news = at or thread.last_activity_at
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO "{read}" (user_id, thread_id, last_read_at) VALUES (%s, %s, %s)
+            ON CONFLICT (user_id, thread_id) DO UPDATE SET last_read_at = EXCLUDED.last_read_at
+            WHERE "{read}".last_read_at < %s AND "{read}".last_read_at < EXCLUDED.last_read_at""",  # noqa: S608
+            [user.pk, thread.pk, *map(connection.ops.adapt_datetimefield_value, (moment, news))],
+        )
 
 
 def _queue_notify(post: Post) -> None:

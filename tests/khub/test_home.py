@@ -9,6 +9,8 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -210,7 +212,7 @@ def test_a_conversation_with_replies_the_member_has_not_seen_is_marked_until_the
     assert "khub-feed__item--unread" in marked
 
 
-def test_reading_a_thread_is_one_row_per_member_moved_on_each_visit_and_nothing_for_visitors(client):
+def test_reading_a_thread_is_one_row_per_member_moved_on_only_by_news_and_nothing_for_visitors(client):
     place = community("open")
     viewer = person_as("member", place)
     thread = _start(place, title="Read me")
@@ -219,9 +221,25 @@ def test_reading_a_thread_is_one_row_per_member_moved_on_each_visit_and_nothing_
     client.force_login(viewer)
     client.get(thread.get_absolute_url())
     first = ThreadRead.objects.get(user=viewer, thread=thread).last_read_at
+    with CaptureQueriesContext(connection) as again:
+        client.get(thread.get_absolute_url())  # nothing new since: no row changes, no transaction
+    assert ThreadRead.objects.get(user=viewer, thread=thread).last_read_at == first
+    assert not any(query["sql"] in ("BEGIN", "COMMIT") for query in again)
+
+    _reply(thread, person_as("member", place))
     client.get(thread.get_absolute_url())
     assert ThreadRead.objects.filter(user=viewer, thread=thread).count() == 1
     assert ThreadRead.objects.get(user=viewer, thread=thread).last_read_at > first
+
+
+def test_a_read_mark_never_moves_back(client):
+    place = community("open")
+    viewer = person_as("member", place)
+    thread = _start(place, title="Read me")
+    later = timezone.now() + timedelta(minutes=5)
+    thread_mark_read(user=viewer, thread=thread, at=later)
+    thread_mark_read(user=viewer, thread=thread, at=later - timedelta(hours=1))
+    assert ThreadRead.objects.get(user=viewer, thread=thread).last_read_at == later
 
 
 def test_a_members_own_reply_leaves_the_conversation_read(client):

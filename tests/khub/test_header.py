@@ -8,6 +8,7 @@ from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from profiles.services import follow_create
 from tests.factories import UserFactory
@@ -35,7 +36,7 @@ def test_members_get_an_account_menu_with_picture_and_links_and_admins_an_admin_
     header = _header(client.get(reverse("accessibility")).text)
     menu = re.search(r'<details class="khub-account-menu".*?</details>', header, re.S).group(0)
     assert "khub-avatar" in menu  # their photo or initials
-    assert f"Signed in as {person.display_name}" in menu
+    assert f"Signed in as {escape(person.display_name)}" in menu  # a name such as O'Sullivan, escaped
     assert f'href="{reverse("profiles:profile", args=[person.handle])}"' in menu
     assert f'href="{reverse("account_email")}"' in menu
     assert re.search(r'<form method="post" action="/accounts/logout/"', menu)

@@ -120,12 +120,18 @@ def thread_mark_read(*, user: User, thread: Thread, at=None) -> None:
     # Moving forward to `moment` is news only if something happened after the last read: the member's own
     # post at `at`, or the thread's latest activity.
     news = at or thread.last_activity_at
+    # The NOT EXISTS comes first: PostgreSQL's ON CONFLICT DO UPDATE locks the row it finds even when its
+    # WHERE then refuses the update, and a lock is a write (WAL, and a commit that waits for the disk).
+    # SQLite needs the SELECT's WHERE too, to read ON CONFLICT as the upsert's.
+    moment, news = map(connection.ops.adapt_datetimefield_value, (moment, news))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""INSERT INTO "{read}" (user_id, thread_id, last_read_at) VALUES (%s, %s, %s)
+            f"""INSERT INTO "{read}" (user_id, thread_id, last_read_at) SELECT %s, %s, %s
+            WHERE NOT EXISTS (SELECT 1 FROM "{read}" r WHERE r.user_id = %s AND r.thread_id = %s
+                AND (r.last_read_at >= %s OR r.last_read_at >= %s))
             ON CONFLICT (user_id, thread_id) DO UPDATE SET last_read_at = EXCLUDED.last_read_at
             WHERE "{read}".last_read_at < %s AND "{read}".last_read_at < EXCLUDED.last_read_at""",  # noqa: S608
-            [user.pk, thread.pk, *map(connection.ops.adapt_datetimefield_value, (moment, news))],
+            [user.pk, thread.pk, moment, user.pk, thread.pk, news, moment, news],
         )
 
 

@@ -232,6 +232,28 @@ def test_reading_a_thread_is_one_row_per_member_moved_on_only_by_news_and_nothin
     assert ThreadRead.objects.get(user=viewer, thread=thread).last_read_at > first
 
 
+def test_opening_a_read_thread_takes_no_lock_on_its_read_row(client, postgres_only):
+    """ON CONFLICT DO UPDATE locks the row it finds even when its WHERE refuses the update (a write: WAL and
+    a commit that waits for the disk); a read mark with nothing new must not reach it. A lock sets the
+    row's xmax."""
+    place = community("open")
+    viewer = person_as("member", place)
+    thread = _start(place, title="Read me")
+    thread_mark_read(user=viewer, thread=thread)
+
+    def xmax() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT xmax::text FROM communities_threadread WHERE user_id = %s AND thread_id = %s",
+                [viewer.pk, thread.pk],
+            )
+            return cursor.fetchone()[0]
+
+    before = xmax()
+    thread_mark_read(user=viewer, thread=thread)
+    assert xmax() == before == "0"
+
+
 def test_a_read_mark_never_moves_back(client):
     place = community("open")
     viewer = person_as("member", place)

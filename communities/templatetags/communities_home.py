@@ -18,4 +18,4 @@ def communities_of(viewer) -> dict:
 @register.simple_tag
 def communities_to_join(viewer) -> list:
     """`{% communities_to_join request.user as suggestions %}`: up to three open communities to join."""
-    return list(suggested_communities(viewer))
+    return suggested_communities(viewer)

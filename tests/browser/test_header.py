@@ -111,7 +111,7 @@ def test_on_a_390_px_phone_the_page_starts_within_120_px_of_the_top(visitor, sig
         expect(page.get_by_role("link", name="Sign in", exact=True).first).to_be_visible()
 
 
-def test_without_javascript_the_account_menu_still_opens_and_signs_out(new_visitor):
+def test_without_javascript_the_page_starts_within_120_px_and_the_account_menu_signs_out(new_visitor):
     visitor = new_visitor(javascript=False)
     member = UserFactory(display_name="Tom Whitaker")
     page = visitor.page
@@ -121,6 +121,9 @@ def test_without_javascript_the_account_menu_still_opens_and_signs_out(new_visit
     sign_in(visitor, email=member.email, password=PASSWORD)
     navigation = page.get_by_role("navigation", name="Menu")
     expect(navigation.get_by_role("link", name="Communities")).to_be_visible()  # no "Menu" button to press
+    for path in ("/", "/communities/", "/practice/"):  # the links on one line, the search box below
+        visitor.open(path)
+        assert _main_top(page) <= MOST_HEADER_ON_A_PHONE, path
     open_account_menu(visitor)
     visitor.scan()
     visitor.submit(page.get_by_role("button", name="Sign out"))

@@ -64,7 +64,7 @@ KEYED = (
 )  # fmt: skip
 
 
-def _reads(post: Post, can_mark_answer: bool) -> tuple:
+def _reads(post: Post, can_mark_answer: bool, label) -> tuple:
     """Every value named in KEYED, in that order."""
     author = post.author
     council = author.council
@@ -80,7 +80,7 @@ def _reads(post: Post, can_mark_answer: bool) -> tuple:
         author.job_title,
         council.name if council else None,
         post.created_at,
-        dates.label(post.created_at),
+        label(post.created_at),
         post.edited_at is not None,
         post.depth,
         parent is not None,
@@ -103,10 +103,10 @@ def _reads(post: Post, can_mark_answer: bool) -> tuple:
     )
 
 
-def post_key(post: Post, can_mark_answer: bool) -> str:
-    # Dates are drawn in the current time zone and language.
-    drawn_in = (timezone.get_current_timezone_name(), translation.get_language())
-    version = (_template_version(), drawn_in, _reads(post, can_mark_answer))
+def post_key(post: Post, can_mark_answer: bool, *, drawn_in: tuple, label) -> str:
+    """`drawn_in`: the current time zone and language, which dates are drawn in; `label`: a
+    core.dates.labeller, each looked up once for the page."""
+    version = (_template_version(), drawn_in, _reads(post, can_mark_answer, label))
     digest = hashlib.blake2b(repr(version).encode(), digest_size=16).hexdigest()
     return f"post-html:{post.pk}:{digest}"
 
@@ -114,7 +114,8 @@ def post_key(post: Post, can_mark_answer: bool) -> str:
 def render_posts(posts: list[Post], *, can_mark_answer: bool) -> None:
     """Set each post's `html` (with the stand-in token): one cache round trip for the page, the template
     rendered only for the posts whose version nobody has seen yet."""
-    keys = [post_key(post, can_mark_answer) for post in posts]
+    drawn_in, label = (timezone.get_current_timezone_name(), translation.get_language()), dates.labeller()
+    keys = [post_key(post, can_mark_answer, drawn_in=drawn_in, label=label) for post in posts]
     kept = cache.get_many(keys)
     fresh = {}
     template = None

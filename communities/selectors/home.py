@@ -93,14 +93,15 @@ def _suggestions_statement(interests: int) -> str:
     # PostgreSQL and SQLite both run it).
     community, membership = Community._meta.db_table, Membership._meta.db_table
     topic, user, council = TopicTag._meta.db_table, User._meta.db_table, Council._meta.db_table
+    # Names from the models and placeholders; every value is a parameter.
+    placeholders = ", ".join(f"%(interest{i})s" for i in range(interests))
     on_interest = (
-        f'EXISTS (SELECT 1 FROM "{topic}" t WHERE t.content_object_id = c.id '
-        f"AND t.tag_id IN ({', '.join(['%(interest' + str(i) + ')s' for i in range(interests)])}))"
+        f'EXISTS (SELECT 1 FROM "{topic}" t WHERE t.content_object_id = c.id AND t.tag_id IN ({placeholders}))'  # noqa: S608, E501
         if interests
         else "1 = 0"
     )
     open_unknown = f"""c.visibility = '{Community.Visibility.OPEN}' AND NOT EXISTS (
-        SELECT 1 FROM "{membership}" m WHERE m.community_id = c.id AND m.user_id = %(viewer)s)"""
+        SELECT 1 FROM "{membership}" m WHERE m.community_id = c.id AND m.user_id = %(viewer)s)"""  # noqa: S608
     order = "ORDER BY c.last_activity_at DESC, c.id DESC"
     columns = "c.id, c.name, c.slug, c.description, c.member_count, c.last_activity_at, c.created_by_id"
     # The region compared row by row through the starter's primary key (an EXISTS would have PostgreSQL
@@ -110,12 +111,14 @@ def _suggestions_statement(interests: int) -> str:
             SELECT * FROM (SELECT {columns} FROM "{community}" c WHERE {open_unknown} {order}
                 LIMIT {SUGGESTION_WINDOW}) recent
             UNION
-            SELECT * FROM (SELECT {columns} FROM "{community}" c WHERE {open_unknown} AND {on_interest} {order}
+            SELECT * FROM (SELECT {columns} FROM "{community}" c
+                WHERE {open_unknown} AND {on_interest} {order}
                 LIMIT {SUGGESTION_INTEREST_WINDOW}) liked) c
         LEFT JOIN "{user}" u ON u.id = c.created_by_id
         LEFT JOIN "{council}" k ON k.id = u.council_id
         ORDER BY {on_interest} DESC,
-            CASE WHEN k.region = (SELECT region FROM "{council}" WHERE id = %(council)s) THEN 1 ELSE 0 END DESC,
+            CASE WHEN k.region = (SELECT region FROM "{council}" WHERE id = %(council)s)
+                THEN 1 ELSE 0 END DESC,
             c.last_activity_at DESC, c.id DESC
         LIMIT %(limit)s"""  # noqa: S608 (names from the models; values are parameters)
 

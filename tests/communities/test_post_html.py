@@ -209,7 +209,10 @@ def test_a_kept_post_says_how_long_ago_as_of_now_and_follows_its_author_s_photo_
     assert ">just now</time>" in warm
     # Three hours on, with nothing changed: the kept copy must not still say "just now".
     later = timezone.now() + timedelta(hours=3)
-    monkeypatch.setattr(dates, "timezone", SimpleNamespace(now=lambda: later, localtime=timezone.localtime))
+    clock = SimpleNamespace(
+        now=lambda: later, localtime=timezone.localtime, get_current_timezone=timezone.get_current_timezone
+    )
+    monkeypatch.setattr(dates, "timezone", clock)
     after = line.search(_get(client, _url(thread)).text)[0]
     assert ">3 hours ago</time>" in after
     monkeypatch.undo()

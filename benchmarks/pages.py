@@ -477,11 +477,14 @@ def measure(
         return statistics.median(timings), p95, statistics.median(in_sql), len(queries)
 
     rows = []
-    # The header's unread count and the directory's expertise filter kept between pages as in production (the
-    # test settings read them every time);
+    # The header's unread count, the directory's expertise filter and the home page's communities to join
+    # kept between pages as in production (the test settings read them every time);
     # /notifications/ counts afresh whatever the setting, so it shows what a page pays when nothing is kept.
     with override_settings(
-        ROOT_URLCONF="benchmarks.baseline", INBOX_UNREAD_KEPT_SECONDS=60, EXPERTISE_CHOICES_KEPT_SECONDS=300
+        ROOT_URLCONF="benchmarks.baseline",
+        INBOX_UNREAD_KEPT_SECONDS=60,
+        EXPERTISE_CHOICES_KEPT_SECONDS=300,
+        SUGGESTIONS_KEPT_SECONDS=300,
     ):
         for role, user in viewers.items():
             # The yardstick again before each signed-in viewer's pages: the load on a shared machine

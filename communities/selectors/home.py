@@ -5,6 +5,8 @@ whatever the hub holds (tests/khub/test_home.py pins them)."""
 from dataclasses import dataclass
 from functools import cache
 
+from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 
 from communities.models import Community, Membership, Post, Thread, ThreadRead, TopicTag
@@ -73,6 +75,7 @@ def your_communities(viewer) -> tuple[list[YourCommunity], bool]:
 
 @dataclass(frozen=True)
 class Suggestion:
+    id: int
     name: str
     slug: str
     description: str
@@ -107,7 +110,7 @@ def _suggestions_statement(interests: int) -> str:
     # The region compared row by row through the starter's primary key (an EXISTS would have PostgreSQL
     # hash every member of the region).
     return f"""
-        SELECT c.name, c.slug, c.description, c.member_count FROM (
+        SELECT c.id, c.name, c.slug, c.description, c.member_count FROM (
             SELECT * FROM (SELECT {columns} FROM "{community}" c WHERE {open_unknown} {order}
                 LIMIT {SUGGESTION_WINDOW}) recent
             UNION
@@ -127,9 +130,26 @@ def suggested_communities(viewer, limit: int = SUGGESTIONS) -> list[Suggestion]:
     """Open communities to join: first those on the member's interests, then those started in their
     council's region, then the most active; among the most recently active (a suggestion is somewhere
     alive). Only open ones: a private community never exists for an outsider, a restricted one is not for
-    joining at a click. One statement (the viewer's interests read with their user row)."""
+    joining at a click. One statement (the viewer's interests read with their user row), its answer kept
+    settings.SUGGESTIONS_KEPT_SECONDS for the member: twice as many as shown, less those they have joined
+    since (their communities are read with their user row), so joining one takes it off at once."""
     if not (viewer.is_authenticated and viewer.is_active):
         return []
+    key, seconds = f"home:suggestions:{viewer.pk}:{limit}", settings.SUGGESTIONS_KEPT_SECONDS
+    kept = caches["default"].get(key) if seconds else None
+    if kept is None:
+        fresh = _suggestions(viewer, limit * 2 if seconds else limit)
+        if seconds:
+            caches["default"].set(key, fresh, seconds)
+        return fresh[:limit]
+    joined = member_community_ids(viewer)
+    if not isinstance(joined, list):  # a user row read without its communities: a subquery of them
+        joined = joined.values_list("community_id", flat=True)
+    joined = set(joined)
+    return [suggestion for suggestion in kept if suggestion.id not in joined][:limit]
+
+
+def _suggestions(viewer, limit: int) -> list[Suggestion]:
     interests = id_list(interest_tag_ids(viewer))
     params = {"viewer": viewer.pk, "council": viewer.council_id, "limit": limit}
     params.update({f"interest{i}": tag_id for i, tag_id in enumerate(interests)})

@@ -165,6 +165,9 @@ INBOX_UNREAD_KEPT_SECONDS = 60
 # How long the people directory's expertise filter keeps its list of tags (profiles.selectors): a tag first
 # held, or no longer held by anyone, shows or goes within this time.
 EXPERTISE_CHOICES_KEPT_SECONDS = 300
+# How long the home page keeps a member's communities to join (communities.selectors.home): one they join
+# goes at once; a change in their interests, or a newly active community, shows within this time.
+SUGGESTIONS_KEPT_SECONDS = 300
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "khub.clear_expired_sessions",

@@ -32,3 +32,4 @@ DIGEST_SETTLE_SECONDS = 0
 # Every page counts the inbox afresh, so each request's queries are the same whatever came before it.
 INBOX_UNREAD_KEPT_SECONDS = 0
 EXPERTISE_CHOICES_KEPT_SECONDS = 0
+SUGGESTIONS_KEPT_SECONDS = 0

@@ -415,6 +415,34 @@ def test_suggestions_are_open_communities_the_member_has_no_standing_in_interest
     assert in_region.slug in side
 
 
+def test_suggestions_are_kept_between_views_and_one_the_member_joins_goes_at_once(client, settings):
+    from django.core.cache import cache
+
+    settings.SUGGESTIONS_KEPT_SECONDS = 300
+    viewer = _interested(VerifiedMemberFactory(), "parking")
+    key = f"home:suggestions:{viewer.pk}:3"
+    cache.delete(key)  # another run's answer for a member with the same id
+    mine = community("open", name="Mine")
+    MembershipFactory(community=mine, user=viewer)
+    first = community("open", name="On parking", topics=["Parking"])
+    for i in range(4):
+        _start(community("open", name=f"Active {i}"), title=f"Activity {i}")
+    client.force_login(viewer)
+    url = reverse("home")
+    try:
+        assert _suggested(_side(client.get(url).text)) == ["On parking", "Active 3", "Active 2"]
+        asked = _count_queries(client, url) + 1  # what the first view ran, with the suggestions' statement
+
+        MembershipFactory(community=first, user=viewer)
+        community("open", name="Started since", topics=["Parking"])  # shows once the kept answer expires
+        with CaptureQueriesContext(connection) as queries:
+            side = _side(client.get(url).text)
+    finally:
+        cache.delete(key)
+    assert _suggested(side) == ["Active 3", "Active 2", "Active 1"]
+    assert len(queries) == asked - 1
+
+
 def test_the_side_column_has_no_account_links(client):
     place = community("open")
     viewer = person_as("member", place)

@@ -226,35 +226,6 @@ class StoryForm(MarkdownForm):
     def measure_groups(self):
         return [[self[name] for name in row] for row in self.measure_rows]
 
-    def main_fields(self):
-        return [
-            self[name]
-            for name in ("title", "summary", "service_area", "community", "audience")
-            if name in self.fields
-        ]
-
-    def section_fields(self):
-        return [self[name] for name, _ in RECORD_SECTIONS]
-
-    def service_kwargs(self) -> dict:
-        data = self.cleaned_data
-        values = {
-            "title": data["title"],
-            "summary": data.get("summary", ""),
-            "service_area": data.get("service_area", ""),
-            "sections": {name: data.get(name, "") for name, _ in RECORD_SECTIONS},
-            "evidence_links": data.get("evidence_links") or [],
-            "tags": data.get("tags") or [],
-            "measures": self._measures(),
-        }
-        if "co_authors" in self.fields:
-            values["co_authors"] = [
-                part for part in (data.get("co_authors") or "").split(",") if part.strip()
-            ]
-        if "audience" in self.fields:
-            values["audience"] = data["audience"]
-        return values
-
     @classmethod
     def initial_for(cls, story: PracticeStory) -> dict:
         initial = {

@@ -73,7 +73,7 @@ WRITING_STEPS = (
         "summary",
         "Summary and context",
         ("title", "summary", "service_area", "community", "tags"),
-        written=("summary", "service_area"),
+        written=("title", "summary", "service_area"),  # the title: given with the draft
         required=("summary", "service_area"),
     ),
     WritingStep("challenge", "Challenge", ("challenge",), written=("challenge",), required=("challenge",)),

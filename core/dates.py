@@ -1,5 +1,5 @@
 """Dates as the hub writes them: on a page (`label`, `exact`: khub's `when` filter wraps them in a <time>
-element) and outside one (`iso`)."""
+element; `clock`, for "Saved at 14:05": khub's `clock` filter) and outside one (`iso`)."""
 
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -65,3 +65,19 @@ def exact(moment: datetime) -> str:
     """The full date and time, for the <time> element's title: "3 November 2025 at 14:05"."""
     moment, months = timezone.localtime(moment), _names(get_language())[0]
     return f"{moment.day} {months[moment.month]} {moment.year} at {moment:%H:%M}"
+
+
+def clock(moment: datetime, now: datetime | None = None) -> str:
+    """The time on the clock, for "Saved at 14:05": the time alone today, "14:05 on 3 November" earlier this
+    year, "14:05 on 3 November 2025" before. In the current time zone."""
+    zone = timezone.get_current_timezone()
+    moment, now = moment.astimezone(zone), (now or timezone.now()).astimezone(zone)
+    if moment.date() == now.date():
+        return f"{moment:%H:%M}"
+    months = _names(get_language())[0]
+    day_month = f"{moment.day} {months[moment.month]}"
+    return (
+        f"{moment:%H:%M} on {day_month}"
+        if moment.year == now.year
+        else f"{moment:%H:%M} on {day_month} {moment.year}"
+    )

@@ -113,8 +113,11 @@ class StoryForm(MarkdownForm):
         draft: bool = True,
         may_name_co_authors: bool = True,
         measures=0,
+        only: tuple[str, ...] | None = None,
         **kwargs,
     ):
+        """`only`: the fields of one section of the task list (practice.models.WritingStep.fields; "measures"
+        for the rows of measured outcomes), the rest left out; None for them all."""
         super().__init__(*args, **kwargs)
         self.communities = list(communities)  # the homes offered: the view takes the chosen one from here
         self.fields["community"].choices = [
@@ -174,44 +177,54 @@ class StoryForm(MarkdownForm):
                 help_text="Members who wrote it with you, by their handle, separated by commas: for example "
                 "@sam-jones. They can edit it too.",
             )
+        if only is not None:
+            self.markdown_heading_level = 2  # a section's page: its fields are under its heading
+            if "measures" not in only:
+                self.measure_rows = []
+            kept = set(only) | {name for row in self.measure_rows for name in row}
+            for name in [name for name in self.fields if name not in kept]:
+                del self.fields[name]
+        self.only = only
+
+    def layout(self) -> list[dict]:
+        """A section's page, in its order: {"field": a bound field} or {"measures": True} for the fieldset of
+        measured outcomes (practice/story/step.html)."""
+        items = []
+        for name in self.only or ():
+            if name == "measures" and self.measure_rows:
+                items.append({"measures": True})
+            elif name in self.fields:
+                items.append({"field": self[name]})
+        return items
+
+    def step_values(self) -> dict:
+        """The section's values as services.writing.story_step_save takes them: only the fields this form
+        has, the home community as the Community it offered."""
+        data, values = self.cleaned_data, {}
+        for name in self.only or ():
+            if name == "measures" and self.measure_rows:
+                values["measures"] = self._measures()
+            elif name not in self.fields:
+                continue
+            elif name == "community":
+                values[name] = next(c for c in self.communities if c.pk == data["community"])
+            elif name == "co_authors":
+                values[name] = [part for part in (data.get(name) or "").split(",") if part.strip()]
+            elif name in ("tags", "evidence_links"):
+                values[name] = data.get(name) or []
+            else:
+                values[name] = data.get(name, "")
+        return values
+
+    def _measures(self) -> list[dict]:
+        data = self.cleaned_data
+        return [
+            {part: data.get(f"measure_{index}_{part}", "") for part in ("metric", "before", "after", "unit")}
+            for index in range(len(self.measure_rows))
+        ]
 
     def measure_groups(self):
         return [[self[name] for name in row] for row in self.measure_rows]
-
-    def main_fields(self):
-        return [
-            self[name]
-            for name in ("title", "summary", "service_area", "community", "audience")
-            if name in self.fields
-        ]
-
-    def section_fields(self):
-        return [self[name] for name, _ in RECORD_SECTIONS]
-
-    def service_kwargs(self) -> dict:
-        data = self.cleaned_data
-        values = {
-            "title": data["title"],
-            "summary": data.get("summary", ""),
-            "service_area": data.get("service_area", ""),
-            "sections": {name: data.get(name, "") for name, _ in RECORD_SECTIONS},
-            "evidence_links": data.get("evidence_links") or [],
-            "tags": data.get("tags") or [],
-            "measures": [
-                {
-                    part: data.get(f"measure_{index}_{part}", "")
-                    for part in ("metric", "before", "after", "unit")
-                }
-                for index in range(len(self.measure_rows))
-            ],
-        }
-        if "co_authors" in self.fields:
-            values["co_authors"] = [
-                part for part in (data.get("co_authors") or "").split(",") if part.strip()
-            ]
-        if "audience" in self.fields:
-            values["audience"] = data["audience"]
-        return values
 
     @classmethod
     def initial_for(cls, story: PracticeStory) -> dict:

@@ -5,6 +5,8 @@ A story is written in the hub's Markdown, rendered once on save (core.markdown: 
 Who may read one is decided in practice.permissions, from its status, its audience and its home community.
 """
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -50,6 +52,59 @@ RECORD_SECTIONS = (
     ("lessons_learned", "Lessons learned"),
     ("do_differently", "What we would do differently"),
 )
+
+
+@dataclass(frozen=True)
+class WritingStep:
+    """A section of the story's task list (practice:write), with its own page and form."""
+
+    slug: str
+    title: str
+    fields: tuple[str, ...]  # the story form's fields on its page
+    written: tuple[str, ...] = ()  # the columns that, once filled in, show it was started
+    required: tuple[str, ...] = ()  # those publishing needs (services.stories.REQUIRED_TO_PUBLISH)
+    optional: bool = False  # the task list says so
+
+
+# The task list, in order. Measures, tags, co-authors and the home community are rows of their own or
+# relations: only the story's columns say whether a section was started, or its stamp in sections_saved.
+WRITING_STEPS = (
+    WritingStep(
+        "summary",
+        "Summary and context",
+        ("title", "summary", "service_area", "community", "tags"),
+        written=("title", "summary", "service_area"),  # the title: given with the draft
+        required=("summary", "service_area"),
+    ),
+    WritingStep("challenge", "Challenge", ("challenge",), written=("challenge",), required=("challenge",)),
+    WritingStep(
+        "what-we-did", "What we did", ("what_we_did",), written=("what_we_did",), required=("what_we_did",)
+    ),
+    WritingStep(
+        "outcomes",
+        "Outcomes and measures",
+        ("outcomes", "measures"),
+        written=("outcomes",),
+        required=("outcomes",),
+    ),
+    WritingStep(
+        "evidence",
+        "Evidence",
+        ("evidence", "evidence_links"),
+        written=("evidence", "evidence_links"),
+        optional=True,
+    ),
+    WritingStep("cost", "Cost", ("cost_and_resources",), written=("cost_and_resources",), optional=True),
+    WritingStep(
+        "lessons",
+        "Lessons",
+        ("lessons_learned", "do_differently"),
+        written=("lessons_learned", "do_differently"),
+        optional=True,
+    ),
+    WritingStep("audience", "Audience and publish", ("audience", "co_authors")),
+)
+WRITING_STEP = {step.slug: step for step in WRITING_STEPS}
 
 
 class StoryTag(TaggedItemBase):
@@ -119,6 +174,9 @@ class PracticeStory(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # When each section of the task list was last saved: {"challenge": "2026-11-12T14:05:00+00:00"}. Written
+    # under the story's row lock (services.stories.story_step_save), so two sections saved at once both stay.
+    sections_saved = models.JSONField(default=dict, blank=True, editable=False)
     published_at = models.DateTimeField(null=True, blank=True)
     promoted_at = models.DateTimeField(null=True, blank=True)
     promoted_by = models.ForeignKey(

@@ -1,15 +1,18 @@
 from django.urls import path
 
-from practice.views import library, recognition, stories
+from practice.views import library, recognition, stories, writing
 
 app_name = "practice"
 
 urlpatterns = [
     path("", library.index, name="index"),
-    path("new/", stories.create, name="create"),
+    path("new/", writing.create, name="create"),
     path("mine/", library.mine, name="mine"),
     path("<slug:slug>/", stories.detail, name="detail"),
-    path("<slug:slug>/edit/", stories.edit, name="edit"),
+    path("<slug:slug>/edit/", writing.edit, name="edit"),  # to the task list
+    path("<slug:slug>/write/", writing.write, name="write"),
+    path("<slug:slug>/write/<slug:step>/", writing.write_step, name="write-step"),
+    path("<slug:slug>/check/", writing.check, name="check"),
     path("<slug:slug>/preview/", stories.preview, name="preview"),
     path("<slug:slug>/publish/", stories.publish, name="publish"),
     path("<slug:slug>/archive/", stories.archive, name="archive"),

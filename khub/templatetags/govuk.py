@@ -86,3 +86,17 @@ def when(moment):
         dates.exact(moment),
         dates.label(moment),
     )
+
+
+@register.filter
+def clock(moment):
+    """`Saved at {{ story.updated_at|clock }}`: a <time> element with the time on the clock (core.dates.clock:
+    "14:05", "14:05 on 3 November"), the exact date and time as its datetime and title. Nothing for none."""
+    if not moment:
+        return ""
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>',
+        moment.isoformat(),
+        dates.exact(moment),
+        dates.clock(moment),
+    )

@@ -195,7 +195,16 @@ def _apply(story: PracticeStory, *, title, summary, service_area, audience, sect
 
 
 def _save_related(story: PracticeStory, *, tags, co_authors, measures, actor: User) -> None:
+    _tags_set(story, tags)
+    _co_authors_set(story, co_authors, actor=actor)
+    _measures_set(story, measures)
+
+
+def _tags_set(story: PracticeStory, tags) -> None:
     story.tags.set(tags_resolve(clean_labels(tags, field="tags", noun="tag", most=MAX_TAGS)))
+
+
+def _co_authors_set(story: PracticeStory, co_authors: list[User], *, actor: User) -> None:
     before = set(story.co_authors.values_list("pk", flat=True))
     story.co_authors.set(co_authors)
     story.__dict__.pop("_co_author_ids", None)
@@ -214,6 +223,9 @@ def _save_related(story: PracticeStory, *, tags, co_authors, measures, actor: Us
                 actor=actor,
                 target=story,
             )
+
+
+def _measures_set(story: PracticeStory, measures: list[dict]) -> None:
     story.measures.all().delete()
     MeasuredOutcome.objects.bulk_create(
         MeasuredOutcome(story=story, position=position, **measure)

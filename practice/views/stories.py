@@ -1,17 +1,17 @@
-"""A story's page, and writing one: new, edit (save a draft or preview), publish, archive, audience."""
+"""A story's page, its preview, and publishing, archiving and changing who can read it (writing it, section by
+section: writing.py)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from communities import permissions as community_permissions
-from core.forms import add_service_errors, markdown_preview_requested
+from core.forms import add_service_errors
 from practice import permissions, selectors
-from practice.forms import AUDIENCE_HINTS, AudienceForm, EndorseForm, StoryForm
+from practice.forms import AUDIENCE_HINTS, AudienceForm, EndorseForm
 from practice.models import PracticeStory
 from practice.services import stories as services
 from practice.views import SignInFirst, error_text, readable_story, sign_in
@@ -78,87 +78,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "practice/story/detail.html", context)
 
 
-# --- Writing -----------------------------------------------------------------------------------------------
-def _homes(request: HttpRequest, story: PracticeStory | None) -> list:
-    """The communities a draft may live in: the member's own, and the one it lives in now (its author may
-    have left it since; keeping it needs no membership, moving it to another does)."""
-    homes = list(selectors.home_communities(user=request.user))
-    if story is not None and all(community.pk != story.community_id for community in homes):
-        homes.insert(0, story.community)
-    return homes
-
-
-def _chosen_home(form: StoryForm):
-    """The community the valid form chose: one it offered (the services check a move again)."""
-    return next(community for community in form.communities if community.pk == form.cleaned_data["community"])
-
-
-def _story_form(request: HttpRequest, story: PracticeStory | None = None) -> StoryForm:
-    draft = story is None or story.is_draft
-    data = request.POST if request.method == "POST" else None
-    initial = StoryForm.initial_for(story) if story is not None and data is None else None
-    return StoryForm(
-        data,
-        initial=initial,
-        communities=_homes(request, story) if draft else (),
-        draft=draft,
-        may_name_co_authors=story is None or story.author_id == request.user.pk,
-        measures=story.measures.count() if story is not None else 0,
-    )
-
-
-def _after_save(request: HttpRequest, story: PracticeStory) -> HttpResponse:
-    if request.POST.get("action") == "preview" and not story.is_published:
-        return redirect("practice:preview", slug=story.slug)
-    messages.success(
-        request,
-        "Your draft is saved. Only you and your co-authors can see it."
-        if story.is_draft
-        else "Your changes are saved.",
-    )
-    return redirect(
-        reverse("practice:edit", kwargs={"slug": story.slug}) if story.is_draft else story.get_absolute_url()
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def create(request: HttpRequest) -> HttpResponse:
-    form = _story_form(request)
-    if request.method == "POST" and not markdown_preview_requested(request, form) and form.is_valid():
-        community = _chosen_home(form)
-        try:
-            story = services.story_create(author=request.user, community=community, **form.service_kwargs())
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            return _after_save(request, story)
-    return render(
-        request,
-        "practice/story/form.html",
-        {"form": form, "story": None, "has_communities": bool(form.communities)},
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def edit(request: HttpRequest, slug: str) -> HttpResponse:
-    story = readable_story(request, slug)
-    permissions.check_edit(user=request.user, story=story)
-    form = _story_form(request, story)
-    if request.method == "POST" and not markdown_preview_requested(request, form) and form.is_valid():
-        kwargs = form.service_kwargs()
-        if "community" in form.fields:
-            kwargs["community"] = _chosen_home(form)
-        try:
-            story = services.story_update(actor=request.user, story=story, **kwargs)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            return _after_save(request, story)
-    return render(
-        request, "practice/story/form.html", {"form": form, "story": story, "has_communities": True}
-    )
-
-
+# --- Preview, publish, archive, audience (writing it: writing.py) --------------------------------------
 @require_GET
 def preview(request: HttpRequest, slug: str) -> HttpResponse:
     """The story as its readers will see it, with what is missing before it can be published."""
@@ -181,7 +101,7 @@ def publish(request: HttpRequest, slug: str) -> HttpResponse:
         story = services.story_publish(actor=request.user, story=story)
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, error_text(error))
-        return redirect("practice:preview", slug=story.slug)
+        return redirect("practice:check", slug=story.slug)
     messages.success(
         request, "Your story is published. Its home community has been told, and its discussion has started."
     )

@@ -1,4 +1,4 @@
-"""A practice story's journey: written, previewed and published by its author, endorsed by a member of
+"""A practice story's journey: written section by section and published by its author, endorsed by a member of
 another council, promoted by the home community's facilitator, repeated by a third council, then read by a
 visitor who is not signed in; and the author's part again without JavaScript."""
 
@@ -24,52 +24,70 @@ def _signed_in(visitor: Visitor, person) -> Visitor:
     return visitor
 
 
+SECTIONS = {  # each section's page of the task list, in order: its fields' labels and what is typed
+    "Summary and context": {
+        "Summary": "Residents report a missed bin online and the crew sees it the same day.",
+        "Tags (optional)": "Waste, Channel shift",
+    },
+    "Challenge": {
+        "The challenge": "Missed bins were reported by phone and took **days** to reach the crews."
+    },
+    "What we did": {
+        "What we did": "We put the crews' rounds online and let residents report a miss in two clicks."
+    },
+    "Outcomes and measures": {
+        "Outcomes": "Reports reach the crews the same day.",
+        "What you measured": "Days to collect a missed bin",
+        "Before": "3",
+        "After": "1",
+        "Unit (optional)": "days",
+    },
+    "Evidence": {
+        "Evidence": "Six months of reports before and after the change.",
+        "Evidence links (optional)": "https://www.example.gov.uk/missed-bins-review Evaluation report",
+    },
+    "Cost": {"Cost and resources": "Two developers for six weeks."},
+    "Lessons": {
+        "Lessons learned": "Start with the crews.",
+        "What we would do differently": "Involve the contact centre earlier.",
+    },
+}
+
+
 def _write_and_publish(visitor: Visitor, *, community_name: str, title: str) -> PracticeStory:
-    """From the home page, signed in: the library's "Share a story", every part of the form, the preview
-    and "Publish". Lands on the published story's page."""
+    """From the home page, signed in: the library's "Share a story" (its title and home community), the task
+    list, every section's page one after the other ("Save and continue"), check your answers and "Publish".
+    Lands on the published story's page."""
     page = visitor.page
     visitor.follow(page.get_by_role("link", name="Practice", exact=True))
     expect(page.get_by_role("heading", level=1)).to_have_text("Practice library")
     visitor.follow(page.get_by_role("button", name="Share a story"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Share a story")
-
     page.get_by_label("Title", exact=True).fill(title)
-    page.get_by_label("Summary", exact=True).fill(
-        "Residents report a missed bin online and the crew sees it the same day."
-    )
-    page.get_by_label("Service area", exact=True).select_option(label="Environment and waste")
     page.get_by_label("Home community", exact=True).select_option(label=community_name)
-    page.get_by_label("Anyone, including people who are not signed in").check()
-    sections = {
-        "The challenge": "Missed bins were reported by phone and took **days** to reach the crews.",
-        "What we did": "We put the crews' rounds online and let residents report a miss in two clicks.",
-        "Outcomes": "Reports reach the crews the same day.",
-        "Evidence": "Six months of reports before and after the change.",
-        "Cost and resources": "Two developers for six weeks.",
-        "Lessons learned": "Start with the crews.",
-        "What we would do differently": "Involve the contact centre earlier.",
-    }
-    for label, text in sections.items():
-        page.get_by_label(label, exact=True).fill(text)
-    page.get_by_label("Evidence links (optional)").fill(
-        "https://www.example.gov.uk/missed-bins-review Evaluation report"
-    )
-    # The first of the spare rows of measured outcomes.
-    page.get_by_label("What you measured").first.fill("Days to collect a missed bin")
-    page.get_by_label("Before").first.fill("3")
-    page.get_by_label("After").first.fill("1")
-    page.get_by_label("Unit (optional)").first.fill("days")
-    page.get_by_label("Tags (optional)").fill("Waste, Channel shift")
-
-    visitor.submit(page.get_by_role("button", name="Save and preview"))
+    visitor.submit(page.get_by_role("button", name="Save and continue"))
     story = PracticeStory.objects.get(title=title)
-    assert visitor.path() == f"/practice/{story.slug}/preview/"
-    assert story.is_draft
-    expect(page.get_by_role("heading", name="Preview")).to_be_visible()
-    expect(page.get_by_text("This is how readers will see it.")).to_be_visible()
-    expect(page.get_by_role("heading", level=1)).to_have_text(title)
-    expect(page.get_by_text("Draft", exact=True)).to_be_visible()
+    assert visitor.path() == f"/practice/{story.slug}/write/"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Write your story")
+    expect(page.get_by_text("0 of 8 sections completed")).to_be_visible()
 
+    visitor.follow(page.get_by_role("link", name="Summary and context"))
+    for heading, fields in SECTIONS.items():
+        expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+        if heading == "Summary and context":
+            page.get_by_label("Service area", exact=True).select_option(label="Environment and waste")
+        for label, text in fields.items():
+            page.get_by_label(label, exact=True).first.fill(text)
+        visitor.submit(page.get_by_role("button", name="Save and continue"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Audience and publish")
+    page.get_by_label("Anyone, including people who are not signed in").check()
+    visitor.submit(page.get_by_role("button", name="Save and continue"))
+
+    assert visitor.path() == f"/practice/{story.slug}/check/"
+    story.refresh_from_db()
+    assert story.is_draft
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers before publishing")
+    expect(page.get_by_text("8 of 8 sections completed.")).to_be_visible()
     visitor.submit(page.get_by_role("button", name="Publish"))
     story.refresh_from_db()
     assert story.is_published

@@ -230,7 +230,7 @@ def _fresh(story: PracticeStory) -> PracticeStory:
 
 def _snapshot() -> dict:
     """Everything a practice page or action could change. (A story's tags, measures and co-authors change
-    only through its edit form, which is never posted here.)"""
+    only through their own sections' pages, which are never posted here.)"""
     return {
         "stories": list(PracticeStory.objects.order_by("pk").values()),
         "endorsements": list(Endorsement.objects.order_by("pk").values_list("pk", "story_id", "user_id")),
@@ -272,6 +272,9 @@ def _promote_first(world: World, case: Case, viewer: User | None, role: str) -> 
 
 
 AUTHORING = ("member", "author", "co_author", "site_admin")  # a reader, the authors and an admin
+# Writing a story, section by section: the authors only, whoever else reads it or manages its community.
+WRITING = ("outsider", "member", "facilitator", "author", "co_author", "site_admin")
+REWRITTEN = "Zebra crossings were trialled at three schools."
 
 
 @dataclass(frozen=True)
@@ -307,7 +310,20 @@ def _adoption_kwargs(world: World, case: Case) -> dict:
 EVERYONE = tuple(role for role in ROLES if role != "anonymous")
 SURFACES: dict[str, Surface] = {
     "detail": Surface(roles=EVERYONE, visibilities=VISIBILITIES),
-    "edit": Surface(needs=is_author),
+    "edit": Surface(needs=is_author, success=lambda role, case: 302, roles=WRITING),  # to the task list
+    "write": Surface(needs=is_author, roles=WRITING),
+    "write-step": Surface(needs=is_author, kwargs=lambda world, case: {"step": "challenge"}, roles=WRITING),
+    "check": Surface(needs=is_author, roles=WRITING),
+    "write-step:post": Surface(
+        method="post",
+        needs=is_author,
+        success=lambda role, case: 302,
+        takes_effect=is_author,
+        happened=lambda world, case, person: _fresh(case.story).challenge == REWRITTEN,
+        data=lambda case: {"challenge": REWRITTEN, "action": "return"},
+        kwargs=lambda world, case: {"step": "challenge"},
+        roles=WRITING,
+    ),
     "preview": Surface(needs=is_author),
     "audience": Surface(needs=is_author),
     "adopt": Surface(

@@ -1,7 +1,7 @@
-"""The practice pages as members use them: writing a story (draft, preview, publish, archive, audience),
-endorsing, promoting and repeating it, the library with its filters, sorts and pages, a member's own
-stories; and the query counts that must not grow with the number of stories, endorsements, adoptions or
-replies.
+"""The practice pages as members use them: a story's page, publishing, archiving and its audience (writing
+it section by section: test_writing.py), endorsing, promoting and repeating it, the library with its
+filters, sorts and pages, a member's own stories; and the query counts that must not grow with the number
+of stories, endorsements, adoptions or replies.
 
 Who may open what is in test_authz.py; hostile input in test_xss.py.
 """
@@ -18,7 +18,6 @@ from django.utils.html import escape
 
 from communities.models import Community, Membership, ModerationLogEntry, Thread
 from communities.services.conversations import post_reply
-from communities.services.membership import membership_leave
 from practice.models import Adoption, Endorsement, MeasuredOutcome, PracticeStory
 from practice.services.recognition import adoption_record, endorsement_create, story_promote
 from practice.services.stories import story_archive
@@ -28,9 +27,8 @@ from tests.factories import (
     CouncilFactory,
     MembershipFactory,
     UserFactory,
-    VerifiedMemberFactory,
 )
-from tests.practice.helpers import RECORD, author_in, draft_story, published_story
+from tests.practice.helpers import author_in, draft_story, published_story
 
 pytestmark = pytest.mark.django_db
 
@@ -42,28 +40,6 @@ L = ModerationLogEntry.Action
 # --- Builders ------------------------------------------------------------------------------------------
 def _url(name: str, story: PracticeStory | None = None) -> str:
     return reverse(f"practice:{name}", args=[story.slug] if story else [])
-
-
-def _form(place: Community, **changes) -> dict:
-    """The story form as a browser posts it, filled in."""
-    data = {
-        "title": "Missed bins reported online",
-        "summary": "Residents report a missed bin in two clicks and crews see it the same day.",
-        "service_area": "environment",
-        "community": place.pk,
-        "audience": A.PUBLIC,
-        **RECORD,
-        "evidence_links": "https://www.example.gov.uk/report Evaluation report",
-        "measure_0_metric": "Days to reach crews",
-        "measure_0_before": "3",
-        "measure_0_after": "0.5",
-        "measure_0_unit": "days",
-        "tags": "waste, channel shift",
-        "co_authors": "",
-        "action": "save",
-    }
-    data.update(changes)
-    return data
 
 
 def _banners(response) -> list[str]:
@@ -83,88 +59,7 @@ def _reader(**fields):
     return author_in(CommunityFactory(), **fields)
 
 
-# --- Writing -------------------------------------------------------------------------------------------
-def test_a_member_saves_a_draft_then_saves_and_previews_it(client):
-    place = CommunityFactory(name="Waste Officers")
-    author = author_in(place)
-    client.force_login(author)
-    page = client.get(_url("create"))
-    assert page.status_code == 200
-    assert "Waste Officers" in page.text
-    assert re.search(r'name="action"\s+value="save"', page.text)
-    assert re.search(r'name="action"\s+value="preview"', page.text)
-
-    saved = client.post(_url("create"), _form(place), follow=True)
-    story = PracticeStory.objects.get()
-    assert saved.redirect_chain == [(_url("edit", story), 302)]
-    assert _banners(saved) == ["Your draft is saved. Only you and your co-authors can see it."]
-    assert story.status == ST.DRAFT
-    assert story.author == author
-    assert story.community == place
-    assert story.evidence_links == [
-        {"url": "https://www.example.gov.uk/report", "title": "Evaluation report"}
-    ]
-    assert sorted(tag.name for tag in story.tags.all()) == ["channel shift", "waste"]
-    measure = story.measures.get()
-    assert (measure.metric, str(measure.before), str(measure.after), measure.unit) == (
-        "Days to reach crews",
-        "3.00",
-        "0.50",
-        "days",
-    )
-    assert "<strong>days</strong>" in story.challenge_html
-    assert escape(RECORD["what_we_did"]) in saved.text  # the edit form, filled in
-
-    previewed = client.post(_url("edit", story), _form(place, action="preview"), follow=True)
-    assert previewed.redirect_chain == [(_url("preview", story), 302)]
-    assert "This is how readers will see it." in previewed.text
-    assert f'action="{_url("publish", story)}"' in previewed.text
-    assert "<strong>days</strong>" in previewed.text
-    assert _fresh(story).status == ST.DRAFT
-
-
-MISTAKES = {
-    "empty title": ({"title": ""}, "Enter a title", ""),
-    "long summary": ({"summary": "s" * 281}, "The summary must be 280 characters or fewer", "s" * 281),
-    "bad link": (
-        {"evidence_links": "www.example.gov.uk/report The report"},
-        "Enter each link as a web address starting https://",
-        "www.example.gov.uk/report The report",
-    ),
-    "measure not a number": (
-        {"measure_0_before": "three"},
-        "Enter the value before for “Days to reach crews” as a number, like 12 or 3.5.",
-        'value="three"',
-    ),
-}
-
-
-@pytest.mark.parametrize("mistake", MISTAKES)
-def test_the_form_explains_each_mistake_and_keeps_what_was_typed(client, mistake):
-    place = CommunityFactory()
-    client.force_login(author_in(place))
-    changes, message, kept = MISTAKES[mistake]
-    response = client.post(_url("create"), _form(place, action="preview", **changes))
-    assert response.status_code == 200
-    assert response.text.count('class="govuk-error-summary"') == 1
-    assert message in response.text
-    assert "<title>Error: " in response.text
-    assert kept in response.text
-    assert escape(RECORD["challenge"]) in response.text  # the rest of the story is still there
-    assert "Days to reach crews" in response.text
-    assert not PracticeStory.objects.exists()
-
-
-@pytest.mark.parametrize("field", ["evidence_links", "tags"])
-def test_a_null_character_in_links_or_tags_is_a_message_not_a_server_error(client, field):
-    story = draft_story()
-    client.force_login(story.author)
-    value = "https://example.com/a\x00b report" if field == "evidence_links" else "wa\x00ste"
-    response = client.post(_url("edit", story), _form(story.community, **{field: value}))
-    assert response.status_code == 200
-    assert "Null characters are not allowed." in response.content.decode()
-
-
+# --- A story's page, publishing, archiving, audience (writing it: test_writing.py) ---------------------
 def test_measured_outcomes_are_written_as_people_write_numbers(client):
     story = published_story(title="Paperless committees")
     for position, (metric, before, after, unit) in enumerate(
@@ -237,106 +132,6 @@ def test_the_side_panel_asks_a_visitor_to_sign_in_and_gives_authors_their_tools(
     assert "Sign in" not in author
 
 
-def test_an_author_edits_a_draft_and_a_published_story(client):
-    place = CommunityFactory()
-    story = draft_story(community=place, title="First title")
-    client.force_login(story.author)
-    form = client.get(_url("edit", story))
-    assert 'value="First title"' in form.text
-    changed = client.post(
-        _url("edit", story), _form(place, title="Second title", challenge="Now *better*"), follow=True
-    )
-    assert _banners(changed) == ["Your draft is saved. Only you and your co-authors can see it."]
-    story = _fresh(story)
-    assert story.title == "Second title"
-    assert story.challenge_html == "<p>Now <em>better</em></p>\n"
-
-    published = published_story()
-    client.force_login(published.author)
-    form = client.get(_url("edit", published))
-    assert 'name="community"' not in form.text  # a published story keeps its home and audience here
-    assert 'name="audience"' not in form.text
-    data = _form(published.community, title="Renamed after publishing", action="save")
-    saved = client.post(_url("edit", published), data, follow=True)
-    assert saved.redirect_chain == [(_url("detail", published), 302)]
-    assert _banners(saved) == ["Your changes are saved."]
-    assert _fresh(published).title == "Renamed after publishing"
-    assert _fresh(published).audience == A.PUBLIC
-
-
-def test_a_co_author_who_is_a_member_of_the_home_community_edits_the_draft(client):
-    place = CommunityFactory()
-    co_author = author_in(place)
-    story = draft_story(community=place, co_authors=[co_author.handle])
-    client.force_login(co_author)
-    saved = client.post(_url("edit", story), _form(place, title="Improved together"), follow=True)
-    assert _banners(saved) == ["Your draft is saved. Only you and your co-authors can see it."]
-    assert _fresh(story).title == "Improved together"
-    assert 'name="co_authors"' not in saved.text  # only the author names co-authors
-
-
-def test_a_co_author_who_is_not_a_member_of_the_home_community_can_still_edit_the_draft(client):
-    place = CommunityFactory()
-    co_author = VerifiedMemberFactory()
-    story = draft_story(community=place, co_authors=[co_author.handle])
-    client.force_login(co_author)
-    form = client.get(_url("edit", story))
-    assert form.status_code == 200
-    assert 'name="community"' not in form.text  # the author chose the home, where they will publish
-    saved = client.post(_url("edit", story), _form(place, title="Improved together"))
-    assert "Choose a community you are a member of" not in saved.text
-    assert saved.status_code == 302
-    assert _fresh(story).title == "Improved together"
-
-
-def test_an_author_who_left_the_home_community_can_still_save_their_draft(client):
-    place = CommunityFactory(visibility="restricted")
-    story = draft_story(community=place, audience=A.COMMUNITY)
-    membership_leave(user=story.author, community=place)
-    client.force_login(story.author)
-    assert client.get(_url("detail", story)).status_code == 200  # their own story: they still read it
-    saved = client.post(_url("edit", story), _form(place, title="Kept in its community"))
-    assert "Choose a community you are a member of" not in saved.text
-    assert saved.status_code == 302
-    assert _fresh(story).title == "Kept in its community"
-
-
-def test_an_author_who_left_the_home_community_is_told_to_join_again_to_publish(client):
-    place = CommunityFactory(visibility="restricted")
-    story = draft_story(community=place, audience=A.COMMUNITY)
-    membership_leave(user=story.author, community=place)
-    client.force_login(story.author)
-    preview = client.get(_url("preview", story))
-    assert f"Join {place.name} again to publish it there." in preview.text
-    refused = client.post(_url("publish", story), follow=True)
-    assert _banners(refused) == ["Join the story's home community again to publish it there."]
-    assert _fresh(story).status == ST.DRAFT
-
-
-def test_the_preview_lists_what_is_missing_and_publishing_early_is_refused(client):
-    place = CommunityFactory()
-    author = author_in(place)
-    client.force_login(author)
-    client.post(_url("create"), {"title": "Just an idea", "community": place.pk, "audience": A.MEMBERS})
-    story = PracticeStory.objects.get()
-    preview = client.get(_url("preview", story))
-    assert "Before you can publish it:" in preview.text
-    for missing in (
-        "Write a summary",
-        "Choose a service area",
-        "Describe the challenge",
-        "Say what you did",
-        "Describe the outcomes",
-    ):
-        assert f"<li>{missing}</li>" in preview.text
-    assert f'action="{_url("publish", story)}"' not in preview.text
-    refused = client.post(_url("publish", story), follow=True)
-    assert refused.redirect_chain == [(_url("preview", story), 302)]
-    assert "Write a summary before you publish." in _banners(refused)[0]
-    assert _fresh(story).status == ST.DRAFT
-    assert not Thread.objects.exists()
-
-
 def test_publishing_tells_the_home_community_and_starts_the_discussion(client):
     place = CommunityFactory(name="Waste Officers")
     story = draft_story(community=place, title="Missed bins reported online")
@@ -364,25 +159,6 @@ def test_publishing_tells_the_home_community_and_starts_the_discussion(client):
     assert "Join the discussion" in response.text
     client.logout()
     assert _titles(client.get(_url("index"))) == ["Missed bins reported online"]
-
-
-def test_a_member_without_a_verified_council_may_write_a_draft_but_not_publish_it(client):
-    place = CommunityFactory()
-    member = MembershipFactory(community=place, user=UserFactory()).user
-    client.force_login(member)
-    client.post(_url("create"), _form(place))
-    story = PracticeStory.objects.get()
-    preview = client.get(_url("preview", story))
-    assert "Only members with a verified council affiliation can publish." in preview.text
-    assert f'action="{_url("publish", story)}"' not in preview.text
-    refused = client.post(_url("publish", story), follow=True)
-    assert refused.redirect_chain == [(_url("preview", story), 302)]
-    assert _banners(refused) == [
-        "Only members with a verified council affiliation can publish. Sign in with your council email "
-        "address, or ask a site admin to confirm your council."
-    ]
-    assert _fresh(story).status == ST.DRAFT
-    assert not Thread.objects.exists()
 
 
 def test_an_archived_story_leaves_the_library_and_publishing_it_again_brings_it_back(client):

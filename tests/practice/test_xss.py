@@ -3,11 +3,12 @@ javascript: and data: links, SVG, entities, Markdown link and image tricks, a 10
 record) is posted through the pages as a story's title, summary, every part of its record, an evidence
 link's title and address, a measured outcome's name and unit and its tags; as an endorsement's comment, an
 adoption's notes and the reason a promotion was withdrawn; and the author, endorser, adopter and
-facilitator all have a hostile display name. Every page that shows them (the story, its preview and edit
-form, the library, a member's own stories, the council pages, the moderation log, the discussion, the
-inbox and the forms shown again with a mistake) is then parsed and audited as the conversations' pages are
-(tests/communities/test_conversation_xss.py): no executable element, no event handler, no dangerous URL,
-only the sanitiser's tags and attributes inside rendered Markdown and only the page's own scripts.
+facilitator all have a hostile display name. Every page that shows them (the story, its preview, its task
+list, each section's page and check your answers, the library, a member's own stories, the council pages,
+the moderation log, the discussion, the inbox and the forms shown again with a mistake) is then parsed and
+audited as the conversations' pages are (tests/communities/test_conversation_xss.py): no executable
+element, no event handler, no dangerous URL, only the sanitiser's tags and attributes inside rendered
+Markdown and only the page's own scripts.
 
 An evidence link must be a web address: javascript:, data: and the like are refused by the service.
 """
@@ -20,7 +21,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from communities.models import ModerationLogEntry
-from practice.models import RECORD_SECTIONS, Adoption, Endorsement, PracticeStory
+from practice.models import RECORD_SECTIONS, WRITING_STEPS, Adoption, Endorsement, PracticeStory
 from practice.services.stories import story_create
 from tests.communities.test_conversation_xss import B64_SCRIPT, HOSTILE_NAME, assert_inert
 from tests.factories import CommunityFactory, CouncilFactory, VerifiedMemberFactory
@@ -91,10 +92,25 @@ def _story_form(place, payload: str, **changes) -> dict:
         "measure_0_unit": _line(payload)[:50],
         "tags": payload[:50].replace(",", " "),
         "co_authors": "",
-        "action": "preview",
+        "action": "return",
     }
     data.update(changes)
     return data
+
+
+def _write(client, place, data: dict) -> PracticeStory:
+    """A story written as its author writes it: a draft from its title and home, then every section's page
+    posted with that section's part of the form."""
+    created = client.post(reverse("practice:create"), {"title": data["title"], "community": place.pk})
+    assert created.status_code == 302, created.text[:2000]
+    story = PracticeStory.objects.get()
+    for step in WRITING_STEPS:
+        names = {name for name in data if name in step.fields} | {"action"}
+        if "measures" in step.fields:
+            names |= {name for name in data if name.startswith("measure_")}
+        saved = client.post(_url("write-step", story, step.slug), {name: data[name] for name in names})
+        assert saved.status_code == 302, (step.slug, saved.text[:2000])
+    return PracticeStory.objects.get()
 
 
 def _url(name: str, story: PracticeStory, *args) -> str:
@@ -110,13 +126,18 @@ def test_hostile_input_stays_inert_on_every_practice_page_that_shows_it(client, 
     adopter = author_in(place, display_name=HOSTILE_NAME)
 
     client.force_login(author)
-    created = client.post(reverse("practice:create"), _story_form(place, payload))
-    assert created.status_code == 302, created.text[:2000]
-    story = PracticeStory.objects.get()
+    story = _write(client, place, _story_form(place, payload))
     assert story.challenge == payload.strip()
     assert len(story.evidence_links) == 2
-    assert_inert(client.get(_url("preview", story)))
-    assert_inert(client.get(_url("edit", story)))
+    assert story.measures.count() == 1
+    for url in (_url("preview", story), _url("write", story), _url("check", story)):
+        assert_inert(client.get(url))
+    for step in WRITING_STEPS:
+        assert_inert(client.get(_url("write-step", story, step.slug)))
+    # Shown again with a mistake: the text typed, kept.
+    mistaken = client.post(_url("write-step", story, "summary"), {**_story_form(place, payload), "title": ""})
+    assert "Enter a title" in mistaken.text
+    assert_inert(mistaken)
     assert client.post(_url("publish", story)).status_code == 302
     story = PracticeStory.objects.get()
     assert story.is_published
@@ -203,12 +224,13 @@ def test_an_evidence_link_that_is_not_a_web_address_is_refused(client, address):
         )
     assert "evidence_links" in refused.value.message_dict
     client.force_login(author)
-    form = {"title": "Links", "community": place.pk, "audience": "members", "action": "save"}
-    response = client.post(reverse("practice:create"), {**form, "evidence_links": f"{address} Report"})
+    client.post(reverse("practice:create"), {"title": "Links", "community": place.pk})
+    story = PracticeStory.objects.get()
+    response = client.post(_url("write-step", story, "evidence"), {"evidence_links": f"{address} Report"})
     assert response.status_code == 200
     assert "Enter each link as a web address starting https://" in response.text
     assert_inert(response)
-    assert not PracticeStory.objects.exists()
+    assert PracticeStory.objects.get().evidence_links == []
 
 
 def test_a_hostile_council_name_of_an_adopter_stays_inert(client):
@@ -217,8 +239,7 @@ def test_a_hostile_council_name_of_an_adopter_stays_inert(client):
     author = author_in(place, council=CouncilFactory(name="Bins Council"))
     story_form = _story_form(place, "Missed bins", audience="public")
     client.force_login(author)
-    client.post(reverse("practice:create"), story_form)
-    story = PracticeStory.objects.get()
+    story = _write(client, place, story_form)
     client.post(_url("publish", story))
     adopter = author_in(place, council=CouncilFactory(name=HOSTILE_NAME, slug="hostile-council"))
     client.force_login(adopter)

@@ -691,7 +691,7 @@ def generate(url: str, *, people: int, communities: int | None = None, seed: int
                 "housing" if pk == 1 else rng.choices(SERVICE_AREAS, cum_weights=area_cum)[0],
                 *texts[:8], "[]", *texts[8:], status, audience, published_at, published_at,
                 published, promoted, endorsed, adopted, author, community, council_of[author],
-                discussion_of.get(pk), owner_of[community] if promoted else None,
+                discussion_of.get(pk), owner_of[community] if promoted else None, "{}",
             )  # fmt: skip
 
     made["practice stories"] = copy_rows(
@@ -704,7 +704,7 @@ def generate(url: str, *, people: int, communities: int | None = None, seed: int
             "lessons_learned", "lessons_learned_html", "do_differently", "do_differently_html",
             "status", "audience", "created_at", "updated_at", "published_at", "promoted_at",
             "endorsement_count", "adoption_count", "author_id", "community_id", "council_id", "discussion_id",
-            "promoted_by_id",
+            "promoted_by_id", "sections_saved",
         ),
         story_rows(),
     )  # fmt: skip

@@ -457,6 +457,7 @@ def generate(url: str, *, posts: int, stories: int, users: int, seed: int = 7) -
                 areas[rng.choices(range(len(areas)), cum_weights=area_cum)[0]], *texts, "[]", author,
                 council_of.get(author), community, status, audience, created, created, published,
                 promoted, owner_of[community] if promoted else None, rng.randint(0, 12), rng.randint(0, 3),
+                "{}",
             )  # fmt: skip
 
     made["practice stories"] = copy_rows(
@@ -469,7 +470,7 @@ def generate(url: str, *, posts: int, stories: int, users: int, seed: int = 7) -
             "lessons_learned", "lessons_learned_html", "do_differently", "do_differently_html",
             "evidence_links", "author_id", "council_id", "community_id", "status", "audience",
             "created_at", "updated_at", "published_at", "promoted_at", "promoted_by_id",
-            "endorsement_count", "adoption_count",
+            "endorsement_count", "adoption_count", "sections_saved",
         ),
         story_rows(),
     )  # fmt: skip

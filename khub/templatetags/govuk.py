@@ -78,25 +78,17 @@ def when(moment):
     """`{{ post.created_at|when }}`: a <time> element saying how long ago (core.dates.label: "2 hours ago",
     "Tuesday 14:05", "3 November", "3 November 2025"), with the exact date and time as its datetime and
     title. Nothing for no date."""
-    if not moment:
-        return ""
-    return format_html(
-        '<time datetime="{}" title="{}">{}</time>',
-        moment.isoformat(),
-        dates.exact(moment),
-        dates.label(moment),
-    )
+    return _time_element(moment, dates.label) if moment else ""
 
 
 @register.filter
 def clock(moment):
     """`Saved at {{ story.updated_at|clock }}`: a <time> element with the time on the clock (core.dates.clock:
     "14:05", "14:05 on 3 November"), the exact date and time as its datetime and title. Nothing for none."""
-    if not moment:
-        return ""
+    return _time_element(moment, dates.clock) if moment else ""
+
+
+def _time_element(moment, said) -> str:
     return format_html(
-        '<time datetime="{}" title="{}">{}</time>',
-        moment.isoformat(),
-        dates.exact(moment),
-        dates.clock(moment),
+        '<time datetime="{}" title="{}">{}</time>', moment.isoformat(), dates.exact(moment), said(moment)
     )

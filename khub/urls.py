@@ -20,6 +20,7 @@ urlpatterns = [
     path("markdown/preview/", views.markdown_preview, name="markdown-preview"),
     path("accounts/", include("allauth.urls")),
     path("", include("profiles.urls")),
+    path("", include("events.urls")),
     path("communities/", include("communities.urls")),
     path("practice/", include("practice.urls")),
     path("admin/", admin.site.urls),

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "profiles",
     "communities",
     "practice",
+    "events",
     "khub",
 ]
 

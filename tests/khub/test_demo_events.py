@@ -63,8 +63,10 @@ def test_demo_events_are_online_in_person_and_both_with_uk_venues_and_https_link
         assert event.is_online == bool(event.joining_url), event.title
         assert not event.joining_url or event.joining_url.startswith("https://")
         assert event.is_in_person == bool(event.venue and event.postcode), event.title
-        assert event.description_html and event.ends_at > event.starts_at
-        assert event.discussion is not None and event.region
+        assert event.description_html
+        assert event.ends_at > event.starts_at
+        assert event.discussion is not None
+        assert event.region
     assert Event.objects.filter(joining_url__startswith="https://teams.microsoft.com/l/meetup-join/").exists()
     assert Event.objects.filter(postcode="LS1 1UR", venue="Leeds Civic Hall").exists()
 
@@ -72,7 +74,8 @@ def test_demo_events_are_online_in_person_and_both_with_uk_venues_and_https_link
 def test_upcoming_demo_events_start_at_their_london_time_on_the_hour_or_half_hour():
     for event in Event.objects.all():
         local = timezone.localtime(event.starts_at)
-        assert local.minute in (0, 30) and 9 <= local.hour <= 15, event.title
+        assert local.minute in (0, 30), event.title
+        assert 9 <= local.hour <= 15, event.title
 
 
 def test_one_demo_event_is_full_with_a_waiting_list_in_the_order_people_replied():

@@ -149,17 +149,23 @@ def plan_events(
         return event
 
     events: list[PlannedEvent] = []
-    # The busy community: two fifths past (the last 12 months), three fifths ahead (the next 18).
+    # The busy community: two fifths past (the last 12 months), three fifths ahead (the next 18), whole days
+    # away from `now` so that the hour of the day never moves one across it.
     day = timedelta(days=1)
+    past = busy_events * 2 // 5
     for number in range(busy_events):
-        share = number / busy_events
-        starts_at = now - 365 * day + share * 913 * day
-        starts_at = starts_at.replace(hour=9 + number % 7, minute=30 * (number % 2), second=0, microsecond=0)
+        if number < past:
+            days = -1 - (past - 1 - number) * 365 // past
+        else:
+            days = 1 + (number - past) * 547 // (busy_events - past)
+        starts_at = (now + days * day).replace(
+            hour=9 + number % 7, minute=30 * (number % 2), second=0, microsecond=0
+        )
         event = make(busy, starts_at, number)
         members = members_of[busy]
         people = rng.sample(members, min(len(members), rng.randint(0, 40)))
         if number % 50 == 10 and event.capacity is not None:  # a few full, with a waiting list
-            people = rng.sample(members, min(len(members), event.capacity + 8))
+            people = rng.sample(members, min(len(members), event.capacity + 12))
         if fan in members and fan not in people and rng.random() < 0.4:
             people.append(fan)
         _reply(event, people, rng, now)
@@ -185,8 +191,8 @@ def plan_events(
         if community == busy:
             continue
         for number in range(per_community):
-            starts_at = now + rng.uniform(-180, 180) * day
-            starts_at = starts_at.replace(hour=10 + number, minute=0, second=0, microsecond=0)
+            days = rng.randint(1, 180) * rng.choice((-1, 1))
+            starts_at = (now + days * day).replace(hour=10 + number, minute=0, second=0, microsecond=0)
             event = make(community, starts_at, number + community)
             people = rng.sample(members, min(len(members), rng.randint(0, 8)))
             if fan in members and fan not in people and rng.random() < 0.5:

@@ -10,9 +10,9 @@ reports), 5,000 practice stories with endorsements and adoptions, and events (be
 500 in the viewer's community, one with 1,000 going in an open one, a few in every other). Then it requests
 each page through Django's test client as a signed-in facilitator of that community (the landing page, the
 practice library, a story and the calendar feed also as a visitor who is not signed in) and reports p50/p95
-of the time spent in Django
-(middleware, view, queries, template), the p50 of the time in SQL and the number of SQL queries. No
-network or browser time is included. benchmarks/national.py measures the same pages on a national hub.
+of the time spent in Django (middleware, view, queries, template), the p50 of the time in SQL and the number
+of SQL queries. No network or browser time is included. benchmarks/national.py measures the same pages on
+a national hub.
 
 The database is left in place: --reuse skips generation when it already holds data made for the same
 --people and --communities (a marker in its comment, as benchmarks/search.py and digests.py keep) and

@@ -16,6 +16,9 @@ migrates it and streams into it with COPY, at the default size:
 - 200,000 conversations with 2,000,000 posts (one thread of 10,000 posts), helpful marks, watches, thread
   tags and open reports.
 - 2,000,000 notifications about posts, stories, communities and follows, most of them read.
+- Events (benchmarks/event_data.py): 500 in the measured community, past and upcoming; one with 1,000
+  going and a waiting list in the most popular open community; 3 in every other community; their replies,
+  the member of ten going to a couple of hundred, with a calendar feed address.
 
 --people scales everything but the communities (--communities, default 3 per 200 people) with it: 10
 posts, 5 memberships, 10 notifications and a conversation per person, a story per four, a council per
@@ -75,6 +78,7 @@ from benchmarks.bulk import (  # noqa: E402
     words,
     zipf_cum,
 )
+from benchmarks.event_data import plan_events  # noqa: E402
 
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/khub_bench_national"
 DEFAULT_PEOPLE = 200_000
@@ -147,6 +151,10 @@ LOADED = [
     "practice_adoption",
     "practice_measuredoutcome",
     "profiles_notification",
+    "events_event",
+    "events_eventtag",
+    "events_rsvp",
+    "events_calendarfeed",
 ]
 
 
@@ -842,6 +850,75 @@ def generate(url: str, *, people: int, communities: int | None = None, seed: int
     conn.commit()
     watch.lap(f"{made['notifications']:,} notifications")
 
+    # --- Events (last: the draws above are the same with or without them) ----------------------------
+    taking_part = {
+        community: [user for user in members if active[user]] for community, members in members_of.items()
+    }
+    opens = [pk for pk in range(1, community_count + 1) if visibility[pk] == "open"]
+    crowd_community = max(opens, key=lambda pk: len(taking_part[pk]))
+    events, crowd_event = plan_events(
+        rng, now=anchor, members_of=taking_part, organiser_of=owner_of, busy=home,
+        crowd_community=crowd_community, fan=2,
+    )  # fmt: skip
+    event_id = {id(event): pk for pk, event in enumerate(events, start=1)}
+    # The crowd's questions: a conversation of its community (one that is no story's discussion).
+    crowd_discussion = next(
+        (thread_id[index] for index, plan in enumerate(plans) if plan[1] == crowd_community and not plan[5]),
+        None,
+    )
+
+    def event_rows():
+        for pk, event in enumerate(events, start=1):
+            paragraphs = writer.paragraphs(rng.randint(1, 3), set())
+            yield (
+                pk, event.community, event.title, "\n\n".join(paragraphs), html_of(paragraphs),
+                event.starts_at, event.ends_at, event.format, event.joining_url, event.venue, event.address,
+                event.postcode, event.region, event.capacity, None, event.organiser, event.status,
+                event.cancelled_at, event.cancel_reason, event.notes, event.notes_html,
+                crowd_discussion if event is crowd_event else None, event.sequence, event.going_count,
+                event.waiting_count, event.created_at, event.cancelled_at or event.created_at,
+            )  # fmt: skip
+
+    made["events"] = copy_rows(
+        conn,
+        "events_event",
+        (
+            "id", "community_id", "title", "description", "description_html", "starts_at", "ends_at",
+            "format", "joining_url", "venue", "address", "postcode", "region", "capacity", "rsvp_deadline",
+            "organiser_id", "status", "cancelled_at", "cancel_reason", "notes", "notes_html",
+            "discussion_id", "sequence", "going_count", "waiting_count", "created_at", "updated_at",
+        ),
+        event_rows(),
+    )  # fmt: skip
+    copy_rows(
+        conn,
+        "events_eventtag",
+        ("id", "content_object_id", "tag_id"),
+        tag_rows(range(1, len(events) + 1), (0, 1, 1, 2)),
+    )
+    made["event replies"] = copy_rows(
+        conn,
+        "events_rsvp",
+        ("id", "state", "created_at", "updated_at", "event_id", "user_id"),
+        (
+            (pk, state, when, when, event_id[id(event)], user)
+            for pk, (event, user, state, when) in enumerate(
+                ((event, user, state, when) for event in events for user, state, when in event.replies),
+                start=1,
+            )
+        ),
+    )
+    # The member's calendar address (events:feed): they go to a couple of hundred events.
+    feed_token = f"{rng.getrandbits(256):064x}"
+    copy_rows(
+        conn, "events_calendarfeed", ("id", "token", "created_at", "user_id"), [(1, feed_token, anchor, 2)]
+    )
+    conn.commit()
+    watch.lap(
+        f"{made['events']:,} events ({sum(e.community == home for e in events)} in the measured community, "
+        f"{crowd_event.going_count:,} going to one), {made['event replies']:,} replies"
+    )
+
     load_end(conn, LOADED, plain, watch)
     conn.close()
     with psycopg.connect(url, autocommit=True) as conn:
@@ -870,6 +947,8 @@ def generate(url: str, *, people: int, communities: int | None = None, seed: int
             "thread": ["communities.Thread", thread_id[0]],
             "after": long_paths[int(len(long_paths) * 0.8)],
             "story": ["practice.PracticeStory", 1],
+            "event": ["events.Event", event_id[id(crowd_event)]],
+            "feed_token": feed_token,
         },
     }
 
@@ -909,7 +988,9 @@ def main() -> None:
     size = sizes(args.people, args.communities)
     wanted = {"people": size["people"], "communities": size["communities"]}
     marker = scratch.read_marker(url, MARKER)
-    if args.reuse and marker and all(marker.get(key) == value for key, value in wanted.items()):
+    # (Data generated before the events were added to it is generated again.)
+    has_events = bool(marker) and "event" in marker.get("fixtures", {})
+    if args.reuse and has_events and all(marker.get(key) == value for key, value in wanted.items()):
         print(f"Reusing {marker['people']:,} people, {marker['communities']:,} communities, generated in "
               f"{marker['seconds']} s; database {marker['bytes'] / 1024**3:.2f} GB")  # fmt: skip
     else:

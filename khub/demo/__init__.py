@@ -7,6 +7,7 @@ it and write it through the apps' services, in this order:
   communities.py    a dozen communities with their members
   conversations.py  threads and replies in every community, two of them hundreds of posts long
   practice.py       practice stories with their endorsements, promotions and adoptions
+  events.py         past and upcoming events, the people going, a waiting list, notes and a cancellation
   recent.py         the hours before the seed, and digest preferences, so that tomorrow's digest has news
 
 Every address is under demo.khub.test (RFC 2606 reserves .test), so no demo email can reach a real
@@ -23,6 +24,7 @@ from django.utils import timezone
 from communities.models import Community, Membership, Post, Thread, ThreadRead
 from khub.demo.communities import seed_communities
 from khub.demo.conversations import seed_conversations
+from khub.demo.events import seed_events
 from khub.demo.people import (
     DEMO_ACCOUNTS,
     DEMO_DOMAIN,
@@ -56,6 +58,7 @@ def seed(*, password: str) -> SeedReport:
     communities = seed_communities()
     seed_conversations()
     seed_practice()
+    seed_events()
     seed_recent()
     _settle_reads(started)
     _skip_emails()

@@ -96,6 +96,21 @@ DISAGREEING = {
     "discussions": """
         SELECT count(*) FROM practice_practicestory s JOIN communities_thread t ON t.id = s.discussion_id
         WHERE t.community_id <> s.community_id""",
+    "event counts": """
+        SELECT count(*) FROM events_event e
+        WHERE going_count <> (SELECT count(*) FROM events_rsvp r
+                              WHERE r.event_id = e.id AND r.state = 'going')
+           OR waiting_count <> (SELECT count(*) FROM events_rsvp r
+                                WHERE r.event_id = e.id AND r.state = 'waiting')
+           OR going_count > coalesce(capacity, going_count)""",
+    "event replies by members": """
+        SELECT count(*) FROM events_rsvp r JOIN events_event e ON e.id = r.event_id
+        WHERE NOT EXISTS (SELECT 1 FROM communities_membership m JOIN profiles_user u ON u.id = m.user_id
+            WHERE m.community_id = e.community_id AND m.user_id = r.user_id AND m.state = 'active'
+              AND u.is_active)""",
+    "event places": """
+        SELECT count(*) FROM events_event
+        WHERE (format <> 'in_person') <> (joining_url <> '') OR (format <> 'online') <> (postcode <> '')""",
     "search documents": """
         SELECT (SELECT count(*) FROM communities_post WHERE search_vector IS NULL)
              + (SELECT count(*) FROM practice_practicestory WHERE search_vector IS NULL)""",
@@ -147,6 +162,20 @@ def test_a_tiny_national_hub_keeps_every_derived_column_and_every_page_answers(
         )
         for what, sql in DISAGREEING.items():
             assert conn.execute(sql).fetchone() == (0,), what
+        # The measured community's 500 events, past and upcoming; the crowd's event as full as its
+        # community allows (1,000 going at the national size); the member going to many.
+        assert conn.execute(
+            "SELECT count(*), count(*) FILTER (WHERE starts_at < now()) FROM events_event"
+            " WHERE community_id = (SELECT community_id FROM communities_membership"
+            " WHERE user_id = 1 AND role = 'owner')"
+        ).fetchone() == (500, 200)
+        assert conn.execute("SELECT max(going_count) FROM events_event").fetchone()[0] >= 300
+        assert (
+            conn.execute("SELECT count(*) FROM events_rsvp WHERE user_id = 2 AND state = 'going'").fetchone()[
+                0
+            ]
+            >= 100
+        )
         for body, html in conn.execute("SELECT body, body_html FROM communities_post LIMIT 50"):
             assert html == markdown_render(body)
 
@@ -157,3 +186,8 @@ def test_a_tiny_national_hub_keeps_every_derived_column_and_every_page_answers(
         1 for cells in rows if cells[1].strip() == "member"
     )  # the manage pages
     assert rows[0][0].strip() == "`one indexed query (the yardstick)`"
+    # The crowded event's page, as the member and as the facilitator.
+    event_pages = {
+        cells[1].strip() for cells in rows if re.fullmatch(r" `/communities/[^/]+/events/\d+/` ", cells[0])
+    }
+    assert event_pages == {"member", "facilitator"}

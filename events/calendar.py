@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
-from icalendar import Calendar
+from icalendar import Calendar, vDuration
 from icalendar import Event as VEvent
 
 from communities.models import Membership
@@ -124,7 +124,7 @@ def feed_calendar(
         "x-wr-caldesc", "Events you are going to and events in your communities, from Knowledge Hub."
     )
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", REFRESH)
+    calendar.add("x-published-ttl", vDuration(REFRESH))  # an X- property: typed here
     for event in events:
         calendar.add_component(vevent(event, joining_link=event.pk in joining_links, now=now))
     return calendar.to_ical()

@@ -334,6 +334,9 @@ def test_the_feed_holds_the_events_of_the_owners_communities_and_those_they_go_t
     assert private.pk not in _uids(response.content)
     calendar = _read(response.content)
     assert str(calendar["X-WR-CALNAME"]) == "Knowledge Hub events"
+    # Calendar programs are asked to fetch it again hourly (RFC 7986, and Outlook's own property).
+    assert b"REFRESH-INTERVAL;VALUE=DURATION:PT1H\r\n" in response.content
+    assert b"X-PUBLISHED-TTL:PT1H\r\n" in response.content
     # The second reader finds the same events in the coming weeks.
     now = timezone.now()
     found = _between(response.content, now, now + timedelta(days=30))

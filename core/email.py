@@ -1,7 +1,8 @@
 """The envelope of every email the hub sends on its own: a plain-text and an HTML part rendered from
 `emails/<template>.txt` and `.html`, a one-line subject, and a one-click unsubscribe (RFC 8058:
 `List-Unsubscribe` and `List-Unsubscribe-Post`). Who it goes to and what the unsubscribe link leaves is the
-caller's (profiles.emails.member_email)."""
+caller's (profiles.emails.member_email). An email a member asked for by what they did (an event they are
+going to) has no one-click unsubscribe: its footer says how to stop it."""
 
 from datetime import datetime
 
@@ -32,7 +33,7 @@ def multipart_email(
     message_id: str = "",
 ) -> EmailMultiAlternatives:
     """`emails/<template>.txt` and `.html`, rendered with the subject, the site's address and the
-    unsubscribe link added to `context`."""
+    unsubscribe link added to `context`; without an unsubscribe link ("") no List-Unsubscribe header."""
     # One line whatever a member put in their name: a line break in a header would stop the email.
     subject = " ".join(subject.split())
     context = {
@@ -41,11 +42,10 @@ def multipart_email(
         "site_url": settings.SITE_URL,
         "unsubscribe_url": unsubscribe_url,
     }
-    headers = {
-        "List-Unsubscribe": f"<{unsubscribe_url}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        "Auto-Submitted": "auto-generated",  # RFC 3834: out-of-office replies are not sent back
-    }
+    headers = {"Auto-Submitted": "auto-generated"}  # RFC 3834: out-of-office replies are not sent back
+    if unsubscribe_url:
+        headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     if message_id:
         headers["Message-ID"] = message_id  # the same on a retry: mail systems treat it as one message
     message = EmailMultiAlternatives(

@@ -189,7 +189,11 @@ class EventEmail(models.Model):
         PENDING = "pending", "Waiting to be sent"
         SENDING = "sending", "Being sent"
         SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
+        FAILED = "failed", "Failed, to be tried again"
+        # No longer due when its turn came (not going any more, the event cancelled or moved): see `error`.
+        SKIPPED = "skipped", "Not sent: no longer due"
+        # Refused MAX_ATTEMPTS times, or interrupted while being sent (not sent again in case it arrived).
+        GAVE_UP = "gave_up", "Given up"
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="emails")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -199,6 +203,7 @@ class EventEmail(models.Model):
     claim = models.CharField(max_length=32, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    retry_at = models.DateTimeField(null=True, blank=True)  # a failed send is tried again from then on
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -208,9 +213,10 @@ class EventEmail(models.Model):
             models.UniqueConstraint(fields=["event", "user", "kind", "sequence"], name="events_email_once"),
         ]
         indexes = [
+            # What the sender and the sweep look for: the few rows not yet sent, not the many that were.
             models.Index(
                 fields=["created_at"],
-                condition=models.Q(state__in=["pending", "sending"]),
+                condition=models.Q(state__in=["pending", "sending", "failed"]),
                 name="events_email_unsent",
             ),
         ]

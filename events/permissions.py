@@ -71,6 +71,13 @@ def rsvp_forget(*, event: Event) -> None:
     event.__dict__.pop("_rsvp_cache", None)
 
 
+def rsvp_remember(*, user, event: Event, rsvp: Rsvp | None) -> None:
+    """Keep a reply fetched in bulk (a calendar feed's events, a batch of emails' recipients) so rsvp_for,
+    and the checks that use it, ask for no other."""
+    if _signed_in(user):
+        event.__dict__.setdefault("_rsvp_cache", {})[user.pk] = rsvp
+
+
 def can_see_joining_link(*, user, event: Event) -> bool:
     if not event.joining_url or not can_read(user=user, event=event):
         return False

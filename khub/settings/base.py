@@ -199,6 +199,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "khub.digests_sweep",
         "schedule": 5 * 60,
     },
+    # Event reminders 24 hours ahead, and event emails whose task never ran (events.services.emails).
+    "event-emails-sweep": {
+        "task": "events.event_emails_sweep",
+        "schedule": 5 * 60,
+    },
 }
 
 # --- Email ----------------------------------------------------------------------------------------

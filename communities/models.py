@@ -38,9 +38,7 @@ class Community(models.Model):
     # Kept by the services: the directory sorts and shows these without a join or a count per card.
     member_count = models.PositiveIntegerField(default=0, editable=False)
     # Who may announce events (the events app): facilitators always; members too when this is on.
-    members_create_events = models.BooleanField(
-        "members can create events", default=False, db_default=False
-    )
+    members_create_events = models.BooleanField("members can create events", default=False, db_default=False)
     last_activity_at = models.DateTimeField(default=timezone.now)
     # Search: the name above the short description above the about text (GIN index: migration 0006).
     search_vector = search_document(("name", "A"), ("description", "B"), ("about", "C"))

@@ -66,6 +66,17 @@ class CommunityForm(MarkdownForm):
         # GOV.UK radios with a hint under each choice (VISIBILITY_HINTS).
         template_name="communities/browse/_visibility_field.html",
     )
+    # The facilitators' settings page only (editing=True): a new community starts with it off.
+    members_create_events = forms.BooleanField(
+        label="Members can create events",
+        required=False,
+        help_text="Facilitators can always create events. Tick this to let every member announce one too.",
+    )
+
+    def __init__(self, *args, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not editing:
+            del self.fields["members_create_events"]
 
     @staticmethod
     def initial_for(community: Community) -> dict:
@@ -75,6 +86,7 @@ class CommunityForm(MarkdownForm):
             "about": community.about,
             "topics": sorted(community.topics.names(), key=str.lower),
             "visibility": community.visibility,
+            "members_create_events": community.members_create_events,
         }
 
 

@@ -9,6 +9,7 @@ NAVIGATION = [
     ("Home", "home"),
     ("Communities", "communities:index"),
     ("Practice", "practice:index"),
+    ("Events", "events:index"),
     ("People", "profiles:people"),
     # Search is the box beside these links (templates/includes/header.html), not a tab of its own.
 ]

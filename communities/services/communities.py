@@ -148,7 +148,9 @@ def community_update(
     visibility: str,
     about: str = "",
     topics: list[str] | None = None,
+    members_create_events: bool | None = None,
 ) -> Community:
+    """Change a community's settings; members_create_events None leaves that setting as it is."""
     permissions.check_manage(user=actor, community=community)
     was_open = community.is_open
     community.name = _validate_name(name=name, viewer=actor, exclude_pk=community.pk)
@@ -157,9 +159,14 @@ def community_update(
     community.about = about
     community.about_html = markdown_render(about)
     community.visibility = visibility
+    if members_create_events is not None:
+        community.members_create_events = members_create_events
     topics = _clean_topics(topics or [])
     community.full_clean(validate_constraints=False)
-    _save_named(community, update_fields=["name", "description", "about", "about_html", "visibility"])
+    _save_named(
+        community,
+        update_fields=["name", "description", "about", "about_html", "visibility", "members_create_events"],
+    )
     community.topics.set(tags_resolve(topics))
     moderation_log_write(community=community, actor=actor, action=A.SETTINGS_CHANGED)
     if community.is_open and not was_open:

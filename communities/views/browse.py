@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from communities import permissions, selectors
 from communities.forms import CommunityForm, DirectoryForm, JoinForm
 from communities.models import Community, HubSettings
+from communities.sections import community_sections
 from communities.selectors import conversations as conversation_selectors
 from communities.services import communities as services
 from core.forms import add_service_errors, markdown_preview_requested
@@ -94,6 +95,8 @@ def detail_context(request: HttpRequest, community: Community, **extra) -> dict:
         # Members who may post get "Start a conversation" at the top; others the join action there instead.
         "can_start": permissions.can_participate(user=request.user, community=community),
         "recent_threads": conversation_selectors.recent_threads(community=community) if can_read else [],
+        # Registered by the apps above communities (communities.sections): events coming up.
+        "sections": community_sections(viewer=request.user, community=community) if can_read else [],
     }
 
 

@@ -478,7 +478,7 @@ def _member_form_invalid(
 @require_http_methods(["GET", "POST"])
 def settings(request: HttpRequest, slug: str) -> HttpResponse:
     community = _community(request, slug)
-    form = CommunityForm(request.POST or None, initial=CommunityForm.initial_for(community))
+    form = CommunityForm(request.POST or None, initial=CommunityForm.initial_for(community), editing=True)
     if request.method == "POST" and not markdown_preview_requested(request, form) and form.is_valid():
         if not form.has_changed():
             messages.info(request, "You did not change anything.")

@@ -539,14 +539,6 @@ def page_list(fixtures: dict) -> list[tuple[str, dict, str, tuple[str, ...]]]:
     ]
 
 
-# Events pages whose views come with other work on issue 20 (the calendar files): until it is merged their
-# routes answer 404 (the feed, to a visitor, sign-in's redirect: its placeholder is not open to calendar
-# applications), and measure() passes over a page named here that does not answer 200 (any other page must).
-# Measured after the merge; then this set is empty. (Events pages whose routes do not exist yet are passed
-# over as every unknown URL name is.)
-VIEWS_TO_COME = frozenset({"events:ics", "events:feed"})
-
-
 def event_pages(fixtures: dict) -> list[tuple[str, dict, str, tuple[str, ...]]]:
     """The events pages: the busy community's 500 events, /events/, the event with 1,000 going, its
     guest list, the form to announce one, its .ics, and the calendar feed of a member going to a couple of
@@ -589,11 +581,9 @@ def measure(
         if user is not None:
             clients[role].force_login(user)
 
-    def sample(browser, path: str, name: str = "") -> tuple[float, float, float, int] | None:
+    def sample(browser, path: str) -> tuple[float, float, float, int]:
         for _ in range(3):  # warm caches and connections
-            response = browser.get(path)
-            if response.status_code != 200 and name in VIEWS_TO_COME:
-                return None
+            browser.get(path)
         timings, in_sql = [], []
         for _ in range(samples):
             with CaptureQueriesContext(connection) as queries:
@@ -629,11 +619,7 @@ def measure(
                     path = reverse(name, kwargs=kwargs) + query
                 except NoReverseMatch:
                     continue
-                measured = sample(clients[role], path, name)
-                if measured is None:
-                    print(f"{path} ({role}): not measured, its view is not merged yet (VIEWS_TO_COME)")
-                    continue
-                rows.append((role, path, *measured))
+                rows.append((role, path, *sample(clients[role], path)))
     return rows
 
 

@@ -133,7 +133,13 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Room for a calendar feed's events (events.calendar) beside the rest: the default 300 would cull them.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    }
 
 # With a host named, kombu does not warn "No hostname was supplied" whenever a task is queued in-process.
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
@@ -169,6 +175,9 @@ EXPERTISE_CHOICES_KEPT_SECONDS = 300
 # How long the home page keeps a member's communities to join (communities.selectors.home): one they join
 # goes at once; a change in their interests, or a newly active community, shows within this time.
 SUGGESTIONS_KEPT_SECONDS = 300
+# How long a calendar feed keeps each event written as iCalendar (events.calendar.feed_calendar): keyed by
+# the event's version, so a change shows at the next fetch; the day only bounds what the cache holds.
+CALENDAR_EVENT_KEPT_SECONDS = 24 * 60 * 60
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "khub.clear_expired_sessions",

@@ -438,7 +438,7 @@ def test_the_feed_takes_the_same_number_of_queries_for_2_or_30_events(client):
         counts.append(len(queries))
 
     assert counts[0] == counts[1]
-    assert counts[1] <= 4  # the feed and its owner, the events, their memberships, their replies
+    assert counts[1] <= 5  # the feed and its owner, the events' ids, the events, memberships, replies
 
 
 # --- The settings page -----------------------------------------------------------------------------------
@@ -509,3 +509,23 @@ def test_one_members_reset_leaves_anothers_address_alone(client, member):
 
     assert CalendarFeed.objects.get(user=other).token == theirs
     assert client.get(_feed_url(theirs)).status_code == 200
+
+
+def test_a_feed_written_from_kept_events_reads_the_same_and_shows_a_change_at_once(client, place, settings):
+    settings.CALENDAR_EVENT_KEPT_SECONDS = 3600
+    home, facilitator = place
+    owner = person_as("member", home)
+    first, second = (event(organiser=facilitator, community=home, title=title) for title in ("One", "Two"))
+    rsvp_set(user=owner, event=first, going=True)
+
+    written = _feed(client, owner).content
+    kept = _feed(client, owner).content  # every VEVENT from the cache this time
+    event_cancel(actor=facilitator, event=second, reason="Room flooded.")
+    changed = _feed(client, owner).content
+
+    assert kept == written
+    assert [str(v["SUMMARY"]) for v in _vevents(kept)] == ["One", "Two"]
+    assert JOINING in _text(kept)  # the owner is going to the first
+    assert len(_between(kept, first.starts_at - timedelta(days=1), first.starts_at + timedelta(days=1))) == 2
+    statuses = {str(v["SUMMARY"]): (str(v["STATUS"]), v["SEQUENCE"]) for v in _vevents(changed)}
+    assert statuses == {"One": ("CONFIRMED", 0), "Two": ("CANCELLED", 1)}

@@ -30,7 +30,7 @@ from tests.practice.helpers import author_in, published_story
 
 pytestmark = pytest.mark.django_db
 
-# Session, user, the header's unread count, the member's council line, the feed's five sources, then (issue
+# Session, user, the header's unread count, the member's council line, the feed's six sources (events': issue 20), then (issue
 # 19) the page's conversations' latest posts and the viewer's read states of them, the home visit's UPDATE,
 # the side column's communities with their unread counts and the communities to join.
 FEED_QUERIES = 14
@@ -691,4 +691,5 @@ def test_the_feed_names_no_kind_of_content_itself_but_composes_the_registered_so
         "story_published",
         "story_promoted",
         "story_repeated",
+        "event_announced",
     ]

@@ -22,7 +22,13 @@ def test_the_import_check_sees_the_search_modules():
 
 
 def test_kinds_register_in_installed_apps_order_and_tabs_keep_theirs():
-    assert [kind.name for kind in search_kinds()] == ["people", "conversations", "communities", "practice", "events"]
+    assert [kind.name for kind in search_kinds()] == [
+        "people",
+        "conversations",
+        "communities",
+        "practice",
+        "events",
+    ]
     assert [kind.label for kind in search_tabs()] == [
         "Practice",
         "Conversations",

@@ -36,7 +36,10 @@ def test_each_app_registers_its_parts_once_and_in_order():
         "erase_calendar_records",
         "erase_digests",
     ]
-    assert [provider.__name__ for provider in extensions._profile_sections] == ["profile_communities", "profile_going_to"]
+    assert [provider.__name__ for provider in extensions._profile_sections] == [
+        "profile_communities",
+        "profile_going_to",
+    ]
     assert [provider.__name__ for provider in extensions._council_sections] == [
         "council_shared",
         "council_repeated",

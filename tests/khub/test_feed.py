@@ -30,9 +30,10 @@ from tests.practice.helpers import author_in, published_story
 
 pytestmark = pytest.mark.django_db
 
-# Session, user, the header's unread count, the member's council line, the feed's six sources (events' since
-# issue 20), then (issue 19) the page's conversations' latest posts and the viewer's read states of them, the home visit's UPDATE,
-# the side column's communities with their unread counts and the communities to join.
+# Session, user, the header's unread count, the member's council line, the feed's sources (six: events' since
+# issue 20, each run only when something can be relevant to the viewer), then (issue 19) the page's
+# conversations' latest posts and the viewer's read states of them, the home visit's UPDATE, the side
+# column's communities with their unread counts and the communities to join (kept five minutes).
 FEED_QUERIES = 14
 
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from communities import permissions
 from communities.models import Community, Membership, Post, PostReport, Thread
+from communities.providers.feed import discussions_of
 from communities.services.membership import memberships_digest_set
 from core.providers.digests import (
     Candidates,
@@ -120,7 +121,8 @@ def _collect(chunk: DigestChunk) -> _Collected:
     in_window = chunk.window("created_at")
     started = list(
         Thread.objects.filter(permissions.listable_threads_q(), community_id__in=included, **in_window)
-        .filter(story__isnull=True)  # a story's discussion: the story itself is listed under Practice
+        # A story's or an event's discussion: listed as the story or the event.
+        .filter(**{f"{rel.name}__isnull": True for rel in discussions_of()})
         .select_related("community", "author", "opening_post")
         .defer(*OPENING_POST_TEXT)
         .order_by("-created_at")[:MOST_THREADS]

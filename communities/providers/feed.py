@@ -98,12 +98,29 @@ def _relevant_q(viewer, prefix: str = "") -> Q:
 
 
 # --- New and busy conversations -------------------------------------------------------------------------
+def discussions_of() -> list:
+    """The relations by which a thread is the discussion of some content (a story, an event: their
+    `discussion` field), from the apps above, found without importing them."""
+    return [rel for rel in Thread._meta.related_objects if rel.one_to_one and rel.field.name == "discussion"]
+
+
+def is_discussion_q(prefix: str = "") -> Q:
+    """Threads (at `prefix`) that are some content's discussion."""
+    condition = Q(pk__in=[])
+    for rel in discussions_of():
+        condition |= Q(**{f"{prefix}{rel.name}__isnull": False})
+    return condition
+
+
 @cache
 def _threads_statement(relevant: tuple[str, ...] = RELEVANCE) -> str:
-    # A story's discussion starts when the story is published: the practice item says so once. Once others
-    # reply it is a busy conversation like any other. (The table of the thread's story, by its relation.)
-    story = Thread._meta.get_field("story")
-    story_table, story_thread = story.related_model._meta.db_table, story.field.column
+    # A story's or an event's discussion starts with it: the story's or the event's own item says so once.
+    # Once others reply it is a busy conversation like any other. (Their tables, by their relations.)
+    exists = 'EXISTS (SELECT 1 FROM "{table}" d{i} WHERE d{i}.{column} = t.id)'
+    discussion = " OR ".join(
+        exists.format(table=rel.related_model._meta.db_table, i=i, column=rel.field.column)
+        for i, rel in enumerate(discussions_of())
+    )
     # The services set last_activity_at to the newest post's created_at in the same statement, so a post by
     # the viewer at exactly that time means the latest activity is their own: not news to them.
     return f"""
@@ -117,7 +134,7 @@ def _threads_statement(relevant: tuple[str, ...] = RELEVANCE) -> str:
             SELECT 1 FROM "{Post._meta.db_table}" own WHERE own.thread_id = t.id
               AND own.author_id = %(viewer)s AND own.created_at = t.last_activity_at)
           AND NOT (t.reply_count = 0 AND (t.author_id = %(viewer)s
-            OR EXISTS (SELECT 1 FROM "{story_table}" s WHERE s.{story_thread} = t.id)))
+            OR {discussion or "false"}))
         ORDER BY t.last_activity_at DESC, t.id DESC
         LIMIT %(rows)s"""  # noqa: S608 (names from the models; values are parameters)
 
@@ -131,7 +148,7 @@ def _threads_portable(viewer, before: datetime | None, rows: int) -> QuerySet:
     return (
         older(threads, "last_activity_at", before)
         .exclude(own_latest)
-        .exclude(Q(reply_count=0) & (Q(author=viewer) | Q(story__isnull=False)))
+        .exclude(Q(reply_count=0) & (Q(author=viewer) | is_discussion_q()))
         .order_by("-last_activity_at", "-pk")
         .values_list(
             "pk",

@@ -17,5 +17,12 @@ def test_khub_digests_imports_no_communities_or_practice_module(path):
 
 
 def test_the_apps_register_the_sections_in_the_order_a_digest_shows_them():
-    assert [section.name for section, _ in digest_sections()] == ["waiting", "new", "busy", "practice"]
+    assert [section.name for section, _ in digest_sections()] == [
+        "waiting",
+        "coming_up",
+        "new",
+        "busy",
+        "practice",
+        "events",
+    ]
     assert [scope.name for scope in digest_scopes()] == ["communities"]

@@ -137,7 +137,7 @@ def test_the_page_title_names_the_service(client):
 def test_home_page_serves_every_role_in_bounded_queries(client, django_assert_max_num_queries, role, request):
     if role != "anonymous":
         client.force_login(request.getfixturevalue(role))
-    # A member's page adds the activity feed (five queries, two more for its conversations), the visit's
+    # A member's page adds the activity feed (six queries, two more for its conversations), the visit's
     # UPDATE and the side column's two, whatever the hub holds (tests/khub/test_feed.py: FEED_QUERIES).
     with django_assert_max_num_queries(6 if role == "anonymous" else 14):
         response = client.get("/")

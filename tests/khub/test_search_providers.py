@@ -22,8 +22,20 @@ def test_the_import_check_sees_the_search_modules():
 
 
 def test_kinds_register_in_installed_apps_order_and_tabs_keep_theirs():
-    assert [kind.name for kind in search_kinds()] == ["people", "conversations", "communities", "practice"]
-    assert [kind.label for kind in search_tabs()] == ["Practice", "Conversations", "Communities", "People"]
+    assert [kind.name for kind in search_kinds()] == [
+        "people",
+        "conversations",
+        "communities",
+        "practice",
+        "events",
+    ]
+    assert [kind.label for kind in search_tabs()] == [
+        "Practice",
+        "Conversations",
+        "Events",
+        "Communities",
+        "People",
+    ]
 
 
 def test_every_kind_has_its_template_and_only_practice_is_public():

@@ -22,6 +22,10 @@ NO_ADD_PAGE = {
     ("practice", "practicestory"),
     ("practice", "endorsement"),
     ("practice", "adoption"),
+    # Events and their replies are written through the events services (counts, the waiting list, the
+    # calendars' SEQUENCE): the events admin is read only (tests/events/test_admin.py).
+    ("events", "event"),
+    ("events", "rsvp"),
     # Digest deliveries are the record that nobody gets a second copy: read only (tests/khub/test_digest*).
     ("khub", "digestdelivery"),
 }

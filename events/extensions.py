@@ -1,9 +1,9 @@
 """What events add to the rest of the hub (imported from apps.ready()): the home feed, search, digests, the
-"Going to" section of a profile, the "Coming up" block of a community's page, the data export, account erasure, and whether a notice about an event may
-still be shown.
+"Going to" section of a profile, the "Coming up" block of a community's page, the data export, account
+erasure, and whether a notice about an event may still be shown.
 
-Registrations only: the reads are in events/providers/ and events/records.py, each through
-events.permissions so every surface shows the same events to the same viewer; the erasure in
+Registrations only: the reads are in events/providers/, events/records.py and events/selectors.py, each
+through events.permissions so every surface shows the same events to the same viewer; the erasure in
 events/services/.
 """
 

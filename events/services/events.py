@@ -199,6 +199,20 @@ def _emails_write(event: Event, kind: str, people) -> None:
         event_emails_queue()
 
 
+def _tell_going(event: Event, actor: User, kind: str, text: str) -> None:
+    """A change everyone replying must know of: the people going and waiting in their inbox, and an email
+    (with the new .ics) to each person going but the one who made it."""
+    notifications_send_many(
+        recipients=_going(event, RS.GOING, RS.WAITING),
+        kind=f"events.{kind}",
+        text=text,
+        url=event.get_absolute_url(),
+        actor=actor,
+        target=event,
+    )
+    _emails_write(event, kind, _going(event).exclude(pk=actor.pk))
+
+
 # --- Writes -----------------------------------------------------------------------------------------------
 @transaction.atomic
 def event_create(*, organiser: User, community: Community, **values) -> Event:
@@ -255,15 +269,12 @@ def event_update(*, actor: User, event: Event, **values) -> Event:
     event.tags.set(tags_resolve(tags))
     waiting_list_move_up(event=event)
     if any(field in TOLD_OF_CHANGE for field in changed):
-        notifications_send_many(
-            recipients=_going(event, RS.GOING, RS.WAITING),
-            kind="events.changed",
-            text=f"{actor.public_name} changed the time or place of “{event.title}”",
-            url=event.get_absolute_url(),
-            actor=actor,
-            target=event,
+        _tell_going(
+            event,
+            actor,
+            EventEmail.Kind.CHANGED,
+            f"{actor.public_name} changed the time or place of “{event.title}”",
         )
-        _emails_write(event, EventEmail.Kind.CHANGED, _going(event).exclude(pk=actor.pk))
     return event
 
 
@@ -288,15 +299,7 @@ def event_cancel(*, actor: User, event: Event, reason: str) -> Event:
     event.sequence += 1
     event.updated_at = now
     event.save(update_fields=["status", "cancelled_at", "cancel_reason", "sequence", "updated_at"])
-    notifications_send_many(
-        recipients=_going(event, RS.GOING, RS.WAITING),
-        kind="events.cancelled",
-        text=f"{actor.public_name} cancelled “{event.title}”",
-        url=event.get_absolute_url(),
-        actor=actor,
-        target=event,
-    )
-    _emails_write(event, EventEmail.Kind.CANCELLED, _going(event).exclude(pk=actor.pk))
+    _tell_going(event, actor, EventEmail.Kind.CANCELLED, f"{actor.public_name} cancelled “{event.title}”")
     return event
 
 

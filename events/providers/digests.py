@@ -87,6 +87,7 @@ def _pick(digest: Digest, chunk: DigestChunk, collected: _Collected, fresh) -> d
                 where_path=chunk.path(event.community),
                 detail=detail,
                 event=event.pk,
+                community=event.community_id,
             ),
         )
 

@@ -86,6 +86,9 @@ class Event(models.Model):
             models.Index(fields=["starts_at", "id"], name="events_start"),
             # The feed and the digests: events announced, newest first.
             models.Index(fields=["-created_at", "-id"], name="events_newest"),
+            # The same in the viewer's few communities: read from their own ranges, and sorted, when walking
+            # every community's newest until a page of theirs comes would read more.
+            models.Index(fields=["community", "-created_at", "-id"], name="events_community_newest"),
         ]
 
     def __str__(self) -> str:

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from django.urls import reverse
 from django.utils import timezone
+from icalendar import Calendar
 from playwright.sync_api import Locator, Page, expect
 
 from events.forms import LONDON
@@ -86,8 +87,17 @@ def _announce(visitor: Visitor, place, *, javascript: bool) -> Event:
 
 
 def _expect_calendar_link(page: Page, an_event: Event) -> None:
+    """The link is there, and following it downloads the event's calendar file, read with icalendar."""
     link = page.get_by_role("link", name=CALENDAR)
     expect(link).to_have_attribute("href", reverse("events:ics", args=[an_event.community.slug, an_event.pk]))
+    with page.expect_download() as download_info:
+        link.click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".ics")
+    with open(download.path(), "rb") as ics:
+        [vevent] = Calendar.from_ical(ics.read()).walk("VEVENT")
+    assert str(vevent["SUMMARY"]) == an_event.title
+    assert vevent.decoded("DTSTART") == an_event.starts_at
 
 
 def test_a_facilitator_announces_an_event_a_member_goes_and_another_joins_the_waiting_list(new_visitor):

@@ -129,11 +129,6 @@ def going_to_q(user) -> Q:
     return Q(Exists(Rsvp.objects.filter(user=user, state=RS.GOING, event=OuterRef("pk"))))
 
 
-def readers_of(*, event: Event, people):
-    """Those of `people` who may read the event: background work re-checks each recipient with it."""
-    return community_permissions.readers_of(community=event.community, people=people)
-
-
 # --- The same filter as SQL text, for statements written once (communities.permissions.sql_params) -------
 def readable_event_sql(community: str) -> str:
     """readable_events as a condition on the event's community aliased `community`."""

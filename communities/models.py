@@ -39,6 +39,10 @@ class Community(models.Model):
     member_count = models.PositiveIntegerField(default=0, editable=False)
     # Who may announce events (the events app): facilitators always; members too when this is on.
     members_create_events = models.BooleanField("members can create events", default=False, db_default=False)
+    # Who may upload to the library (the library app): facilitators always; members too when this is on.
+    members_upload_documents = models.BooleanField(
+        "members can upload to the library", default=True, db_default=True
+    )
     last_activity_at = models.DateTimeField(default=timezone.now)
     # Search: the name above the short description above the about text (GIN index: migration 0006).
     search_vector = search_document(("name", "A"), ("description", "B"), ("about", "C"))
@@ -185,6 +189,11 @@ class ModerationLogEntry(models.Model):
         STORY_PROMOTED = "story_promoted", "Promoted a story to Practice worth repeating"
         STORY_UNPROMOTED = "story_unpromoted", "Withdrew a story's promotion"
         STORY_AUDIENCE = "story_audience", "Changed who can read a story"
+        DOCUMENT_REMOVED = "document_removed", "Removed a library document"
+        GUIDE_REMOVED = "guide_removed", "Removed a guide"
+        GUIDE_LOCKED = "guide_locked", "Locked a guide"
+        GUIDE_UNLOCKED = "guide_unlocked", "Unlocked a guide"
+        GUIDE_RESTORED = "guide_restored", "Restored an earlier revision of a guide"
 
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="moderation_log")
     actor = models.ForeignKey(

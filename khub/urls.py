@@ -21,6 +21,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("profiles.urls")),
     path("", include("events.urls")),
+    path("", include("library.urls")),
     path("communities/", include("communities.urls")),
     path("practice/", include("practice.urls")),
     path("admin/", admin.site.urls),

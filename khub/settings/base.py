@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "communities",
     "practice",
     "events",
+    "library",
     "khub",
 ]
 
@@ -179,6 +180,11 @@ SUGGESTIONS_KEPT_SECONDS = 300
 # the event's version, so a change shows at the next fetch; the day only bounds what the cache holds.
 CALENDAR_EVENT_KEPT_SECONDS = 24 * 60 * 60
 CELERY_BEAT_SCHEDULE = {
+    # Library uploads whose text no task read (broker down, a worker killed): library.services.extraction.
+    "library-extract-text": {
+        "task": "library.extract_text",
+        "schedule": 5 * 60,
+    },
     "clear-expired-sessions": {
         "task": "khub.clear_expired_sessions",
         "schedule": 24 * 60 * 60,
@@ -283,6 +289,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Community libraries (the library app): the largest file a member may upload, and each community's
+# default quota (a site admin changes one community's in the admin: Library storage).
+LIBRARY_MAX_UPLOAD_BYTES = env.int("LIBRARY_MAX_UPLOAD_BYTES", default=25 * 1024 * 1024)
+LIBRARY_QUOTA_BYTES = env.int("LIBRARY_QUOTA_BYTES", default=2 * 1024**3)
 
 # --- Security -------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

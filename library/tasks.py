@@ -1,0 +1,10 @@
+from celery import shared_task
+
+
+@shared_task(name="library.extract_text", ignore_result=True)
+def extract_text() -> int:
+    """Queued after an upload commits, and run by beat every few minutes as the sweep: read whatever
+    versions are pending (library.services.extraction: each is claimed first, so runs never overlap)."""
+    from library.services.extraction import extract_due
+
+    return extract_due()

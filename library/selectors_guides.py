@@ -14,15 +14,14 @@ def _person(path: str) -> list[str]:
     return [f"{path}__{name}" for name in PERSON_FIELDS]
 
 
-def guide_for_page(*, slug: str, guide_slug: str) -> Guide | None:
+def guide_for_page(*, slug: str, guide_slug: str, text: bool = True) -> Guide | None:
     """The guide behind the URL with its community (every check reads it) and who last edited it (the page
-    names them): one query. A removed guide too: the view's check answers 404 for it."""
-    return (
-        Guide.objects.select_related("community", "last_edited_by")
-        .filter(community__slug=slug, slug=guide_slug)
-        .defer("search_vector")
-        .first()
-    )
+    names them): one query. Without its text (up to 100,000 characters, twice) for the pages that show
+    only its revisions: `text=False`. A removed guide too: the view's check answers 404 for it."""
+    guides = Guide.objects.select_related("community", "last_edited_by").defer("search_vector")
+    if not text:
+        guides = guides.defer("body", "body_html")
+    return guides.filter(community__slug=slug, slug=guide_slug).first()
 
 
 def guide_history(*, guide: Guide) -> QuerySet[GuideRevision]:

@@ -37,8 +37,9 @@ def _readable_community(request: HttpRequest, slug: str) -> Community:
     return community
 
 
-def _readable_guide(request: HttpRequest, slug: str, guide_slug: str) -> Guide:
-    guide = selectors_guides.guide_for_page(slug=slug, guide_slug=guide_slug)
+def _readable_guide(request: HttpRequest, slug: str, guide_slug: str, *, text: bool = False) -> Guide:
+    """The guide behind the URL if the viewer may read it, else 404; with its text only if `text`."""
+    guide = selectors_guides.guide_for_page(slug=slug, guide_slug=guide_slug, text=text)
     if guide is None:
         raise Http404("No such guide")
     permissions.check_read_guide(user=request.user, guide=guide)
@@ -85,7 +86,7 @@ def create(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def guide(request: HttpRequest, slug: str, guide_slug: str) -> HttpResponse:
-    found = _readable_guide(request, slug, guide_slug)
+    found = _readable_guide(request, slug, guide_slug, text=True)
     return render(request, "library/guides/detail.html", _guide_context(request, found))
 
 
@@ -94,7 +95,7 @@ def edit(request: HttpRequest, slug: str, guide_slug: str) -> HttpResponse:
     """The guide's form, started from its newest revision (a hidden field). A save from an older one is
     refused: the page then shows what changed meanwhile and keeps what was typed, with the newest revision
     as the new base, so saving again (after reading the changes) goes through."""
-    found = _readable_guide(request, slug, guide_slug)
+    found = _readable_guide(request, slug, guide_slug, text=True)
     try:
         permissions.check_edit_guide(user=request.user, guide=found)
     except PermissionDenied as error:

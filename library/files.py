@@ -172,7 +172,7 @@ def clean_filename(name: str, *, kind: str) -> str:
     name = unicodedata.normalize("NFC", name or "")
     name = re.split(r"[/\\]", name)[-1]  # a name with folders keeps its last part
     name = _CONTROL.sub("", name.replace("\x00", ""))
-    stem = name.rsplit(".", 1)[0] if "." in name.strip(".") else name
+    stem = name.rpartition(".")[0] if "." in name else name  # ".pdf" has no stem: it becomes "document"
     stem = re.sub(r"[^\w\s().,&'-]", "-", stem)
     stem = re.sub(r"\s+", " ", stem)
     stem = re.sub(r"-{2,}", "-", stem).strip(" .-_")

@@ -180,6 +180,30 @@ def zip_bytes(members: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
+def encrypted_pdf(*, user_password: str) -> bytes:
+    """pdf_bytes() encrypted (AES-128): a user password must be given to read it, unless it is empty."""
+    import pypdf
+
+    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(pdf_bytes())))
+    writer.encrypt(user_password=user_password, owner_password="owner-secret", algorithm="AES-128")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def bomb(part: str, *, megabytes: int) -> bytes:
+    """An Office package whose `part` unpacks from about a thousandth of its size to `megabytes` of zeros,
+    written a megabyte at a time (the test never holds it unpacked)."""
+    out = io.BytesIO()
+    chunk = b"\0" * 1024 * 1024
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open(part, "w", force_zip64=True) as member:
+            for _ in range(megabytes):
+                member.write(chunk)
+    return out.getvalue()
+
+
 def upload_file(
     data: bytes | None = None, name: str = "business-case.pdf", content_type: str = ""
 ) -> SimpleUploadedFile:

@@ -7,7 +7,6 @@ import os
 import zipfile
 from datetime import timedelta
 
-import pypdf
 import pytest
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
@@ -30,8 +29,10 @@ from library.services.extraction import GAVE_UP, MAX_ATTEMPTS, REMOVED, STALE, e
 from tests.communities.helpers import community, person_as
 from tests.concurrency import at_once
 from tests.library.helpers import (
+    bomb,
     document,
     docx_bytes,
+    encrypted_pdf,
     odf_bytes,
     pdf_bytes,
     pdf_pages_bytes,
@@ -44,14 +45,6 @@ from tests.library.helpers import (
 
 def _read(kind: str, data: bytes, **limits) -> str:
     return extract_text(kind, io.BytesIO(data), **limits)
-
-
-def _encrypted_pdf(*, user_password: str) -> bytes:
-    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(pdf_bytes())))
-    writer.encrypt(user_password=user_password, owner_password="owner-secret", algorithm="AES-128")
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 def _docx_with_table() -> bytes:
@@ -144,10 +137,10 @@ def test_a_file_read_past_its_deadline_fails_with_a_reason(kind, data):
 
 def test_a_password_protected_pdf_fails_with_a_reason_and_one_with_only_an_owner_password_is_read():
     with pytest.raises(ExtractionFailed) as failure:
-        _read("pdf", _encrypted_pdf(user_password="council-secret"))
+        _read("pdf", encrypted_pdf(user_password="council-secret"))
     assert str(failure.value) == LOCKED
 
-    assert _read("pdf", _encrypted_pdf(user_password="")) == "Business case for shared waste collection"
+    assert _read("pdf", encrypted_pdf(user_password="")) == "Business case for shared waste collection"
 
 
 @pytest.mark.parametrize(
@@ -169,19 +162,6 @@ def test_a_pdf_without_text_may_be_a_scan_and_says_so():
     with pytest.raises(ExtractionFailed) as failure:
         _read("pdf", pdf_pages_bytes([""]))
     assert str(failure.value) == NO_TEXT_PDF
-
-
-def bomb(part: str, *, megabytes: int) -> bytes:
-    """An Office package whose `part` unpacks from about a thousandth of its size to `megabytes` of zeros,
-    written a megabyte at a time (the test never holds it unpacked)."""
-    out = io.BytesIO()
-    chunk = b"\0" * 1024 * 1024
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        with archive.open(part, "w", force_zip64=True) as member:
-            for _ in range(megabytes):
-                member.write(chunk)
-    return out.getvalue()
 
 
 @pytest.fixture(scope="module")

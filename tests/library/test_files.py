@@ -14,7 +14,9 @@ from library.services import documents as documents_service
 from library.services.documents import document_add_version, document_upload
 from tests.communities.helpers import community, person_as
 from tests.library.helpers import (
+    bomb,
     docx_bytes,
+    encrypted_pdf,
     odf_bytes,
     pdf_bytes,
     png_bytes,
@@ -23,7 +25,6 @@ from tests.library.helpers import (
     xlsx_bytes,
     zip_bytes,
 )
-from tests.library.test_extraction import _encrypted_pdf, bomb
 
 pytestmark = pytest.mark.django_db
 OOXML_TYPES = b"<Types xmlns='http://schemas.openxmlformats.org/package/2006/content-types'/>"
@@ -208,7 +209,7 @@ def test_a_zip_bomb_is_stored_and_its_text_not_unpacked(
     [
         (pdf_bytes()[:250], "The file is damaged"),
         (b"%PDF-1.7\n" + bytes(range(256)) * 20, "The file is damaged"),
-        (_encrypted_pdf(user_password="council-only"), "The file is password-protected"),
+        (encrypted_pdf(user_password="council-only"), "The file is password-protected"),
     ],
     ids=["truncated", "noise", "encrypted"],
 )

@@ -13,6 +13,7 @@ stale, and only that file's attempts grow, so the files queued behind a hostile 
 with it.
 """
 
+import io
 import logging
 import time
 import uuid
@@ -31,7 +32,7 @@ MAX_ATTEMPTS = 3  # reads of one version; the next claim gives it up
 # A run stops claiming after this long (the file in hand is finished), well inside the task's soft time
 # limit (CELERY_TASK_SOFT_TIME_LIMIT, 240 s) less one file's own limit (library.extraction, 60 s).
 RUN_SECONDS = 150
-GAVE_UP = "Reading this file stopped the reader more than once; its text was not extracted."
+GAVE_UP = "Reading this file failed several times, so its text was not extracted."
 UNREADABLE = "The file could not be read; its text was not extracted."
 REMOVED = "The document was removed before its text was read."
 
@@ -97,6 +98,18 @@ def _record(version: DocumentVersion, *, text: str = "", error: str = "") -> Non
             ).update(text=text, text_state=state)
 
 
+def _stored_bytes(version: DocumentVersion) -> bytes | None:
+    """The version's file (at most LIBRARY_MAX_UPLOAD_BYTES), or None when the storage cannot give it now.
+    Read whole before any reader sees it, so that the storage failing (S3 unreachable, a disk error) is
+    not mistaken for a damaged file: the claim is left to go stale and the sweep tries again later."""
+    try:
+        with version.file.open("rb") as stored:
+            return stored.read()
+    except Exception:
+        logger.exception("Could not read %s from storage; the sweep will try again", version.file.name)
+        return None
+
+
 def version_extract(version: DocumentVersion) -> None:
     """Read one claimed version's file and record what came of it. Never raises for a bad file; a task's
     soft time limit is let through (the claim goes stale and the sweep tries again)."""
@@ -108,14 +121,16 @@ def version_extract(version: DocumentVersion) -> None:
     if Document.objects.filter(pk=version.document_id, removed_at__isnull=False).exists():
         _record(version, error=REMOVED)  # its files are deleted, or about to be
         return
+    data = _stored_bytes(version)
+    if data is None:
+        return
     try:
-        with version.file.open("rb") as handle:
-            text = extract_text(version.kind, handle)
+        text = extract_text(version.kind, io.BytesIO(data))
     except ExtractionFailed as failure:
         _record(version, error=str(failure))
     except SoftTimeLimitExceeded:
         raise
-    except Exception:  # a reader's own bug on a strange file, the storage unreadable: the file is kept
+    except Exception:  # a reader's own bug on a strange file: the file is kept, its text is not
         logger.exception("Text extraction failed for version %s", version.pk)
         _record(version, error=UNREADABLE)
     else:

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
@@ -266,15 +267,15 @@ def _pending(place, texts: list[str], captured) -> list[Document]:
         ]
 
 
-def _reads(monkeypatch, *, then=None) -> list[str]:
-    """Every file the readers open, by its storage name, in order; `then(name)` runs inside the read."""
-    opened: list[str] = []
+def _reads(monkeypatch, *, then=None) -> list[bytes]:
+    """Every file the readers are given, by its content, in order; `then(data)` runs inside the read."""
+    opened: list[bytes] = []
     real = extraction.extract_text
 
     def counting(kind, handle, **limits):
-        opened.append(handle.name)
+        opened.append(handle.getvalue())
         if then:
-            then(handle.name)
+            then(handle.getvalue())
         return real(kind, handle, **limits)
 
     monkeypatch.setattr(extraction, "extract_text", counting)
@@ -326,10 +327,9 @@ def test_a_file_that_kills_its_worker_is_given_up_after_the_most_attempts_and_no
 ):
     texts = ["Hostile notes", "Harmless notes"]
     hostile, harmless = _pending(place, texts, django_capture_on_commit_callbacks)
-    hostile_name = hostile.current_version.file.name
 
-    def die_on_hostile(name):
-        if name.endswith(hostile_name):
+    def die_on_hostile(data):
+        if data == b"Hostile notes":
             raise Killed
 
     opened = _reads(monkeypatch, then=die_on_hostile)
@@ -342,12 +342,35 @@ def test_a_file_that_kills_its_worker_is_given_up_after_the_most_attempts_and_no
 
     assert extract_due() == 1  # the fourth claim gives it up without reading it
 
-    assert sum(name.endswith(hostile_name) for name in opened) == MAX_ATTEMPTS
+    assert opened.count(b"Hostile notes") == MAX_ATTEMPTS
     hostile.refresh_from_db()
     harmless.refresh_from_db()
     assert (hostile.text_state, hostile.current_version.text_error) == (TextState.FAILED, GAVE_UP)
     assert (harmless.text_state, harmless.text) == (TextState.EXTRACTED, "Harmless notes")
     assert extract_due() == 0
+
+
+def test_a_file_the_storage_cannot_give_now_is_left_claimed_and_read_once_the_claim_is_stale(
+    place, redis_down, django_capture_on_commit_callbacks, monkeypatch
+):
+    [doc] = _pending(place, ["Stored far away"], django_capture_on_commit_callbacks)
+
+    def unreachable(self, mode="rb"):
+        raise OSError("Could not connect to the endpoint URL")
+
+    monkeypatch.setattr(FieldFile, "open", unreachable)
+    assert extract_due() == 1
+    monkeypatch.undo()
+    version = doc.current_version
+    version.refresh_from_db()
+    assert (version.text_state, version.text_error, bool(version.claim)) == (TextState.PENDING, "", True)
+
+    assert extract_due() == 0  # not taken again at once (the storage may still be down)
+    DocumentVersion.objects.filter(pk=version.pk).update(claimed_at=timezone.now() - STALE * 2)
+    assert extract_due() == 1
+
+    doc.refresh_from_db()
+    assert (doc.text_state, doc.text) == (TextState.EXTRACTED, "Stored far away")
 
 
 def test_a_damaged_file_is_stored_marked_text_not_extracted_with_the_reason(
@@ -401,7 +424,7 @@ def test_a_version_added_while_the_older_one_is_being_read_keeps_the_document_on
     [doc] = _pending(place, ["First draft"], django_capture_on_commit_callbacks)
     added = []
 
-    def add_a_version_meanwhile(name):
+    def add_a_version_meanwhile(data):
         if not added:
             added.append(document_add_version(user=member, document=doc, file=upload_file(b"Final", "f.txt")))
 
@@ -448,7 +471,7 @@ def test_two_sweeps_at_once_read_each_version_once(
     texts = [f"Notes number {n}" for n in range(8)]
     _pending((home, member), texts, django_capture_on_commit_callbacks)
 
-    def slowly(name):  # long enough for the two sweeps to be claiming at the same time
+    def slowly(data):  # long enough for the two sweeps to be claiming at the same time
         import time
 
         time.sleep(0.05)

@@ -12,6 +12,7 @@ import hashlib
 import re
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -53,7 +54,11 @@ _OOXML_MAIN = {
     "ppt/presentation.xml": Kind.PPTX,
 }
 _ODF = {content_type: kind for kind, content_type in CONTENT_TYPES.items() if "opendocument" in content_type}
-_MACROS = re.compile(r"(^|/)vbaProject\.bin$|(^|/)Basic/", re.IGNORECASE)
+# VBA projects (OOXML), Basic and script libraries (OpenDocument); and OOXML's macro-enabled main parts.
+_MACROS = re.compile(r"(^|/)vbaProject\.bin$|^Basic/|^Scripts/", re.IGNORECASE)
+_MACRO_CONTENT_TYPE = re.compile(rb"macroEnabled", re.IGNORECASE)
+# Compound files: Office 97-2003 (.doc, .xls, .ppt), and Office files saved with a password.
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 SNIFF_BYTES = 64 * 1024  # of a text file, read to decide whether it is text and whether it is CSV
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _MARKUP = re.compile(rb"^\s*(<\?xml|<!doctype|<html|<svg|<script|<!--|<head|<body)", re.IGNORECASE)
@@ -68,27 +73,49 @@ class Inspected:
     sha256: str
 
 
+MACROS = "The selected file contains macros. Save it without macros and upload it again."
+DAMAGED = "The selected file is damaged and cannot be opened. Check it and upload it again."
+OLD_OR_LOCKED = (
+    "The selected file is an old Office file (.doc, .xls or .ppt) or has a password. Save it as a .docx, "
+    ".xlsx or .pptx file without a password and upload it again."
+)
+
+
 def _refuse(message: str):
     raise ValidationError({"file": message})
 
 
 def _zip_kind(upload) -> str | None:
+    """The kind of an Office or OpenDocument package, from its directory and two small parts, each read no
+    further than SNIFF_BYTES (a bomb is left packed: text extraction checks it before unpacking)."""
     upload.seek(0)
     try:
         with zipfile.ZipFile(upload) as archive:
             names = archive.namelist()
             if any(_MACROS.search(name) for name in names):
-                _refuse("The selected file contains macros. Save it without macros and upload it again.")
+                _refuse(MACROS)
             if "mimetype" in names:
                 with archive.open("mimetype") as member:
                     declared = member.read(100).decode("ascii", "replace").strip()
                 return _ODF.get(declared)
             if "[Content_Types].xml" in names:
+                with archive.open("[Content_Types].xml") as member:
+                    if _MACRO_CONTENT_TYPE.search(member.read(SNIFF_BYTES)):
+                        _refuse(MACROS)
                 for part, kind in _OOXML_MAIN.items():
                     if part in names:
                         return kind
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
-        _refuse("The selected file is damaged and cannot be opened. Check it and upload it again.")
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,
+        OSError,
+        ValueError,
+        EOFError,
+        RuntimeError,  # a member encrypted ("password required")
+        NotImplementedError,  # a compression method zipfile does not know
+    ):
+        _refuse(DAMAGED)
     return None
 
 
@@ -134,6 +161,8 @@ def sniff_kind(upload) -> str | None:
         return Kind.JPEG
     if head.startswith(b"PK\x03\x04"):
         return _zip_kind(upload)
+    if head.startswith(_OLE):
+        _refuse(OLD_OR_LOCKED)
     return _text_kind(head)
 
 
@@ -143,7 +172,7 @@ def clean_filename(name: str, *, kind: str) -> str:
     name = unicodedata.normalize("NFC", name or "")
     name = re.split(r"[/\\]", name)[-1]  # a name with folders keeps its last part
     name = _CONTROL.sub("", name.replace("\x00", ""))
-    stem = name.rsplit(".", 1)[0] if "." in name.strip(".") else name
+    stem = name.rpartition(".")[0] if "." in name else name  # ".pdf" has no stem: it becomes "document"
     stem = re.sub(r"[^\w\s().,&'-]", "-", stem)
     stem = re.sub(r"\s+", " ", stem)
     stem = re.sub(r"-{2,}", "-", stem).strip(" .-_")

@@ -10,7 +10,7 @@ import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 
-from .parsing import email_settings
+from .parsing import email_settings, file_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -286,7 +286,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploaded files (library documents, avatars): MEDIA_ROOT, or an S3 bucket when AWS_STORAGE_BUCKET_NAME
+    # is set (parsing.file_storage; README: File storage).
+    "default": file_storage(os.environ),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Community libraries (the library app): the largest file a member may upload, and each community's

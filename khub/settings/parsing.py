@@ -3,6 +3,7 @@
 Not a settings module: base.py and local.py import from it.
 """
 
+from collections.abc import Mapping
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import environ
@@ -50,3 +51,37 @@ def email_settings(url: str) -> dict[str, object]:
 def local_site_url(*, host: str, port: str) -> str:
     """Where `make run` serves (runserver HOST:PORT), as a browser on this machine opens it."""
     return f"http://{WILDCARD_HOSTS.get(host, host)}:{port}"
+
+
+# The environment variables that put uploaded files in an S3-compatible object store (README: File storage),
+# and the S3Storage option (django-storages) each sets.
+S3_VARIABLES = {
+    "AWS_STORAGE_BUCKET_NAME": "bucket_name",
+    "AWS_S3_ENDPOINT_URL": "endpoint_url",  # MinIO, Ceph, another provider's S3 API; empty for AWS itself
+    "AWS_S3_REGION_NAME": "region_name",
+    "AWS_ACCESS_KEY_ID": "access_key",  # empty: boto3 finds credentials itself (an instance or task role)
+    "AWS_SECRET_ACCESS_KEY": "secret_key",
+    "AWS_LOCATION": "location",  # a prefix for every key, when the bucket is shared
+}
+
+
+def file_storage(environ: Mapping[str, str]) -> dict[str, object]:
+    """STORAGES["default"] for these environment variables: the local file system (MEDIA_ROOT) unless
+    AWS_STORAGE_BUCKET_NAME names a bucket, then S3 through django-storages.
+
+    Objects are written private (AWS_DEFAULT_ACL, "private" unless set; empty sends no ACL, for buckets
+    whose ACLs are disabled), never overwritten (a second file of the same name gets a new key), and no
+    public URL is ever needed: downloads stream through the hub's own view, which checks permission on
+    every request. A URL asked of the storage is signed and lasts five minutes."""
+    if not environ.get("AWS_STORAGE_BUCKET_NAME"):
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    options: dict[str, object] = {
+        option: environ[variable] for variable, option in S3_VARIABLES.items() if environ.get(variable)
+    }
+    options |= {
+        "default_acl": environ.get("AWS_DEFAULT_ACL", "private") or None,
+        "file_overwrite": False,
+        "querystring_auth": True,
+        "querystring_expire": 300,
+    }
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}

@@ -1,7 +1,7 @@
 """Production: gunicorn behind a TLS-terminating proxy, PostgreSQL, Redis. `check --deploy` is clean."""
 
 from .base import *  # noqa: F403
-from .base import DATABASES, env
+from .base import DATABASES, STORAGES, env
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY")  # required: no default in production
@@ -12,7 +12,7 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     warnings.warn("Production runs on PostgreSQL; DATABASE_URL points elsewhere.", stacklevel=1)
 
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": STORAGES["default"],  # MEDIA_ROOT, or S3 (base.py)
     # Hashed, compressed files served by whitenoise with far-future cache headers.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }

@@ -13,12 +13,16 @@ if (worker := os.environ.get("PYTEST_XDIST_WORKER", "")).startswith("gw") and os
 
 from .base import *  # noqa: F403
 from .base import LOGGING as BASE_LOGGING
+from .base import STORAGES as BASE_STORAGES
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-not-for-production-0123456789abcdef"  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; tests only
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
+# Files under MEDIA_ROOT (a temporary folder: tests/conftest.py) even where the environment names an S3
+# bucket; the S3 tests switch to a local S3 server themselves (tests/library/test_s3.py).
+STORAGES = {**BASE_STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 # Nothing printed; django.request filtered as everywhere else (refusals in one line, without a traceback).
 LOGGING = {

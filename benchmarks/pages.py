@@ -874,8 +874,8 @@ def main() -> None:
     )
     wanted = {"people": args.people, "communities": args.communities}
     marker = scratch.read_marker(url, MARKER)
-    # (Data generated before the events were added to it is generated again.)
-    has_events = bool(marker) and "event" in marker.get("fixtures", {})
+    # (Data generated before the events and the libraries were added to it is generated again.)
+    has_events = bool(marker) and {"event", "library_document"} <= set(marker.get("fixtures", {}))
     if args.reuse and has_events and all(marker.get(key) == value for key, value in wanted.items()):
         scratch.setup_django(url)
         fixtures = recall(marker["fixtures"])

@@ -1,7 +1,7 @@
 """Every page of benchmarks/pages.py on a national hub: 200,000 members, measured as three people.
 
-    .venv/bin/python benchmarks/national.py [--people 200000] [--communities 3000] [--samples 20]
-        [--reuse] [--generate-only] [--explain MS]
+    .venv/bin/python benchmarks/national.py [--people 200000] [--communities 3000] [--documents 50000]
+        [--samples 20] [--reuse] [--generate-only] [--explain MS]
         [--database postgres://postgres@127.0.0.1:5432/khub_bench_national]
 
 It drops and recreates the benchmark database (named khub_bench...; never the one in DATABASE_URL),
@@ -19,6 +19,10 @@ migrates it and streams into it with COPY, at the default size:
 - Events (benchmarks/event_data.py): 500 in the measured community, past and upcoming; one with 1,000
   going and a waiting list in the most popular open community; 3 in every other community; their replies,
   the member of ten going to a couple of hundred, with a calendar feed address.
+- Libraries (benchmarks/library_data.py): 5,000 documents in 20 folders in the measured community's
+  library, 50,000 documents with extracted text in all (for search; --documents, whatever --people), a
+  guide of 500 revisions there and a small guide in one community in ten; every version's file one small
+  real file of its kind in MEDIA_ROOT.
 
 --people scales everything but the communities (--communities, default 3 per 200 people) with it: 10
 posts, 5 memberships, 10 notifications and a conversation per person, a story per four, a council per
@@ -39,8 +43,9 @@ average before and after.
 
 --reuse skips generation when the database already holds data made for the same --people and
 --communities (a marker in its comment, as benchmarks/pages.py keeps) and measures that data again;
---generate-only stops after generating; --explain 50 then prints EXPLAIN (ANALYZE, BUFFERS) of the two
-slowest statements of every page whose p95 is over 50 ms.
+--generate-only stops after generating; --skip-pages leaves out pages by their URL names; --explain 50
+then prints EXPLAIN (ANALYZE, BUFFERS) of the two slowest statements of every page whose p95 is over
+50 ms.
 """
 
 import argparse
@@ -79,9 +84,12 @@ from benchmarks.bulk import (  # noqa: E402
     zipf_cum,
 )
 from benchmarks.event_data import plan_events  # noqa: E402
+from benchmarks.library_data import filename_of, plan_library, sample_files  # noqa: E402
 
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/khub_bench_national"
 DEFAULT_PEOPLE = 200_000
+DEFAULT_DOCUMENTS = 50_000  # the issue's figure for search over extracted text, whatever --people
+BUSY_DOCUMENTS = 5_000  # in the measured community's library
 MARKER = "khub national benchmark "
 YEARS = 3  # the span of the generated conversations and stories
 
@@ -155,10 +163,16 @@ LOADED = [
     "events_eventtag",
     "events_rsvp",
     "events_calendarfeed",
+    "library_folder",
+    "library_document",
+    "library_documentversion",
+    "library_documenttag",
+    "library_guide",
+    "library_guiderevision",
 ]
 
 
-def sizes(people: int, communities: int | None = None) -> dict[str, int]:
+def sizes(people: int, communities: int | None = None, documents: int = DEFAULT_DOCUMENTS) -> dict[str, int]:
     """What --people makes: the national figures at 200,000, in proportion below."""
     posts = 10 * people
     return {
@@ -170,15 +184,23 @@ def sizes(people: int, communities: int | None = None) -> dict[str, int]:
         "long thread": max(1000, posts // 200),
         "stories": people // 4,
         "notifications": 10 * people,
+        "documents": max(documents, BUSY_DOCUMENTS),
     }
 
 
-def generate(url: str, *, people: int, communities: int | None = None, seed: int = 7) -> dict:
+def generate(
+    url: str,
+    *,
+    people: int,
+    communities: int | None = None,
+    documents: int = DEFAULT_DOCUMENTS,
+    seed: int = 7,
+) -> dict:
     """Bulk-loads the hub described in the module docstring into a migrated, empty database. Returns the
     marker: what was made, how long it took, and the fixtures the pages are measured with."""
     from django.utils.text import slugify
 
-    size = sizes(people, communities)
+    size = sizes(people, communities, documents)
     rng = random.Random(seed)
     anchor = datetime.now(UTC).replace(microsecond=0)
     start = anchor - timedelta(days=365 * YEARS)
@@ -919,7 +941,19 @@ def generate(url: str, *, people: int, communities: int | None = None, seed: int
         f"{crowd_event.going_count:,} going to one), {made['event replies']:,} replies"
     )
 
+    library = generate_library(
+        conn, rng, now=anchor, members_of=taking_part, busy=home, writer=writer, tags=len(tag_names),
+        documents=size["documents"], busy_documents=BUSY_DOCUMENTS, made=made,
+    )  # fmt: skip
+    watch.lap(
+        f"{made['documents']:,} documents ({made['document versions']:,} versions, "
+        f"{sum(d.community == home for d in library.documents):,} in the measured library), "
+        f"{made['guides']:,} guides ({made['guide revisions']:,} revisions)"
+    )
+
     load_end(conn, LOADED, plain, watch)
+    count_library_space(conn)
+    conn.commit()
     conn.close()
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
@@ -932,7 +966,7 @@ def generate(url: str, *, people: int, communities: int | None = None, seed: int
     )
     long_paths.sort()
     return {
-        **{key: value for key, value in size.items() if key in ("people", "communities")},
+        **{key: value for key, value in size.items() if key in ("people", "communities", "documents")},
         "seed": seed,
         "seconds": seconds,
         "bytes": disk,
@@ -949,8 +983,151 @@ def generate(url: str, *, people: int, communities: int | None = None, seed: int
             "story": ["practice.PracticeStory", 1],
             "event": ["events.Event", event_id[id(crowd_event)]],
             "feed_token": feed_token,
+            "library_document": ["library.Document", library_document(library, home)],
+            "guide": ["library.Guide", 1],
+            "library_query": pages.LIBRARY_QUERY,
         },
     }
+
+
+def library_document(library, home: int) -> int:
+    """The id of the measured library's document with the most versions (the most downloaded of those)."""
+    return max(
+        (pk for pk, document in enumerate(library.documents, start=1) if document.community == home),
+        key=lambda pk: (len(library.documents[pk - 1].versions), library.documents[pk - 1].download_count),
+    )
+
+
+def generate_library(
+    conn, rng, *, now, members_of, busy, writer, tags: int, documents: int, busy_documents: int, made: dict
+):
+    """The libraries of benchmarks/library_data.py, streamed with COPY: folders, documents with their
+    extracted text (search_vector, a generated column, is computed by PostgreSQL as each row arrives),
+    versions pointing at the sample file of their kind, tags, guides and their revisions. Returns the plan."""
+    from core.markdown import markdown_render
+
+    library = plan_library(
+        rng, now=now, members_of=members_of, busy=busy, tags=tags, documents=documents,
+        busy_documents=busy_documents, write=lambda count: writer.paragraphs(count, set()),
+    )  # fmt: skip
+    samples = sample_files()
+    made["library folders"] = copy_rows(
+        conn,
+        "library_folder",
+        ("id", "community_id", "name", "created_at"),
+        (
+            (pk, folder.community, folder.name, folder.created_at)
+            for pk, folder in enumerate(library.folders, start=1)
+        ),
+    )
+    version_ids = []  # each document's versions' ids, in number order
+    next_version = 1
+    for document in library.documents:
+        version_ids.append(range(next_version, next_version + len(document.versions)))
+        next_version += len(document.versions)
+
+    def document_rows():
+        for pk, document in enumerate(library.documents, start=1):
+            sample = samples[document.kind]
+            text = "\n\n".join(writer.paragraphs(document.paragraphs, set()))
+            yield (
+                pk, document.community, document.folder, document.title, writer.sentence(set())[:1000],
+                document.uploader, version_ids[pk - 1][-1], document.kind, sample.size,
+                len(document.versions), document.download_count, text, document.text_state,
+                document.created_at, document.updated_at, "",
+            )  # fmt: skip
+
+    made["documents"] = copy_rows(
+        conn,
+        "library_document",
+        (
+            "id", "community_id", "folder_id", "title", "description", "uploaded_by_id", "current_version_id",
+            "kind", "size", "version_count", "download_count", "text", "text_state", "created_at",
+            "updated_at", "removed_reason",
+        ),
+        document_rows(),
+    )  # fmt: skip
+
+    def version_rows():
+        for pk, document in enumerate(library.documents, start=1):
+            sample, filename = samples[document.kind], filename_of(document)
+            for number, (version_id, version) in enumerate(
+                zip(version_ids[pk - 1], document.versions, strict=True), start=1
+            ):
+                yield (
+                    version_id, pk, number, sample.name, filename, document.kind, sample.content_type,
+                    sample.size, sample.sha256, version.note, version.uploader, version.created_at,
+                    document.text_state, document.text_error, "", 0 if document.text_state == "none" else 1,
+                )  # fmt: skip
+
+    made["document versions"] = copy_rows(
+        conn,
+        "library_documentversion",
+        (
+            "id", "document_id", "number", "file", "filename", "kind", "content_type", "size", "sha256",
+            "note", "uploaded_by_id", "created_at", "text_state", "text_error", "claim", "attempts",
+        ),
+        version_rows(),
+    )  # fmt: skip
+    made["document tags"] = copy_rows(
+        conn,
+        "library_documenttag",
+        ("id", "content_object_id", "tag_id"),
+        (
+            (pk, document, tag + 1)
+            for pk, (document, tag) in enumerate(
+                (
+                    (pk, tag)
+                    for pk, document in enumerate(library.documents, start=1)
+                    for tag in document.tags
+                ),
+                start=1,
+            )
+        ),
+    )
+    made["guides"] = copy_rows(
+        conn,
+        "library_guide",
+        (
+            "id", "community_id", "slug", "title", "body", "body_html", "locked", "revision_count",
+            "created_by_id", "created_at", "last_edited_by_id", "last_edited_at", "removed_reason",
+        ),
+        (
+            (pk, guide.community, guide.slug, guide.newest.title, guide.newest.body,
+             markdown_render(guide.newest.body), False, len(guide.revisions), guide.revisions[0].author,
+             guide.revisions[0].created_at, guide.newest.author, guide.newest.created_at, "")
+            for pk, guide in enumerate(library.guides, start=1)
+        ),
+    )  # fmt: skip
+    made["guide revisions"] = copy_rows(
+        conn,
+        "library_guiderevision",
+        ("id", "guide_id", "number", "title", "body", "note", "author_id", "created_at"),
+        (
+            (pk, guide, revision.number, revision.title, revision.body, revision.note, revision.author,
+             revision.created_at)
+            for pk, (guide, revision) in enumerate(
+                (
+                    (number, revision)
+                    for number, guide in enumerate(library.guides, start=1)
+                    for revision in guide.revisions
+                ),
+                start=1,
+            )
+        ),
+    )  # fmt: skip
+    conn.commit()
+    return library
+
+
+def count_library_space(conn) -> None:
+    """Each library's storage used (LibrarySpace.used_bytes), as library.services.documents keeps it: every
+    version of every document not removed."""
+    conn.execute(
+        "INSERT INTO library_libraryspace (community_id, quota_bytes, used_bytes)"
+        " SELECT d.community_id, NULL, sum(v.size) FROM library_documentversion v"
+        " JOIN library_document d ON d.id = v.document_id WHERE d.removed_at IS NULL GROUP BY d.community_id"
+    )
 
 
 def load_average() -> str:
@@ -968,9 +1145,21 @@ def arguments() -> argparse.ArgumentParser:
     )
     parser.add_argument("--people", type=int, default=DEFAULT_PEOPLE)
     parser.add_argument("--communities", type=int, help="default: 3 per 200 people")
+    parser.add_argument(
+        "--documents",
+        type=int,
+        default=DEFAULT_DOCUMENTS,
+        help="library documents in all, the measured library's 5,000 among them",
+    )
     parser.add_argument("--samples", type=int, default=20)
     parser.add_argument("--reuse", action="store_true", help="skip generation if the data exists")
     parser.add_argument("--generate-only", action="store_true", help="stop after generating")
+    parser.add_argument(
+        "--skip-pages",
+        default="",
+        metavar="NAMES",
+        help="leave out the pages of these URL names (comma-separated), e.g. views not built yet",
+    )
     parser.add_argument(
         "--explain",
         type=float,
@@ -985,11 +1174,11 @@ def main() -> None:
     url = scratch.database_url(
         args.database, default=DEFAULT_DATABASE, script="benchmarks/national.py", why="pages on PostgreSQL"
     )
-    size = sizes(args.people, args.communities)
-    wanted = {"people": size["people"], "communities": size["communities"]}
+    size = sizes(args.people, args.communities, args.documents)
+    wanted = {"people": size["people"], "communities": size["communities"], "documents": size["documents"]}
     marker = scratch.read_marker(url, MARKER)
-    # (Data generated before the events were added to it is generated again.)
-    has_events = bool(marker) and "event" in marker.get("fixtures", {})
+    # (Data generated before the events and the libraries were added to it is generated again.)
+    has_events = bool(marker) and {"event", "library_document"} <= set(marker.get("fixtures", {}))
     if args.reuse and has_events and all(marker.get(key) == value for key, value in wanted.items()):
         print(f"Reusing {marker['people']:,} people, {marker['communities']:,} communities, generated in "
               f"{marker['seconds']} s; database {marker['bytes'] / 1024**3:.2f} GB")  # fmt: skip
@@ -1001,7 +1190,7 @@ def main() -> None:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
-        marker = generate(url, people=args.people, communities=args.communities)
+        marker = generate(url, people=args.people, communities=args.communities, documents=args.documents)
         scratch.write_marker(url, MARKER, marker)
         print(", ".join(f"{what}: {count:,}" for what, count in marker["made"].items()))
     if args.generate_only:
@@ -1011,7 +1200,8 @@ def main() -> None:
     viewers = {"member": fixtures["member"], "facilitator": fixtures["viewer"], "visitor": None}
     print(f"\nShared buffers {scratch.prewarm()}")
     print(f"Load average (1, 5, 15 min) before: {load_average()}")
-    rows = pages.measure(fixtures=fixtures, samples=args.samples, viewers=viewers)
+    skip = frozenset(name for name in args.skip_pages.split(",") if name)
+    rows = pages.measure(fixtures=fixtures, samples=args.samples, viewers=viewers, skip=skip)
     print(f"Load average (1, 5, 15 min) after: {load_average()}")
     print(
         f"\n{marker['people']:,} people, {marker['communities']:,} communities; {args.samples} samples a page"

@@ -6,8 +6,10 @@
 It drops and recreates the benchmark database (named khub_bench...; never the one in DATABASE_URL),
 migrates it, bulk-loads people, follows, tags, notifications, communities, memberships, conversations (a
 few threads in every community; in the viewer's, 60 threads, one of them 1,000 posts long, and open
-reports), 5,000 practice stories with endorsements and adoptions, and events (benchmarks/event_data.py:
-500 in the viewer's community, one with 1,000 going in an open one, a few in every other). Then it requests
+reports), 5,000 practice stories with endorsements and adoptions, events (benchmarks/event_data.py:
+500 in the viewer's community, one with 1,000 going in an open one, a few in every other) and libraries
+(benchmarks/library_data.py: 5,000 documents in 20 folders in the viewer's community and one per two
+people elsewhere, with extracted text; a guide of 500 revisions). Then it requests
 each page through Django's test client as a signed-in facilitator of that community (the landing page, the
 practice library, a story and the calendar feed also as a visitor who is not signed in) and reports p50/p95
 of the time spent in Django (middleware, view, queries, template), the p50 of the time in SQL and the number
@@ -25,6 +27,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -163,6 +166,7 @@ def generate(*, people: int, communities: int, seed: int = 7) -> dict:
     event, feed_token = generate_events(
         rng=rng, communities=comms, community=community, viewer=viewer, users=users
     )
+    document, guide = generate_library(rng=rng, community=community, documents=5_000 + people // 2)
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -177,6 +181,9 @@ def generate(*, people: int, communities: int, seed: int = 7) -> dict:
         "after": after,
         "event": event,
         "feed_token": feed_token,
+        "library_document": document,
+        "guide": guide,
+        "library_query": LIBRARY_QUERY,
     }
 
 
@@ -305,6 +312,147 @@ def generate_events(*, rng, communities, community, viewer, users, crowd: int = 
     )
     feed = CalendarFeed.objects.create(user=viewer, token=f"{rng.getrandbits(256):064x}")
     return next(row for row, event in zip(rows, planned, strict=True) if event is crowd_event), feed.token
+
+
+LIBRARY_QUERY = "waste collection"  # a local-government phrase in many documents' titles and text
+
+
+def generate_library(*, rng, community, documents: int):
+    """The libraries of benchmarks/library_data.py, bulk-inserted: 5,000 documents in `community`'s library
+    (in 20 folders) and the rest of `documents` spread over the others, with text written from a small
+    vocabulary; every version pointing at the sample file of its kind; a guide of 500 revisions in
+    `community`, a small one in one community in ten; each library's storage used. Returns the busy
+    library's document with the most versions (the most downloaded of those) and the guide."""
+    from django.db.models import Sum
+    from django.utils import timezone
+    from taggit.models import Tag
+
+    from benchmarks.bulk import HEAD_WORDS, Writer, pseudo_words
+    from benchmarks.library_data import filename_of, plan_library, sample_files
+    from communities.models import Membership
+    from core.markdown import markdown_render
+    from library.models import (
+        Document,
+        DocumentTag,
+        DocumentVersion,
+        Folder,
+        Guide,
+        GuideRevision,
+        LibrarySpace,
+    )
+
+    now = timezone.now()
+    writer = Writer(rng, HEAD_WORDS + pseudo_words(rng, 3000))
+    members_of: dict[int, list[int]] = {}
+    active = Membership.objects.filter(state="active", user__is_active=True)
+    for community_id, user_id in active.order_by("pk").values_list("community_id", "user_id"):
+        members_of.setdefault(community_id, []).append(user_id)
+    tags = list(Tag.objects.order_by("pk")[:60])
+    plan = plan_library(
+        rng, now=now, members_of=members_of, busy=community.pk, tags=len(tags), documents=documents,
+        write=lambda count: writer.paragraphs(count, set()),
+    )  # fmt: skip
+    samples = sample_files()
+    folders = Folder.objects.bulk_create(
+        Folder(community_id=folder.community, name=folder.name, created_at=folder.created_at)
+        for folder in plan.folders
+    )
+    rows = Document.objects.bulk_create(
+        (
+            Document(
+                community_id=planned.community,
+                folder=folders[planned.folder - 1] if planned.folder else None,
+                title=planned.title,
+                description=writer.sentence(set()),
+                uploaded_by_id=planned.uploader,
+                kind=planned.kind,
+                size=samples[planned.kind].size,
+                version_count=len(planned.versions),
+                download_count=planned.download_count,
+                text="\n\n".join(writer.paragraphs(planned.paragraphs, set())),
+                text_state=planned.text_state,
+                created_at=planned.created_at,
+                updated_at=planned.updated_at,
+            )
+            for planned in plan.documents
+        ),
+        batch_size=2000,
+    )
+    versions = DocumentVersion.objects.bulk_create(
+        (
+            DocumentVersion(
+                document=row,
+                number=number,
+                file=samples[planned.kind].name,
+                filename=filename_of(planned),
+                kind=planned.kind,
+                content_type=samples[planned.kind].content_type,
+                size=samples[planned.kind].size,
+                sha256=samples[planned.kind].sha256,
+                note=version.note,
+                uploaded_by_id=version.uploader,
+                created_at=version.created_at,
+                text_state=planned.text_state,
+                text_error=planned.text_error,
+                attempts=0 if planned.text_state == "none" else 1,
+            )
+            for row, planned in zip(rows, plan.documents, strict=True)
+            for number, version in enumerate(planned.versions, start=1)
+        ),
+        batch_size=5000,
+    )
+    newest = {version.document_id: version.pk for version in versions}  # in number order: the last wins
+    for row in rows:
+        row.current_version_id = newest[row.pk]
+    Document.objects.bulk_update(rows, ["current_version"], batch_size=2000)
+    DocumentTag.objects.bulk_create(
+        (
+            DocumentTag(content_object=row, tag=tags[index])
+            for row, planned in zip(rows, plan.documents, strict=True)
+            for index in planned.tags
+        ),
+        batch_size=5000,
+    )
+    used = DocumentVersion.objects.values("document__community").annotate(used=Sum("size")).order_by()
+    LibrarySpace.objects.bulk_create(
+        LibrarySpace(community_id=row["document__community"], used_bytes=row["used"]) for row in used
+    )
+    guides = Guide.objects.bulk_create(
+        Guide(
+            community_id=planned.community,
+            slug=planned.slug,
+            title=planned.newest.title,
+            body=planned.newest.body,
+            body_html=markdown_render(planned.newest.body),
+            revision_count=len(planned.revisions),
+            created_by_id=planned.revisions[0].author,
+            created_at=planned.revisions[0].created_at,
+            last_edited_by_id=planned.newest.author,
+            last_edited_at=planned.newest.created_at,
+        )
+        for planned in plan.guides
+    )
+    GuideRevision.objects.bulk_create(
+        (
+            GuideRevision(
+                guide=guide,
+                number=revision.number,
+                title=revision.title,
+                body=revision.body,
+                note=revision.note,
+                author_id=revision.author,
+                created_at=revision.created_at,
+            )
+            for guide, planned in zip(guides, plan.guides, strict=True)
+            for revision in planned.revisions
+        ),
+        batch_size=2000,
+    )
+    busiest = max(
+        (row for row in rows if row.community_id == community.pk),
+        key=lambda row: (row.version_count, row.download_count),
+    )
+    return busiest, guides[0]
 
 
 def generate_conversations(*, rng, communities, members_of, community, now, long_posts: int = 1000):
@@ -536,6 +684,7 @@ def page_list(fixtures: dict) -> list[tuple[str, dict, str, tuple[str, ...]]]:
         # What a load balancer probes: the broker's answer is kept a few seconds.
         ("healthz", {}, "", ("visitor",)),
         *event_pages(fixtures),
+        *library_pages(fixtures),
     ]
 
 
@@ -559,13 +708,36 @@ def event_pages(fixtures: dict) -> list[tuple[str, dict, str, tuple[str, ...]]]:
     ]
 
 
+def library_pages(fixtures: dict) -> list[tuple[str, dict, str, tuple[str, ...]]]:
+    """The library pages (benchmarks/library_data.py): the busy community's library of 5,000 documents
+    newest first and by name, its most downloaded document's page and download, the guide of 500 revisions,
+    its history, the diff from its first revision to its newest, and search's Library tab over every
+    document's extracted text. None for data made before the libraries."""
+    if "library_document" not in fixtures:
+        return []
+    document, guide = fixtures["library_document"], fixtures["guide"]
+    in_document = {"slug": document.community.slug, "document_id": document.pk}
+    in_guide = {"slug": guide.community.slug, "guide_slug": guide.slug}
+    query = urlencode({"q": fixtures["library_query"], "type": "library"})
+    return [
+        ("library:index", {"slug": document.community.slug}, "?sort=newest", MEMBERS),
+        ("library:index", {"slug": document.community.slug}, "?sort=name", MEMBERS),
+        ("library:document", in_document, "", MEMBERS),
+        ("library:download", in_document, "", MEMBERS),
+        ("library:guide", in_guide, "", MEMBERS),
+        ("library:guide-history", in_guide, "", MEMBERS),
+        ("library:guide-diff", in_guide, f"?from=1&to={guide.revision_count}", MEMBERS),
+        ("search", {}, f"?{query}", MEMBERS),
+    ]
+
+
 def measure(
-    *, fixtures: dict, samples: int, viewers: dict | None = None
+    *, fixtures: dict, samples: int, viewers: dict | None = None, skip: frozenset[str] = frozenset()
 ) -> list[tuple[str, str, float, float, float, int]]:
     """(who, path, p50 ms, p95 ms, p50 ms in SQL, queries) for each page each viewer may see, viewer by
     viewer, each viewer's pages after the one-query yardstick requested as them. `viewers` maps each role of
     page_list to its member (None for the visitor): by default the fixtures' viewer as facilitator, and a
-    visitor."""
+    visitor. The pages whose URL names are in `skip` are left out."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext, override_settings
@@ -614,7 +786,7 @@ def measure(
             if user is not None:
                 rows.append((role, YARDSTICK, *sample(clients[role], BASELINE_PATH)))
             for name, kwargs, query, audience in page_list(fixtures):
-                if role not in audience:
+                if role not in audience or name in skip:
                     continue
                 try:
                     path = reverse(name, kwargs=kwargs) + query
@@ -702,8 +874,8 @@ def main() -> None:
     )
     wanted = {"people": args.people, "communities": args.communities}
     marker = scratch.read_marker(url, MARKER)
-    # (Data generated before the events were added to it is generated again.)
-    has_events = bool(marker) and "event" in marker.get("fixtures", {})
+    # (Data generated before the events and the libraries were added to it is generated again.)
+    has_events = bool(marker) and {"event", "library_document"} <= set(marker.get("fixtures", {}))
     if args.reuse and has_events and all(marker.get(key) == value for key, value in wanted.items()):
         scratch.setup_django(url)
         fixtures = recall(marker["fixtures"])

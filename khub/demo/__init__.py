@@ -8,6 +8,7 @@ it and write it through the apps' services, in this order:
   conversations.py  threads and replies in every community, two of them hundreds of posts long
   practice.py       practice stories with their endorsements, promotions and adoptions
   events.py         past and upcoming events, the people going, a waiting list, notes and a cancellation
+  library.py        documents (real PDF, Word and Excel files built by documents.py) and two living guides
   recent.py         the hours before the seed, and digest preferences, so that tomorrow's digest has news
 
 Every address is under demo.khub.test (RFC 2606 reserves .test), so no demo email can reach a real
@@ -25,6 +26,7 @@ from communities.models import Community, Membership, Post, Thread, ThreadRead
 from khub.demo.communities import seed_communities
 from khub.demo.conversations import seed_conversations
 from khub.demo.events import seed_events
+from khub.demo.library import seed_library
 from khub.demo.people import (
     DEMO_ACCOUNTS,
     DEMO_DOMAIN,
@@ -59,6 +61,7 @@ def seed(*, password: str) -> SeedReport:
     seed_conversations()
     seed_practice()
     seed_events()
+    seed_library()
     seed_recent()
     _settle_reads(started)
     _skip_emails()

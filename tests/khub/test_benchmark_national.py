@@ -15,6 +15,7 @@ import pytest
 from benchmarks import national as bench
 from benchmarks.bulk import Writer, html_of
 from core.markdown import markdown_render
+from tests.khub.test_benchmark_pages import SCAFFOLDED
 from tests.khub.test_benchmark_search import _server_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,6 +38,7 @@ def test_the_default_size_is_the_national_hub():
         "long thread": 10_000,
         "stories": 50_000,
         "notifications": 2_000_000,
+        "documents": 50_000,
     }
 
 
@@ -111,9 +113,37 @@ DISAGREEING = {
     "event places": """
         SELECT count(*) FROM events_event
         WHERE (format <> 'in_person') <> (joining_url <> '') OR (format <> 'online') <> (postcode <> '')""",
+    "document versions": """
+        SELECT count(*) FROM library_document d JOIN library_documentversion v ON v.id = d.current_version_id
+        WHERE v.document_id <> d.id OR v.number <> d.version_count OR v.kind <> d.kind OR v.size <> d.size
+           OR v.created_at <> d.updated_at OR d.created_at > d.updated_at
+           OR version_count <> (SELECT count(*) FROM library_documentversion w WHERE w.document_id = d.id)""",
+    "document texts": """
+        SELECT count(*) FROM library_document
+        WHERE (text_state = 'extracted') <> (text <> '') OR (text_state = 'none') <> (kind = 'png')""",
+    "uploaders who take part": """
+        SELECT count(*) FROM library_documentversion v JOIN library_document d ON d.id = v.document_id
+        WHERE NOT EXISTS (SELECT 1 FROM communities_membership m
+            WHERE m.community_id = d.community_id AND m.user_id = v.uploaded_by_id AND m.state = 'active')""",
+    "folders of the library": """
+        SELECT count(*) FROM library_document d JOIN library_folder f ON f.id = d.folder_id
+        WHERE f.community_id <> d.community_id""",
+    "library storage": """
+        SELECT count(*) FROM library_libraryspace s FULL JOIN (SELECT d.community_id, sum(v.size) AS used
+            FROM library_documentversion v JOIN library_document d ON d.id = v.document_id GROUP BY 1) u
+            ON u.community_id = s.community_id
+        WHERE s.used_bytes IS DISTINCT FROM u.used""",
+    "guide revisions": """
+        SELECT count(*) FROM library_guide g JOIN library_guiderevision r
+            ON r.guide_id = g.id AND r.number = g.revision_count
+        WHERE r.body <> g.body OR r.title <> g.title OR r.author_id IS DISTINCT FROM g.last_edited_by_id
+           OR r.created_at <> g.last_edited_at
+           OR revision_count <> (SELECT count(*) FROM library_guiderevision s WHERE s.guide_id = g.id)""",
     "search documents": """
         SELECT (SELECT count(*) FROM communities_post WHERE search_vector IS NULL)
-             + (SELECT count(*) FROM practice_practicestory WHERE search_vector IS NULL)""",
+             + (SELECT count(*) FROM practice_practicestory WHERE search_vector IS NULL)
+             + (SELECT count(*) FROM library_document WHERE search_vector IS NULL)
+             + (SELECT count(*) FROM library_guide WHERE search_vector IS NULL)""",
 }
 
 
@@ -123,7 +153,10 @@ def test_a_tiny_national_hub_keeps_every_derived_column_and_every_page_answers(
 ):
     environment = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
     command = [sys.executable, str(ROOT / "benchmarks" / "national.py"), "--people", "1200"]
-    command += ["--communities", "30", "--samples", "1", "--database", national_database]
+    command += ["--communities", "30", "--documents", "6000", "--samples", "1"]
+    command += ["--database", national_database]
+    if SCAFFOLDED:  # the library pages not built yet: measured once their views are merged
+        command += ["--skip-pages", ",".join(sorted(SCAFFOLDED))]
     done = subprocess.run(  # noqa: S603  (the benchmark, with its own arguments)
         command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=900, check=False
     )
@@ -177,6 +210,34 @@ def test_a_tiny_national_hub_keeps_every_derived_column_and_every_page_answers(
             >= 100
         )
         for body, html in conn.execute("SELECT body, body_html FROM communities_post LIMIT 50"):
+            assert html == markdown_render(body)
+        # The measured library: 5,000 documents in 20 folders, the guide of 500 revisions; the words of the
+        # extracted text found by search.
+        home = "(SELECT community_id FROM communities_membership WHERE user_id = 1 AND role = 'owner')"
+        assert count["library_document"] == 6000
+        assert conn.execute("SELECT count(DISTINCT community_id) FROM library_document").fetchone()[0] > 10
+        assert conn.execute(
+            f"SELECT count(*), count(folder_id), count(DISTINCT folder_id) FROM library_document"  # noqa: S608
+            f" WHERE community_id = {home}"
+        ).fetchone() == (5000, 4500, 20)
+        assert conn.execute(
+            f"SELECT revision_count FROM library_guide WHERE community_id = {home}"  # noqa: S608
+        ).fetchone() == (500,)
+        assert (
+            count["library_guiderevision"]
+            == 500
+            + conn.execute(
+                "SELECT coalesce(sum(revision_count), 0) FROM library_guide WHERE revision_count < 500"
+            ).fetchone()[0]
+        )
+        assert (
+            conn.execute(
+                "SELECT count(*) FROM library_document WHERE search_vector @@ plainto_tsquery('english', %s)",
+                ["waste collection"],
+            ).fetchone()[0]
+            > 300
+        )
+        for html, body in conn.execute("SELECT body_html, body FROM library_guide"):
             assert html == markdown_render(body)
 
     rows = [line.split("|")[1:-1] for line in output.splitlines() if line.startswith("| `")]

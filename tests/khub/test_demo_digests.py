@@ -30,9 +30,9 @@ DAY = timedelta(hours=21)  # the recent activity goes back 20 hours before the s
 
 
 @pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
+def seeded(django_db_setup, django_db_blocker, _media_root):
     with django_db_blocker.unblock(), transaction.atomic():
-        with override_settings(DEBUG=True):
+        with override_settings(DEBUG=True, MEDIA_ROOT=_media_root):  # its files in the test run's folder
             call_command("seed_demo")
         yield
         transaction.set_rollback(True)

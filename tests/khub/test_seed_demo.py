@@ -7,6 +7,7 @@ from PIL import Image
 
 from communities.models import Membership, Post, ThreadRead
 from khub import demo
+from library.models import Document, DocumentVersion, GuideRevision
 from profiles.emails import notification_emails_send_due
 from profiles.models import Council, CouncilDomain, EmailState, Follow, Notification, User
 
@@ -17,10 +18,18 @@ pytestmark = pytest.mark.django_db
 def test_seed_demo_is_idempotent_and_prints_the_logins(capsys):
     call_command("seed_demo")
     counts = (Council.objects.count(), CouncilDomain.objects.count(), User.objects.count())
+
+    def library_counts():
+        return Document.objects.count(), DocumentVersion.objects.count(), GuideRevision.objects.count()
+
+    library = library_counts()
     call_command("seed_demo")
     assert (Council.objects.count(), CouncilDomain.objects.count(), User.objects.count()) == counts
+    assert library_counts() == library
     assert counts[0] >= 12
     assert counts[2] >= 40
+    assert library[0] >= 12
+    assert library[2] >= 8
     out = capsys.readouterr().out
     for account in demo.DEMO_ACCOUNTS:
         assert account.email in out

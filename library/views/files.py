@@ -10,6 +10,8 @@ from Django's default storage (the file system, or S3), never read whole into me
 """
 
 import logging
+import unicodedata
+from urllib.parse import quote
 
 from csp.constants import NONE
 from csp.decorators import csp
@@ -43,6 +45,17 @@ def version_download(request: HttpRequest, slug: str, document_id: int, number: 
     return _serve(document, selectors.version_for_download(document=document, number=number))
 
 
+def content_disposition(filename: str, *, inline: bool = False) -> str:
+    """RFC 6266: `attachment; filename="..."`, and for a name that is not ASCII its UTF-8 form as filename*
+    (RFC 8187) after an ASCII approximation for the few clients that read only filename."""
+    disposition = "inline" if inline else "attachment"
+    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
+    ascii_name = ascii_name.replace("\\", "_").replace('"', "_") or "document"
+    if ascii_name == filename:
+        return f'{disposition}; filename="{ascii_name}"'
+    return f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
 def _serve(document: Document, version: DocumentVersion | None) -> FileResponse:
     if version is None:
         raise Http404("No such version")
@@ -51,12 +64,10 @@ def _serve(document: Document, version: DocumentVersion | None) -> FileResponse:
     except (FileNotFoundError, OSError):
         logger.exception("The file of document %s version %s is missing", document.pk, version.number)
         raise Http404("The file is not available") from None
-    inline = version.kind in IMAGE_KINDS
-    response = FileResponse(
-        handle, as_attachment=not inline, filename=version.filename, content_type=version.content_type
+    response = FileResponse(handle, content_type=version.content_type)
+    response["Content-Disposition"] = content_disposition(
+        version.filename, inline=version.kind in IMAGE_KINDS
     )
-    # RFC 6266: FileResponse writes `attachment; filename="..."`, with filename*=UTF-8''... for a name that
-    # is not ASCII.
     response["X-Content-Type-Options"] = "nosniff"
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     response["Cache-Control"] = "private"

@@ -162,16 +162,14 @@ def _folder_asked(request: HttpRequest, community: Community) -> dict:
 
 
 def _upload_page(request: HttpRequest, community: Community, form: UploadForm) -> HttpResponse:
-    space = selectors.library_space(community=community)
+    can_manage = permissions.can_manage_library(user=request.user, community=community)
     return render(
         request,
         "library/upload.html",
         {
             "community": community,
             "form": form,
-            "space": space
-            if permissions.can_manage_library(user=request.user, community=community)
-            else None,
+            "space": selectors.library_space(community=community) if can_manage else None,
         },
     )
 

@@ -648,13 +648,18 @@ def test_the_community_page_shows_no_library_to_who_may_not_read_it(client):
 # --- Indexes and query counts -------------------------------------------------------------------------
 @pytest.mark.postgres
 @pytest.mark.parametrize(
-    ("sort", "index"),
-    [("name", "library_doc_name"), ("newest", "library_doc_newest"), ("downloads", "library_doc_downloads")],
+    ("sort", "indexes"),
+    [
+        ("name", ["library_doc_name"]),
+        # The hub-wide newest-first index has the same order: on ten rows the planner may take either; on a
+        # hub's data it takes library_doc_newest (Index Cond on the community: README's measurements).
+        ("newest", ["library_doc_newest", "library_doc_recent"]),
+        ("downloads", ["library_doc_downloads"]),
+    ],
 )
-def test_each_sort_walks_its_own_index(postgres_only, place, sort, index):
-    """With sorting made as costly as PostgreSQL allows, the plan still has no Sort: the ORDER BY is the
-    index's own order, so on a large library a page reads its rows only (the planner's choice on real data
-    is in the README's measurements)."""
+def test_each_sort_walks_an_index_in_its_order(postgres_only, place, sort, indexes):
+    """With sorting made as costly as PostgreSQL allows, the plan still has no Sort: the ORDER BY is an
+    index's own order, so on a large library a page reads its rows only."""
     from library.selectors import community_documents
 
     home, member = place
@@ -668,7 +673,7 @@ def test_each_sort_walks_its_own_index(postgres_only, place, sort, index):
         cursor.execute("SET LOCAL enable_bitmapscan = off")
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert index in plan, plan
+    assert any(f"Index Scan using {index} " in plan for index in indexes), plan
     assert "Sort" not in plan.replace("Sort Key", ""), plan
 
 

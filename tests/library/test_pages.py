@@ -330,6 +330,17 @@ def test_a_file_over_the_size_limit_is_dropped_while_it_arrives_and_said_so(clie
     assert not Document.objects.exists()
 
 
+def test_a_form_with_megabytes_of_text_is_refused_as_a_bad_request_not_a_server_error(client, place):
+    """Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) counts the form's text fields, not its files."""
+    home, member = place
+    client.force_login(member)
+    response = client.post(
+        _url("upload", home), {"file": upload_file(), "title": "x", "description": "y" * 3_000_000}
+    )
+    assert response.status_code == 400
+    assert not Document.objects.exists()
+
+
 def test_a_file_of_exactly_the_limit_is_taken(client, place, settings):
     home, member = place
     data = pdf_bytes()

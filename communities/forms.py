@@ -72,11 +72,19 @@ class CommunityForm(MarkdownForm):
         required=False,
         help_text="Facilitators can always create events. Tick this to let every member announce one too.",
     )
+    # The facilitators' settings page only: a new community starts with it on.
+    members_upload_documents = forms.BooleanField(
+        label="Members can upload to the library",
+        required=False,
+        help_text="Facilitators can always upload. Untick this to keep uploading documents and new versions "
+        "to the facilitators.",
+    )
 
     def __init__(self, *args, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if not editing:
             del self.fields["members_create_events"]
+            del self.fields["members_upload_documents"]
 
     @staticmethod
     def initial_for(community: Community) -> dict:
@@ -87,6 +95,7 @@ class CommunityForm(MarkdownForm):
             "topics": sorted(community.topics.names(), key=str.lower),
             "visibility": community.visibility,
             "members_create_events": community.members_create_events,
+            "members_upload_documents": community.members_upload_documents,
         }
 
 

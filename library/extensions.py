@@ -5,3 +5,8 @@ stories, the data export, account erasure, and whether a notice about a document
 Registrations only: the reads are in library/providers/ and library/records.py, each through
 library.permissions so every surface shows the same documents and guides to the same viewer.
 """
+
+from communities.sections import register_community_section
+from library.selectors import community_section
+
+register_community_section(community_section)

@@ -149,8 +149,10 @@ def community_update(
     about: str = "",
     topics: list[str] | None = None,
     members_create_events: bool | None = None,
+    members_upload_documents: bool | None = None,
 ) -> Community:
-    """Change a community's settings; members_create_events None leaves that setting as it is."""
+    """Change a community's settings; members_create_events or members_upload_documents None leaves that
+    setting as it is."""
     permissions.check_manage(user=actor, community=community)
     was_open = community.is_open
     community.name = _validate_name(name=name, viewer=actor, exclude_pk=community.pk)
@@ -161,11 +163,21 @@ def community_update(
     community.visibility = visibility
     if members_create_events is not None:
         community.members_create_events = members_create_events
+    if members_upload_documents is not None:
+        community.members_upload_documents = members_upload_documents
     topics = _clean_topics(topics or [])
     community.full_clean(validate_constraints=False)
     _save_named(
         community,
-        update_fields=["name", "description", "about", "about_html", "visibility", "members_create_events"],
+        update_fields=[
+            "name",
+            "description",
+            "about",
+            "about_html",
+            "visibility",
+            "members_create_events",
+            "members_upload_documents",
+        ],
     )
     community.topics.set(tags_resolve(topics))
     moderation_log_write(community=community, actor=actor, action=A.SETTINGS_CHANGED)

@@ -831,6 +831,7 @@ def test_saving_unchanged_settings_logs_nothing(client):
         "about": "",
         "topics": "Buying",
         "visibility": "open",
+        "members_upload_documents": "on",  # ticked by default: a browser posts it as it is shown
     }
     response = client.post(_url("manage-settings", community), data, follow=True)
     assert _banner(response) == "You did not change anything."

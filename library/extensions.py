@@ -5,3 +5,8 @@ stories, the data export, account erasure, and whether a notice about a document
 Registrations only: the reads are in library/providers/ and library/records.py, each through
 library.permissions so every surface shows the same documents and guides to the same viewer.
 """
+
+from core.providers.search import register_search_kind
+from library.providers.search import LIBRARY_IN_SEARCH
+
+register_search_kind(LIBRARY_IN_SEARCH)

@@ -25,12 +25,12 @@ from core.providers.search import (
     joined,
     newest_matching,
     pair,
-    postgres,
     tagged,
 )
 from core.search_query import Terms
 from library.models import Document, DocumentTag, Guide
 from library.permissions import readable_documents, readable_guides
+from library.providers import newest_of
 from profiles.models import Council
 
 # Of a document's extracted text (up to 200,000 characters), the part a snippet is cut from: ts_headline
@@ -94,13 +94,7 @@ def _library(viewer, terms: Terms, filters: Filters, limit: int) -> list[Candida
     documents = _documents(viewer, terms, filters, limit)
     guides = _guides(viewer, terms, filters, limit)
     parts = [part.values_list(*_COLUMNS) for part in (documents, guides) if part is not None]
-    if len(parts) == 1:
-        rows = parts[0]
-    elif postgres():  # each part the newest `limit` of its table (its own index order), then the newest of both
-        rows = parts[0][:limit].union(parts[1][:limit], all=True)
-    else:  # SQLite takes no ORDER BY or LIMIT inside a compound statement: only around it
-        rows = parts[0].order_by().union(parts[1].order_by(), all=True)
-    rows = rows.order_by("-when", "-key")[:limit]
+    rows = newest_of(parts, ("-when", "-key"), limit)
     return [
         Candidate(
             key, rank, when,

@@ -12,6 +12,13 @@ from core.providers.search import register_search_kind
 from library.providers.digests import LIBRARY_IN_DIGESTS
 from library.providers.feed import LIBRARY_IN_FEED
 from library.providers.search import LIBRARY_IN_SEARCH
+from library.records import library_personal_data, profile_uploads
+from library.services.erasure import library_erase
+from profiles.extensions import register_erasure, register_personal_data, register_profile_section
+
+register_profile_section(profile_uploads)
+register_personal_data("library", library_personal_data)
+register_erasure(library_erase)
 
 register_feed_source(LIBRARY_IN_FEED)
 

@@ -78,8 +78,8 @@ class DocumentAdmin(ReadOnly, admin.ModelAdmin):
     ordering = ["-updated_at", "-pk"]
     fields = [
         "title", "community", "folder", "description", "tag_names", "uploaded_by", "kind", "file_size",
-        "version_count", "download_count", "text_state", "created_at", "updated_at", "removed_at", "removed_by",
-        "removed_reason",
+        "version_count", "download_count", "text_state", "created_at", "updated_at", "removed_at",
+        "removed_by", "removed_reason",
     ]  # fmt: skip
     readonly_fields = fields
     inlines = [VersionInline]
@@ -113,15 +113,23 @@ class RevisionInline(ReadOnly, admin.TabularInline):
 
 @admin.register(Guide)
 class GuideAdmin(ReadOnly, admin.ModelAdmin):
-    list_display = ["title", "community", "revision_count", "last_edited_by", "last_edited_at", "locked", _removed]
+    list_display = [
+        "title",
+        "community",
+        "revision_count",
+        "last_edited_by",
+        "last_edited_at",
+        "locked",
+        _removed,
+    ]
     list_filter = [RemovedFilter, "locked", "community"]
     list_select_related = ["community", "last_edited_by"]
     date_hierarchy = "last_edited_at"
     search_fields = ["title"]
     ordering = ["-last_edited_at", "-pk"]
     fields = [
-        "title", "slug", "community", "locked", "revision_count", "created_by", "created_at", "last_edited_by",
-        "last_edited_at", "body", "removed_at", "removed_by", "removed_reason",
+        "title", "slug", "community", "locked", "revision_count", "created_by", "created_at",
+        "last_edited_by", "last_edited_at", "body", "removed_at", "removed_by", "removed_reason",
     ]  # fmt: skip
     readonly_fields = fields
     inlines = [RevisionInline]
@@ -175,4 +183,4 @@ class LibrarySpaceAdmin(admin.ModelAdmin):
 
     @admin.display(description="Used of quota")
     def used_share(self, obj: LibrarySpace) -> str:
-        return f"{obj.used_bytes / obj.quota:.0%}" if obj.quota else "–"
+        return f"{obj.used_bytes / obj.quota:.0%}" if obj.quota else "-"

@@ -6,9 +6,11 @@ Registrations only: the reads are in library/providers/ and library/records.py, 
 library.permissions so every surface shows the same documents and guides to the same viewer.
 """
 
+from core.providers.attachments import register_attachments
 from core.providers.digests import register_digest_provider
 from core.providers.feed import register_feed_source
 from core.providers.search import register_search_kind
+from library.providers.attachments import attachments_block
 from library.providers.digests import LIBRARY_IN_DIGESTS
 from library.providers.feed import LIBRARY_IN_FEED
 from library.providers.search import LIBRARY_IN_SEARCH
@@ -25,3 +27,5 @@ register_feed_source(LIBRARY_IN_FEED)
 register_search_kind(LIBRARY_IN_SEARCH)
 
 register_digest_provider(LIBRARY_IN_DIGESTS)
+
+register_attachments(attachments_block)

@@ -59,7 +59,9 @@ def _collect(chunk: DigestChunk) -> _Collected:
     memberships = digest_memberships(chunk)
     included = memberships.all_included()
     documents = (
-        Document.objects.filter(removed_at__isnull=True, community_id__in=included, **chunk.window("updated_at"))
+        Document.objects.filter(
+            removed_at__isnull=True, community_id__in=included, **chunk.window("updated_at")
+        )
         .order_by("-updated_at", "-pk")
         .annotate(
             what=Value(DOCUMENT),
@@ -74,7 +76,8 @@ def _collect(chunk: DigestChunk) -> _Collected:
         .values_list(*_COLUMNS)
     )
     guides = (
-        Guide.objects.filter(removed_at__isnull=True, community_id__in=included, **chunk.window("last_edited_at"))
+        Guide.objects.filter(removed_at__isnull=True, community_id__in=included)
+        .filter(**chunk.window("last_edited_at"))
         .order_by("-last_edited_at", "-pk")
         .annotate(
             what=Value(GUIDE),
@@ -89,13 +92,15 @@ def _collect(chunk: DigestChunk) -> _Collected:
             person_erased_at=F("last_edited_by__erased_at"),
         )
         .values_list(
-            "what", "key", "title", "at", "count", "no_kind", "no_size", "guide_slug", "community_id", "person",
-            "person_name", "person_erased_at",
+            "what", "key", "title", "at", "count", "no_kind", "no_size", "guide_slug", "community_id",
+            "person", "person_name", "person_erased_at",
         )
     )  # fmt: skip
     rows = newest_of([documents, guides], ("-at", "-key", "what"), MOST_NEW) if included else []
     changes = [
-        _Change(what, pk, title, when, count, kind, size, slug, community_id, person, _person(name, erased_at))
+        _Change(
+            what, pk, title, when, count, kind, size, slug, community_id, person, _person(name, erased_at)
+        )
         for what, pk, title, when, count, kind, size, slug, community_id, person, name, erased_at in rows
     ]
     return _Collected(memberships, Candidates(changes, lambda change: (change.community_id,)))
@@ -132,7 +137,11 @@ def _pick(digest: Digest, chunk: DigestChunk, collected: _Collected, fresh) -> d
             and fresh(change.key)
             and permissions.can_read_library(user=user, community=community)
         ):
-            items.append(chunk.once(change.key, lambda change=change: _item(change, community, chunk)))
+            items.append(
+                chunk.once(
+                    change.key, lambda change=change, community=community: _item(change, community, chunk)
+                )
+            )
     return {"library": items}
 
 

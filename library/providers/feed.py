@@ -21,7 +21,15 @@ from django.urls import reverse_lazy
 from communities.models import Community
 from communities.permissions import member_community_ids
 from communities.providers.feed import community_url, feed_params, person_of, relevant_sql
-from core.providers.feed import EXCERPT_SOURCE, FeedItem, FeedSource, Person, older, plain_excerpt, source_rows
+from core.providers.feed import (
+    EXCERPT_SOURCE,
+    FeedItem,
+    FeedSource,
+    Person,
+    older,
+    plain_excerpt,
+    source_rows,
+)
 from library.models import Document, DocumentVersion, Guide, Kind
 from library.permissions import readable_library_q, readable_library_sql
 from library.providers import newest_of
@@ -75,11 +83,15 @@ def _library_statement(relevant: tuple[str, ...] = RELEVANCE) -> str:
         LIMIT %(rows)s"""  # noqa: S608 (names from the models; values are parameters)
 
 
+def _readable(model, viewer, communities):
+    return model.objects.filter(readable_library_q(viewer), community__in=communities)
+
+
 def _library_portable(viewer, before: datetime | None, rows: int) -> QuerySet:
     """The statement's rows through the ORM."""
     communities = member_community_ids(viewer)
     documents = (
-        older(Document.objects.filter(readable_library_q(viewer), community__in=communities), "updated_at", before)
+        older(_readable(Document, viewer, communities), "updated_at", before)
         .exclude(current_version__uploaded_by=viewer)
         .order_by("-updated_at", "-pk")
         .annotate(
@@ -96,7 +108,7 @@ def _library_portable(viewer, before: datetime | None, rows: int) -> QuerySet:
         )
     )  # fmt: skip
     guides = (
-        older(Guide.objects.filter(readable_library_q(viewer), community__in=communities), "last_edited_at", before)
+        older(_readable(Guide, viewer, communities), "last_edited_at", before)
         .exclude(last_edited_by=viewer)
         .order_by("-last_edited_at", "-pk")
         .annotate(

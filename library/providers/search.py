@@ -101,7 +101,8 @@ def _library(viewer, terms: Terms, filters: Filters, limit: int) -> list[Candida
             pair(community_slug, community_name), pair(council_slug, council_name),
             region or "", "", tag_key,
         )
-        for key, rank, when, community_slug, community_name, council_slug, council_name, region, tag_key in rows
+        for key, rank, when, community_slug, community_name, council_slug, council_name, region, tag_key
+        in rows
     ]  # fmt: skip
 
 

@@ -11,7 +11,9 @@ from core.markdown import markdown_render
 from library.models import Guide, GuideRevision
 
 
-def guide(*, author, community, title: str = "Running a shared waste service", body: str = "", **fields) -> Guide:
+def guide(
+    *, author, community, title: str = "Running a shared waste service", body: str = "", **fields
+) -> Guide:
     now = fields.pop("at", None) or timezone.now()
     made = Guide.objects.create(
         community=community,
@@ -27,7 +29,13 @@ def guide(*, author, community, title: str = "Running a shared waste service", b
         **fields,
     )
     GuideRevision.objects.create(
-        guide=made, number=1, title=made.title, body=made.body, author=author, created_at=now, note="First draft"
+        guide=made,
+        number=1,
+        title=made.title,
+        body=made.body,
+        author=author,
+        created_at=now,
+        note="First draft",
     )
     return made
 
@@ -40,6 +48,11 @@ def revise(made: Guide, *, author, body: str, note: str = "", at: datetime | Non
     made.last_edited_by, made.last_edited_at = author, now
     made.save(update_fields=["revision_count", "body", "body_html", "last_edited_by", "last_edited_at"])
     return GuideRevision.objects.create(
-        guide=made, number=made.revision_count, title=made.title, body=body, author=author, created_at=now,
+        guide=made,
+        number=made.revision_count,
+        title=made.title,
+        body=body,
+        author=author,
+        created_at=now,
         note=note,
     )

@@ -33,7 +33,9 @@ def test_a_site_admin_sees_a_private_communitys_document_with_its_versions(clien
     place = community("private", name="Secret roads")
     uploader = person_as("member", place, display_name="Priya O'Brien")
     made = document(uploader=uploader, community=place, title="Gritting business case")
-    document_add_version(user=uploader, document=made, file=upload_file(name="second.pdf"), note="New figures")
+    document_add_version(
+        user=uploader, document=made, file=upload_file(name="second.pdf"), note="New figures"
+    )
     client.force_login(site_admin)
 
     listing = client.get(_url("document", "changelist"))
@@ -55,7 +57,10 @@ def test_a_removed_document_is_shown_and_marked_and_filtered(client, site_admin)
     document_remove(user=person_as("facilitator", place), document=removed, reason="Out of date")
     client.force_login(site_admin)
 
-    assert {d.title for d in client.get(_url("document", "changelist")).context["cl"].result_list} == {"Kept", "Gone"}
+    assert {d.title for d in client.get(_url("document", "changelist")).context["cl"].result_list} == {
+        "Kept",
+        "Gone",
+    }
     only_removed = client.get(_url("document", "changelist"), {"removed": "yes"})
     assert [d.title for d in only_removed.context["cl"].result_list] == ["Gone"]
     assert "icon-yes.svg" in only_removed.text
@@ -173,6 +178,10 @@ def test_each_list_runs_the_same_queries_for_2_or_30_rows(client, site_admin, dj
     places.append(community("open"))
     _fill(places[2:], 1)
     assert {model: _list_queries(client, model) for model in models} == small
-    for model, most in (("document", DATED_LIST_QUERIES), ("guide", DATED_LIST_QUERIES), ("libraryspace", LIST_QUERIES)):
+    for model, most in (
+        ("document", DATED_LIST_QUERIES),
+        ("guide", DATED_LIST_QUERIES),
+        ("libraryspace", LIST_QUERIES),
+    ):
         with django_assert_max_num_queries(most, info=model):
             client.get(_url(model, "changelist"))

@@ -70,7 +70,9 @@ def test_the_items_say_who_did_what_where_with_the_type_and_size():
     editor = person_as("member", place, display_name="Sam Jones")
     added = document(uploader=uploader, community=place, title="Business case", description="Our **plan**.")
     Document.objects.filter(pk=added.pk).update(updated_at=timezone.now() - timedelta(hours=2))
-    written = guide(author=uploader, community=place, title="Gritting guide", at=timezone.now() - timedelta(hours=1))
+    written = guide(
+        author=uploader, community=place, title="Gritting guide", at=timezone.now() - timedelta(hours=1)
+    )
     revise(written, author=editor, body="Salt the **hills** first.")
     viewer = person_as("member", place)
 

@@ -42,7 +42,9 @@ def _uploads(response) -> list[str]:
     ],
 )
 @pytest.mark.parametrize("visibility", ["private", "restricted"])
-def test_an_upload_to_a_closed_community_shows_only_to_those_who_may_read_it(client, visibility, relation, shown):
+def test_an_upload_to_a_closed_community_shows_only_to_those_who_may_read_it(
+    client, visibility, relation, shown
+):
     place = community(visibility)
     person = person_as("member", place)
     made = document(uploader=person, community=place, title="Gritting business case")

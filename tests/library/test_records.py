@@ -23,9 +23,13 @@ pytestmark = pytest.mark.django_db
 def test_the_export_holds_their_documents_and_every_version_they_uploaded():
     place = community("private", name="Highways officers")
     member = person_as("member", place)
-    made = document(uploader=member, community=place, title="Business case", description="Ours", tags=["roads"])
+    made = document(
+        uploader=member, community=place, title="Business case", description="Ours", tags=["roads"]
+    )
     other = document(uploader=person_as("member", place), community=place, title="Someone else's")
-    version = document_add_version(user=member, document=other, file=upload_file(pdf_bytes("v2")), note="Figures")
+    version = document_add_version(
+        user=member, document=other, file=upload_file(pdf_bytes("v2")), note="Figures"
+    )
 
     data = user_personal_data(user=member)["library"]
 
@@ -36,7 +40,11 @@ def test_the_export_holds_their_documents_and_every_version_they_uploaded():
     assert uploaded["community"] == {"name": "Highways officers", "slug": place.slug}
     assert uploaded["created_at"] == made.created_at.isoformat()
     first, second = data["versions_uploaded"]
-    assert (first["document"]["title"], first["number"], first["filename"]) == ("Business case", 1, "business-case.pdf")
+    assert (first["document"]["title"], first["number"], first["filename"]) == (
+        "Business case",
+        1,
+        "business-case.pdf",
+    )
     assert first["size"] == made.current_version.size
     assert first["type"] == "pdf"
     assert (second["document"]["title"], second["number"], second["note"]) == ("Someone else's", 2, "Figures")

@@ -46,7 +46,9 @@ def _titles(response) -> list[str]:
 
 def _text(uploader, place, title: str, text: str, **values) -> Document:
     """A plain-text document whose text is extracted (as the task does after upload)."""
-    made = document(uploader=uploader, community=place, title=title, data=text.encode(), name="notes.txt", **values)
+    made = document(
+        uploader=uploader, community=place, title=title, data=text.encode(), name="notes.txt", **values
+    )
     extract_due()
     made.refresh_from_db()
     return made
@@ -138,7 +140,12 @@ def test_a_document_whose_text_was_not_extracted_is_still_found_by_its_title(cli
 
 def test_a_guide_is_found_by_its_text_with_a_snippet(client):
     place = community("open")
-    guide(author=person_as("member", place), community=place, title="Shared contracts", body="Salt **barns** are shared.")
+    guide(
+        author=person_as("member", place),
+        community=place,
+        title="Shared contracts",
+        body="Salt **barns** are shared.",
+    )
     response = _search(client, person_as("member", place), q="barns", type="library")
     (hit,) = _tab(response).hits
     assert hit.is_guide
@@ -225,7 +232,9 @@ def _library(places, count: int) -> None:
     for place in places:
         uploader = person_as("facilitator", place)
         for number in range(count):
-            document(uploader=uploader, community=place, title=f"Gritting {number}", tags=[f"topic-{number % 5}"])
+            document(
+                uploader=uploader, community=place, title=f"Gritting {number}", tags=[f"topic-{number % 5}"]
+            )
             guide(author=uploader, community=place, title=f"Gritting guide {number}")
 
 

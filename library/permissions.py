@@ -20,6 +20,7 @@ from django.http import Http404
 from communities import permissions as community_permissions
 from communities.models import Community
 from library.models import Attachment, Document, DocumentVersion, Guide, GuideRevision
+from practice import permissions as practice_permissions
 
 
 def _signed_in(user) -> bool:
@@ -152,6 +153,38 @@ def check_manage_guide(*, user, guide: Guide) -> None:
     check_read_guide(user=user, guide=guide)
     if not can_manage_guide(user=user, guide=guide):
         raise PermissionDenied("Only the community's facilitators can do this.")
+
+
+# --- Attachments -----------------------------------------------------------------------------------------
+# A document is attached to a conversation or a practice story by whoever may change that: the thread's
+# author while they take part and the community's facilitators; the story's authors (practice.permissions).
+def can_attach_to_thread(*, user, thread) -> bool:
+    community = thread.community
+    if community_permissions.can_manage(user=user, community=community):
+        return True
+    return (
+        _signed_in(user)
+        and thread.author_id == user.pk
+        and community_permissions.can_participate(user=user, community=community)
+    )
+
+
+def can_attach_to_story(*, user, story) -> bool:
+    return practice_permissions.can_edit(user=user, story=story)
+
+
+def check_attach_to_thread(*, user, thread) -> None:
+    community_permissions.check_thread_read(user=user, thread=thread)
+    if not can_attach_to_thread(user=user, thread=thread):
+        raise PermissionDenied(
+            "Only the conversation's author and the community's facilitators can attach documents."
+        )
+
+
+def check_attach_to_story(*, user, story) -> None:
+    practice_permissions.check_read(user=user, story=story)
+    if not can_attach_to_story(user=user, story=story):
+        raise PermissionDenied("Only the story's authors can attach documents to it.")
 
 
 # --- Queryset filters ------------------------------------------------------------------------------------

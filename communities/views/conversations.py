@@ -29,6 +29,7 @@ from communities.views import post_html
 from communities.views.browse import community_or_404
 from core.forms import add_service_errors, markdown_preview_requested
 from core.pagination import paginate
+from core.providers.attachments import CONVERSATION, attachments_for
 
 INDENT_LEVELS = 4  # replies deeper than this are drawn at this depth and say whom they reply to
 PATH_PARAM = re.compile(r"^(?:\d{6}){1,60}$")  # a Post.path: the keyset cursor of a thread's pages
@@ -203,6 +204,8 @@ def thread_context(request: HttpRequest, thread: Thread, **extra) -> dict:
         "can_mark_answer": can_mark_answer,
         "reply_form": extra.pop("reply_form", None) or ReplyForm(),
         "posted_reply": _posted_reply(request, page.posts),
+        # Registered by the apps above (core.providers.attachments): the library's attached documents.
+        "attachments": attachments_for(viewer=user, target=CONVERSATION, obj=thread),
         **extra,
     }
 

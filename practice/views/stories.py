@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from communities import permissions as community_permissions
 from core.forms import add_service_errors
+from core.providers.attachments import STORY, attachments_for
 from practice import permissions, selectors
 from practice.forms import AUDIENCE_HINTS, AudienceForm, EndorseForm
 from practice.models import PracticeStory
@@ -74,6 +75,8 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         return sign_in(request)
     context = story_context(request, story)
     context["discussion"] = selectors.discussion_for(viewer=request.user, story=story)
+    # Registered by the apps above (core.providers.attachments): the library's attached documents.
+    context["attachments"] = attachments_for(viewer=request.user, target=STORY, obj=story)
     context["endorse_form"] = EndorseForm(auto_id="endorse-%s")
     return render(request, "practice/story/detail.html", context)
 

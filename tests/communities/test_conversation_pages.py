@@ -801,8 +801,10 @@ def _busy_thread(place: Community, viewer, n: int, *, title: str) -> tuple[Threa
 
 # Session, user, the thread with its tags, one page of replies, the viewer's helpful marks, membership and
 # watch, the unread notices count; and (issue 19) the one upsert that records the viewer read the thread
-# (communities.models.ThreadRead: the home page's unread markers and counts).
-THREAD_PAGE_QUERIES = 10
+# (communities.models.ThreadRead: the home page's unread markers and counts); and (issue 21) the one query
+# for the documents attached to it (core.providers.attachments: the library's, each with whether the viewer
+# may read it).
+THREAD_PAGE_QUERIES = 11
 
 
 @pytest.mark.parametrize("viewer_relation", ["member", "facilitator"])

@@ -18,10 +18,11 @@ from tests.factories import CouncilFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
-# Session, user and the header's unread count (3); every kind's candidates (7: practice, conversations'
-# posts, thread titles and the labels of those kept, communities, people, events); the tags of the events
-# found, in one query; the page of events with their communities (1).
-EVENTS_TAB_QUERIES = 12
+# Session, user and the header's unread count (3); every kind's candidates (8: practice, conversations'
+# posts, thread titles and the labels of those kept, communities, people, events, and since issue 21 the
+# library's documents and guides in one UNION); the tags of the events found, in one query; the page of
+# events with their communities (1).
+EVENTS_TAB_QUERIES = 13
 
 
 @pytest.fixture(autouse=True)

@@ -34,8 +34,9 @@ pytestmark = pytest.mark.django_db
 # issue 20, each run only when something can be relevant to the viewer), then (issue 19) the page's
 # conversations' latest posts and the viewer's read states of them, the home visit's UPDATE, the side
 # column's communities with their unread counts and the communities to join (kept five minutes). Events'
-# source added one (14 to 15 on SQLite, where every source runs; 13 to 14 on PostgreSQL in these tests).
-FEED_QUERIES = 15
+# source added one (14 to 15 on SQLite, where every source runs; 13 to 14 on PostgreSQL in these tests); the
+# library's (issue 21: documents and guides in one UNION) one more (16 on SQLite; 15 on PostgreSQL).
+FEED_QUERIES = 16
 
 
 # --- Builders ------------------------------------------------------------------------------------------
@@ -694,4 +695,8 @@ def test_the_feed_names_no_kind_of_content_itself_but_composes_the_registered_so
         "story_promoted",
         "story_repeated",
         "event_announced",
+        "document_added",
+        "document_updated",
+        "guide_written",
+        "guide_edited",
     ]

@@ -637,8 +637,9 @@ def _busy_story(n: int, *, title: str) -> PracticeStory:
 # co-authors, tags and measures, the endorsements, the adoptions and the follow-up stories they may read)
 # and 11 for a member of its home community (also the session, the user, its latest replies and the
 # header's unread count; whether they endorsed it comes with the story). On SQLite 13: the user row brings no
-# standing (khub/auth.py), so their membership and whether they may read the discussion are two more.
-STORY_QUERIES = {"visitor": 7, "member": 11 if connection.vendor == "postgresql" else 13}
+# standing (khub/auth.py), so their membership and whether they may read the discussion are two more. Each
+# one more since issue 21: the documents attached to the story (core.providers.attachments: the library's).
+STORY_QUERIES = {"visitor": 8, "member": 12 if connection.vendor == "postgresql" else 14}
 
 
 @pytest.mark.parametrize("viewer", ["visitor", "member"])

@@ -22,8 +22,9 @@ DIRECTORY_QUERIES = 8
 NAME_SEARCH_QUERIES = 7
 # session, user, header unread count, then: the person with counts, expertise, interests, one query for
 # the communities section, one for their conversations and one for their stories in Recent contributions
-# (registered by communities and practice through profiles.extensions), and one for events' "Going to"
-PROFILE_QUERIES = 10
+# (registered by communities and practice through profiles.extensions), one for events' "Going to" and one
+# for the library's "Library uploads" (issue 21)
+PROFILE_QUERIES = 11
 # session, user, header unread count, then: the person (with their kept follow counts: the paginator's
 # count), the page of people, expertise tags
 FOLLOWS_QUERIES = 6

@@ -14,6 +14,8 @@ csrf_exempt and check the token themselves (csrf_protect) once the handler is in
 documentation on upload handlers describes.
 """
 
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -115,7 +117,6 @@ def library(request: HttpRequest, slug: str) -> HttpResponse:
             "community": community,
             "form": form,
             "page_obj": page,
-            "sort": filters["sort"],
             "folder": filters.get("folder"),
             "filtered": any(filters.get(name) for name in ("kind", "tag", "folder")),
             "folders": folders,
@@ -138,7 +139,7 @@ def upload(request: HttpRequest, slug: str) -> HttpResponse:
 @csrf_protect
 def _upload(request: HttpRequest, community: Community, limit: UploadLimit) -> HttpResponse:
     if request.method != "POST":
-        form = UploadForm(community=community, initial=_folder_asked(request, community))
+        form = UploadForm(community=community, initial=_folder_asked(request))
         return _upload_page(request, community, form)
     data, files = request.POST, request.FILES  # the body is read here, through UploadLimit
     form = UploadForm(data, files, community=community, too_large=limit.refused)
@@ -155,10 +156,11 @@ def _upload(request: HttpRequest, community: Community, limit: UploadLimit) -> H
     return _upload_page(request, community, form)
 
 
-def _folder_asked(request: HttpRequest, community: Community) -> dict:
-    """?folder=<id> from a folder's view of the library: the upload goes there unless changed."""
+def _folder_asked(request: HttpRequest) -> dict:
+    """?folder=<id> from a folder's view of the library: the upload goes there unless changed (any other
+    value is ignored; the form offers only this library's folders)."""
     folder = request.GET.get("folder", "")
-    return {"folder": int(folder)} if folder.isdigit() else {}
+    return {"folder": int(folder)} if re.fullmatch(r"[0-9]{1,18}", folder) else {}
 
 
 def _upload_page(request: HttpRequest, community: Community, form: UploadForm) -> HttpResponse:

@@ -156,6 +156,8 @@ def test_folders_are_links_that_filter_and_the_upload_goes_to_the_folder_shown(c
     assert f"{_url('upload', home)}?folder={reports.pk}" in in_folder
     upload_page = client.get(_url("upload", home), {"folder": reports.pk}).text
     assert f'<option value="{reports.pk}" selected>Reports</option>' in upload_page
+    for odd in ("²", "9" * 5000, "-1", "x"):
+        assert client.get(_url("upload", home), {"folder": odd}).status_code == 200
 
 
 def test_the_library_is_paginated(client, place):

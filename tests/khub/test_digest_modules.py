@@ -24,5 +24,6 @@ def test_the_apps_register_the_sections_in_the_order_a_digest_shows_them():
         "busy",
         "practice",
         "events",
+        "library",
     ]
     assert [scope.name for scope in digest_scopes()] == ["communities"]

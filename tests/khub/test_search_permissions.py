@@ -41,7 +41,7 @@ RELATIONS = (
     "removed",
     "banned",
 )
-EMPTY_TABS = {"Practice": 0, "Conversations": 0, "Communities": 0, "People": 0, "Events": 0}
+EMPTY_TABS = {"Practice": 0, "Conversations": 0, "Communities": 0, "People": 0, "Events": 0, "Library": 0}
 
 
 # --- Builders ------------------------------------------------------------------------------------------
@@ -230,6 +230,7 @@ def test_a_thread_whose_opening_post_was_removed_no_longer_matches_by_its_title(
             "communities": 0,
             "people": 0,
             "events": 0,
+            "library": 0,
         }
         # Its replies go with it, as in the feed and the digests: their results would show its title.
         assert _counts(_search(viewer, "plonkroute"))["conversations"] == 0
@@ -303,6 +304,7 @@ def test_a_member_who_leaves_or_is_banned_stops_finding_a_private_community_at_o
         "communities": 1,
         "people": 0,
         "events": 0,
+        "library": 0,
     }
 
     if how == "leaves":
@@ -311,7 +313,14 @@ def test_a_member_who_leaves_or_is_banned_stops_finding_a_private_community_at_o
         membership_ban(actor=place.created_by, community=place, user=viewer, reason="Spam")
 
     results = _search(viewer, "zanzibarquux")
-    assert _counts(results) == {"practice": 0, "conversations": 0, "communities": 0, "people": 0, "events": 0}
+    assert _counts(results) == {
+        "practice": 0,
+        "conversations": 0,
+        "communities": 0,
+        "people": 0,
+        "events": 0,
+        "library": 0,
+    }
     assert all(values == [] for values in results.facets.values())
 
 
@@ -459,7 +468,7 @@ def test_deactivated_and_erased_members_never_appear_in_people_results(client):
         # Erased, they are called "Former member": that name finds nobody either.
         assert erased.pk not in _found(_search(viewer, "Former member"), "people")
         html = _page(client, viewer, "zanzibarquux", type="people").text
-        assert _tabs(html) == {**EMPTY_TABS, "People": 1, "Events": 0}
+        assert _tabs(html) == {**EMPTY_TABS, "People": 1, "Events": 0, "Library": 0}
         assert reverse("profiles:profile", args=[here.handle]) in html
         assert reverse("profiles:profile", args=[gone.handle]) not in html
         assert f"former-member-{erased.pk}" not in html
@@ -487,7 +496,14 @@ def test_visitors_search_the_public_practice_library_only_whatever_type_they_ask
     assert reverse("profiles:profile", args=[person.handle]) not in html
     # The control: signed in, the same search finds every kind.
     signed_in = _page(client, UserFactory(), "zanzibarquux", type=kind).text
-    assert _tabs(signed_in) == {"Practice": 2, "Conversations": 3, "Communities": 1, "People": 1, "Events": 0}
+    assert _tabs(signed_in) == {
+        "Practice": 2,
+        "Conversations": 3,
+        "Communities": 1,
+        "People": 1,
+        "Events": 0,
+        "Library": 0,
+    }
 
 
 def test_the_engine_searches_only_public_practice_for_a_visitor():
@@ -525,7 +541,14 @@ def test_tab_counts_and_the_heading_count_only_what_the_viewer_may_read(client):
 
     # The public story; the thread's title and the visible reply, and the story's discussion.
     outsider = _page(client, UserFactory(), "zanzibarquux").text
-    assert _tabs(outsider) == {"Practice": 1, "Conversations": 3, "Communities": 0, "People": 0, "Events": 0}
+    assert _tabs(outsider) == {
+        "Practice": 1,
+        "Conversations": 3,
+        "Communities": 0,
+        "People": 0,
+        "Events": 0,
+        "Library": 0,
+    }
     assert _heading(outsider) == "4 results for ‘zanzibarquux’"
     assert 'Conversations <span class="khub-search-tabs__count">(3)</span>' in outsider
     assert "remark about a colleague" not in outsider
@@ -539,13 +562,21 @@ def test_tab_counts_and_the_heading_count_only_what_the_viewer_may_read(client):
         "Communities": 0,
         "People": 0,
         "Events": 0,
+        "Library": 0,
     }
     assert conversations.count('class="khub-search-result"') == 3
 
     # The private community's member also finds its thread; hidden and deleted posts still count for nobody.
     for viewer in (person_as("member", private_place), AdminFactory()):
         html = _page(client, viewer, "zanzibarquux").text
-        assert _tabs(html) == {"Practice": 1, "Conversations": 4, "Communities": 0, "People": 0, "Events": 0}
+        assert _tabs(html) == {
+            "Practice": 1,
+            "Conversations": 4,
+            "Communities": 0,
+            "People": 0,
+            "Events": 0,
+            "Library": 0,
+        }
         assert _heading(html) == "5 results for ‘zanzibarquux’"
 
     visitor = _page(client, None, "zanzibarquux").text
@@ -569,7 +600,14 @@ def test_a_word_only_in_a_private_community_yields_no_results_for_those_outside_
 
     html = _page(client, person_as("member", place), "plonkwizzle").text
     assert _heading(html) == "2 results for ‘plonkwizzle’"
-    assert _tabs(html) == {"Practice": 0, "Conversations": 2, "Communities": 0, "People": 0, "Events": 0}
+    assert _tabs(html) == {
+        "Practice": 0,
+        "Conversations": 2,
+        "Communities": 0,
+        "People": 0,
+        "Events": 0,
+        "Library": 0,
+    }
 
 
 def test_facets_count_only_what_the_viewer_may_read(client):

@@ -28,11 +28,13 @@ def test_kinds_register_in_installed_apps_order_and_tabs_keep_theirs():
         "communities",
         "practice",
         "events",
+        "library",
     ]
     assert [kind.label for kind in search_tabs()] == [
         "Practice",
         "Conversations",
         "Events",
+        "Library",
         "Communities",
         "People",
     ]

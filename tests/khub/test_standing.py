@@ -88,7 +88,7 @@ def test_with_the_standing_the_feeds_sources_ask_no_membership_subquery(client, 
     with CaptureQueriesContext(connection) as queries:
         assert _titles(client.get(reverse("home"))) == {"Ours thread", "Ours story"}
     sources = [q["sql"] for q in queries if q["sql"].endswith("LIMIT 21") and "ORDER BY" in q["sql"]]
-    assert len(sources) == 6  # conversations (2), practice (3), events (1)
+    assert len(sources) == 7  # conversations (2), practice (3), events (1), library (1: documents and guides)
     for sql in sources:
         assert "communities_membership" not in sql
         assert "profiles_follow" not in sql

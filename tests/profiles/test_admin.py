@@ -26,6 +26,12 @@ NO_ADD_PAGE = {
     # calendars' SEQUENCE): the events admin is read only (tests/events/test_admin.py).
     ("events", "event"),
     ("events", "rsvp"),
+    # Documents and guides are written through the library services (file checks, the quota, versions and
+    # revisions, the moderation log): read only; each library's storage is made by its first upload and only
+    # its quota is set in the admin (tests/library/test_admin.py).
+    ("library", "document"),
+    ("library", "guide"),
+    ("library", "libraryspace"),
     # Digest deliveries are the record that nobody gets a second copy: read only (tests/khub/test_digest*).
     ("khub", "digestdelivery"),
 }

@@ -27,18 +27,20 @@ def test_an_apps_extensions_module_defines_no_functions_or_classes(name):
 def test_each_app_registers_its_parts_once_and_in_order():
     # The data export lists its parts in registration order; erasure runs its handlers in it.
     exporters = list(extensions.personal_data_exporters())
-    assert exporters == ["communities", "conversations", "practice", "events", "digests"]
+    assert exporters == ["communities", "conversations", "practice", "events", "library", "digests"]
     assert [handler.__name__ for handler in extensions.erasure_handlers()] == [
         "erase_memberships",
         "erase_conversation_records",
         "erase_endorsements",
         "rsvps_erase",
         "erase_calendar_records",
+        "library_erase",
         "erase_digests",
     ]
     assert [provider.__name__ for provider in extensions._profile_sections] == [
         "profile_communities",
         "profile_going_to",
+        "profile_uploads",
     ]
     assert [provider.__name__ for provider in extensions._council_sections] == [
         "council_shared",

@@ -26,8 +26,6 @@ import statistics
 import sys
 import tempfile
 import time
-import zlib
-from io import BytesIO
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,38 +56,10 @@ def page_lines(rng: random.Random) -> list[str]:
 
 
 def pdf(pages: list[list[str]], *, deflate: bool) -> bytes:
-    """A PDF of one page per list of lines, built as tests/library/helpers.py builds its PDFs."""
-    count = len(pages)
-    font = 3 + 2 * count
-    kids = " ".join(f"{3 + 2 * n} 0 R" for n in range(count))
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        f"<< /Type /Pages /Kids [{kids}] /Count {count} >>".encode(),
-    ]
-    for number, lines in enumerate(pages):
-        shown = " ".join(f"({line}) Tj T*" for line in lines)
-        stream = f"BT /F1 10 Tf 14 TL 56 770 Td {shown} ET".encode("latin-1")
-        filters = b""
-        if deflate:
-            stream, filters = zlib.compress(stream), b" /Filter /FlateDecode"
-        objects += [
-            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {4 + 2 * number} 0 R"
-            f" /Resources << /Font << /F1 {font} 0 R >> >> >>".encode(),
-            b"<< /Length " + str(len(stream)).encode() + filters + b" >>\nstream\n" + stream + b"\nendstream",
-        ]
-    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-    out = BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(f"{number} 0 obj\n".encode() + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
-    for offset in offsets:
-        out.write(f"{offset:010d} 00000 n \n".encode())
-    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
-    return out.getvalue()
+    """A PDF of one page per list of lines (khub.demo.documents, as the demo and the tests build theirs)."""
+    from khub.demo.documents import pdf_pages, text_stream  # khub.demo loads models: after django.setup()
+
+    return pdf_pages([text_stream(lines, size=10) for lines in pages], deflate=deflate)
 
 
 def percentile(values: list[float], share: float) -> float:

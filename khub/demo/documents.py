@@ -7,6 +7,7 @@ extraction take.
 
 import io
 import textwrap
+import zlib
 
 # A PDF page: A4 in points, with 2 cm margins; Helvetica at 11 points, 14 between lines.
 PAGE_WIDTH, PAGE_HEIGHT = 595, 842
@@ -42,6 +43,19 @@ def pdf_file(heading: str, paragraphs: list[str]) -> bytes:
         lines.append("")
     lines = lines[:-1] or [""]
     pages = [lines[start : start + LINES_PER_PAGE] for start in range(0, len(lines), LINES_PER_PAGE)]
+    return pdf_pages([_page_stream(heading, page_lines) for page_lines in pages])
+
+
+def text_stream(lines: list[str], *, size: int = 11) -> bytes:
+    """A page's content stream: the lines in Helvetica from the top left, one under another."""
+    top = PAGE_HEIGHT - MARGIN
+    shown = b" T* ".join(_pdf_string(line) + b" Tj" for line in lines)
+    return f"BT /F1 {size} Tf {LEADING} TL {MARGIN} {top} Td ".encode() + shown + b" ET"
+
+
+def pdf_pages(streams: list[bytes], *, deflate: bool = False) -> bytes:
+    """A PDF of one A4 page per content stream, with Helvetica as /F1 and Helvetica-Bold as /F2; each
+    stream compressed (FlateDecode) if asked. Shared by the demo, the tests and the benchmarks."""
     # Objects: 1 catalog, 2 page tree, 3 and 4 the fonts, then each page and its content stream.
     fonts = "/Font << /F1 3 0 R /F2 4 0 R >>"
     objects = [
@@ -51,15 +65,17 @@ def pdf_file(heading: str, paragraphs: list[str]) -> bytes:
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>",
     ]
     kids = []
-    for page_lines in pages:
+    for stream in streams:
         page, content = len(objects) + 1, len(objects) + 2
         kids.append(f"{page} 0 R")
         objects.append(
             f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_WIDTH} {PAGE_HEIGHT}] "
             f"/Contents {content} 0 R /Resources << {fonts} >> >>".encode()
         )
-        stream = _page_stream(heading, page_lines)
-        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+        filters = b""
+        if deflate:
+            stream, filters = zlib.compress(stream), b" /Filter /FlateDecode"
+        objects.append(b"<< /Length %d%s >>\nstream\n" % (len(stream), filters) + stream + b"\nendstream")
     objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>".encode()
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")  # the second line marks the file as binary

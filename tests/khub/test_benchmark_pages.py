@@ -3,7 +3,6 @@ dataset every page it measures answers, with fixtures that --reuse reads back fr
 
 import hashlib
 import re
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,16 +16,8 @@ from communities.models import Membership
 from core.markdown import markdown_render
 from events.models import CalendarFeed, Event, Rsvp
 from library.models import Document, DocumentVersion, Folder, Guide, LibrarySpace
-from library.urls import urlpatterns as library_urls
 
 ROOT = Path(__file__).resolve().parents[2]
-# The library pages whose views are still the foundation's scaffolds (a 404 for everyone), left out of the
-# measurement until the helpers building them are merged: empty from then on, and every page is measured.
-SCAFFOLDED = frozenset(
-    f"library:{pattern.name}"
-    for pattern in library_urls
-    if (sys.modules[pattern.callback.__module__].__doc__ or "").startswith("Scaffold")
-)
 
 
 def test_the_docstring_names_only_flags_the_script_has():
@@ -66,7 +57,7 @@ def test_every_page_answers_on_a_tiny_dataset_and_the_fixtures_survive_the_marke
     _the_events_keep_their_counts(fixtures)
     _the_libraries_keep_their_counts(fixtures)
 
-    rows = bench.measure(fixtures=recalled, samples=1, skip=SCAFFOLDED)
+    rows = bench.measure(fixtures=recalled, samples=1)
 
     assert len(rows) >= 25
     # (The visitor's landing page runs none.)
@@ -82,7 +73,7 @@ def test_every_page_answers_on_a_tiny_dataset_and_the_fixtures_survive_the_marke
     for name, kwargs, query, _ in bench.event_pages(recalled):
         assert reverse(name, kwargs=kwargs) + query in paths, name
     assert recalled["event"].get_absolute_url() in paths
-    # Every library page whose view is built (all of them once the library's views are merged).
+    # Every library page is measured.
     library_pages = bench.library_pages(recalled)
     assert {name for name, *_ in library_pages} >= {
         "library:index", "library:document", "library:download", "library:guide", "library:guide-history",
@@ -90,7 +81,7 @@ def test_every_page_answers_on_a_tiny_dataset_and_the_fixtures_survive_the_marke
     }  # fmt: skip
     assert ("search", {}, "?q=waste+collection&type=library", bench.MEMBERS) in library_pages
     for name, kwargs, query, _ in library_pages:
-        assert (reverse(name, kwargs=kwargs) + query in paths) == (name not in SCAFFOLDED), name
+        assert reverse(name, kwargs=kwargs) + query in paths, name
 
 
 def _the_libraries_keep_their_counts(fixtures: dict) -> None:

@@ -12,6 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from communities.models import Community, ModerationLogEntry
 from library.models import Document, DocumentVersion, Folder, Guide, LibrarySpace, TextState
@@ -86,7 +87,7 @@ def test_the_library_lists_each_document_with_its_type_size_uploader_and_downloa
 
     assert _titles(page) == ["Waste business case"]
     assert f"PDF, {doc.size}\xa0bytes" in page.text
-    assert member.display_name in page.text
+    assert escape(member.display_name) in page.text
     assert "khub-avatar" in page.text  # the uploader's face or initials
     assert "0 downloads" in page.text
 

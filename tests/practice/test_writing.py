@@ -421,7 +421,7 @@ def test_a_co_author_writes_sections_but_neither_moves_the_story_nor_names_co_au
     audience = client.get(_step(story, "audience"))
     assert 'name="co_authors"' not in audience.text
     assert (
-        f"{story.author.public_name}, who started the story, names its co-authors and publishes it"
+        escape(f"{story.author.public_name}, who started the story, names its co-authors and publishes it")
         in audience.text
     )
     saved = client.post(_step(story, "summary"), {**SUMMARY, "title": "Improved together"})
@@ -429,7 +429,7 @@ def test_a_co_author_writes_sections_but_neither_moves_the_story_nor_names_co_au
     assert _fresh(story).title == "Improved together"
     assert _fresh(story).co_authors.get() == co_author
     check = client.get(_url("check", story))
-    assert f"Only {story.author.public_name}, who started the story, can publish it." in check.text
+    assert escape(f"Only {story.author.public_name}, who started the story, can publish it.") in check.text
 
 
 def test_an_author_who_left_the_home_community_keeps_it_and_is_told_to_join_again_to_publish(client):

@@ -179,6 +179,9 @@ SUGGESTIONS_KEPT_SECONDS = 300
 # How long a calendar feed keeps each event written as iCalendar (events.calendar.feed_calendar): keyed by
 # the event's version, so a change shows at the next fetch; the day only bounds what the cache holds.
 CALENDAR_EVENT_KEPT_SECONDS = 24 * 60 * 60
+# How long a library's tag filter keeps its list (library.selectors.library_tags): forgotten when one of its
+# documents is added, retagged or removed.
+LIBRARY_TAGS_KEPT_SECONDS = 300
 CELERY_BEAT_SCHEDULE = {
     # Library uploads whose text no task read (broker down, a worker killed): library.services.extraction.
     "library-extract-text": {

@@ -32,6 +32,7 @@ from library.models import (
     LibrarySpace,
     TextState,
 )
+from library.selectors import library_tags_forget
 from library.services.extraction import extraction_queue
 from profiles.models import User
 from profiles.services import tags_resolve
@@ -107,6 +108,12 @@ def _check_quota(space: LibrarySpace, size: int) -> None:
                 )
             }
         )
+
+
+def _tags_changed(community: Community) -> None:
+    """The library's tag filter (selectors.library_tags) read afresh once this change commits."""
+    community_id = community.pk
+    transaction.on_commit(lambda: library_tags_forget(community_id=community_id))
 
 
 @contextmanager
@@ -211,6 +218,7 @@ def document_upload(
         LibrarySpace.objects.filter(pk=space.pk).update(used_bytes=F("used_bytes") + inspected.size)
         if version.text_state == TextState.PENDING:
             extraction_queue()
+        _tags_changed(community)
     return document
 
 
@@ -282,6 +290,7 @@ def document_update(
         document.folder = cleaned["folder"]
         document.save(update_fields=["title", "description", "folder"])
         document.tags.set(tags_resolve(cleaned["tags"]))
+        _tags_changed(document.community)
     return document
 
 
@@ -322,6 +331,7 @@ def document_remove(*, user: User, document: Document, reason: str) -> None:
                     logger.exception("Could not delete %s of a removed document", name)
 
         transaction.on_commit(delete_files)
+        _tags_changed(document.community)
     document.refresh_from_db()
 
 

@@ -9,14 +9,15 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
 from communities.models import Community, ModerationLogEntry
 from library.models import Document, DocumentVersion, Folder, Guide, LibrarySpace, TextState
-from library.services.documents import document_add_version, document_remove, folder_create
+from library.selectors import library_tags, library_tags_forget
+from library.services.documents import document_add_version, document_remove, document_update, folder_create
 from profiles.services import user_erase
 from tests.communities.helpers import community, person_as
 from tests.factories import AdminFactory
@@ -144,6 +145,29 @@ def test_filters_by_type_tag_and_folder_each_and_together(client, place):
     # A value that is not a choice is ignored; the others still apply.
     assert _titles(client.get(url, {"kind": "exe", "tag": "money"})) == ["Budget"]
     assert len(_titles(client.get(url, {"folder": "999999"}))) == 3
+
+
+@override_settings(LIBRARY_TAGS_KEPT_SECONDS=300)
+def test_the_tag_filter_is_kept_between_pages_and_forgotten_when_a_document_changes(
+    place, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    home, member = place
+    library_tags_forget(community_id=home.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        plan = document(uploader=member, community=home, title="Plan", tags=["housing"])
+    assert [tag.name for tag in library_tags(community=home)] == ["housing"]
+    with django_assert_num_queries(0):
+        assert [tag.name for tag in library_tags(community=home)] == ["housing"]
+    with django_capture_on_commit_callbacks(execute=True):
+        document(uploader=member, community=home, title="Budget", tags=["money"])
+    assert [tag.name for tag in library_tags(community=home)] == ["housing", "money"]
+    with django_capture_on_commit_callbacks(execute=True):
+        document_update(user=member, document=plan, title="Plan", tags=["waste"])
+    assert [tag.name for tag in library_tags(community=home)] == ["money", "waste"]
+    with django_capture_on_commit_callbacks(execute=True):
+        document_remove(user=person_as("facilitator", home), document=plan, reason="Out of date")
+    assert [tag.name for tag in library_tags(community=home)] == ["money"]
+    library_tags_forget(community_id=home.pk)
 
 
 def test_folders_are_links_that_filter_and_the_upload_goes_to_the_folder_shown(client, place):

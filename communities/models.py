@@ -43,6 +43,9 @@ class Community(models.Model):
     members_upload_documents = models.BooleanField(
         "members can upload to the library", default=True, db_default=True
     )
+    # A hub-wide space (the ask app's "Questions to the hub"): any member with a verified council may post,
+    # reply and react in it without joining (communities.permissions.can_participate). Open spaces only.
+    everyone_takes_part = models.BooleanField(default=False, db_default=False, editable=False)
     last_activity_at = models.DateTimeField(default=timezone.now)
     # Search: the name above the short description above the about text (GIN index: migration 0006).
     search_vector = search_document(("name", "A"), ("description", "B"), ("about", "C"))

@@ -113,9 +113,16 @@ def can_read(*, user, community: Community) -> bool:
 
 
 def can_participate(*, user, community: Community) -> bool:
-    """Whether the user may post, reply and react: active members only (site admins included)."""
+    """Whether the user may post, reply and react: active members only (site admins included), and in a
+    hub-wide space (everyone_takes_part) every active member with a verified council that its facilitators
+    have not banned from it."""
     if _is_site_admin(user):
         return True
+    if community.everyone_takes_part and community.is_open:
+        if not (_signed_in(user) and user.has_verified_affiliation):
+            return False
+        membership = membership_for(user=user, community=community)
+        return membership is None or membership.state != S.BANNED
     known = _in_standing(user, community, "standing_member_of")
     if known is not None:
         return known

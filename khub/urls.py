@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("profiles.urls")),
     path("", include("events.urls")),
     path("", include("library.urls")),
+    path("", include("ask.urls")),
     path("communities/", include("communities.urls")),
     path("practice/", include("practice.urls")),
     path("admin/", admin.site.urls),

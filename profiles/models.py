@@ -167,6 +167,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     email_immediately = models.BooleanField(
         "Email me at once when someone mentions me or replies to me", default=True
     )
+    # Ask the hub (the ask app): whether the hub may suggest them as someone to ask ("Don't ask me questions"
+    # on /settings/notifications/ turns it off). True is the database's default too (COPY-loaded rows).
+    accepts_questions = models.BooleanField(
+        "Other members may ask me questions", default=True, db_default=True
+    )
     # Set when the member erased their account: the row stays so what they wrote keeps an author.
     erased_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The home page's "New since your last visit": when they last saw its first page (read with the user row).
@@ -294,6 +299,28 @@ class Follow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.follower} follows {self.followed}"
+
+
+class Dismissal(models.Model):
+    """A suggestion the member waved away ("People you may want to know", "Communities you may like"): never
+    suggested to them again. `kind` names what `object_id` is ("person", "community")."""
+
+    class Kind(models.TextChoices):
+        PERSON = "person", "Person"
+        COMMUNITY = "community", "Community"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="dismissals")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    object_id = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind", "object_id"], name="profiles_dismissal_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} dismissed {self.kind} {self.object_id}"
 
 
 class EmailState(models.TextChoices):

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "practice",
     "events",
     "library",
+    "ask",
     "khub",
 ]
 
@@ -182,6 +183,11 @@ CALENDAR_EVENT_KEPT_SECONDS = 24 * 60 * 60
 # How long a library's tag filter keeps its list (library.selectors.library_tags): forgotten when one of its
 # documents is added, retagged or removed.
 LIBRARY_TAGS_KEPT_SECONDS = 300
+# Ask the hub (the ask app): how many questions one person may be asked in seven days, how long a question
+# waits without a reply before it is offered to the next people in the ranking, and how many are asked.
+ASK_WEEKLY_CAP = 3
+ASK_FOLLOW_UP_DAYS = 3
+ASK_PEOPLE_MOST = 10
 CELERY_BEAT_SCHEDULE = {
     # Library uploads whose text no task read (broker down, a worker killed): library.services.extraction.
     "library-extract-text": {
@@ -221,6 +227,11 @@ CELERY_BEAT_SCHEDULE = {
     "event-emails-sweep": {
         "task": "events.event_emails_sweep",
         "schedule": 5 * 60,
+    },
+    # Questions to the hub without a reply after ASK_FOLLOW_UP_DAYS: offered to the next people, once.
+    "ask-follow-up": {
+        "task": "ask.follow_up",
+        "schedule": 15 * 60,
     },
 }
 

@@ -5,7 +5,7 @@ import pytest
 from tests.imports import ROOT, imports_of
 
 CORE = ROOT / "core"
-APPS = {"profiles", "communities", "practice", "events", "library", "khub", "tests"}
+APPS = {"profiles", "communities", "practice", "events", "library", "ask", "khub", "tests"}
 
 
 @pytest.mark.parametrize("path", sorted(CORE.rglob("*.py")), ids=lambda path: str(path.relative_to(CORE)))

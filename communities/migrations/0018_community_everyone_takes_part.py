@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('communities', '0017_library_settings'),
+        ("communities", "0017_library_settings"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='community',
-            name='everyone_takes_part',
+            model_name="community",
+            name="everyone_takes_part",
             field=models.BooleanField(db_default=False, default=False, editable=False),
         ),
     ]

@@ -7,28 +7,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('profiles', '0010_user_home_seen_at'),
+        ("profiles", "0010_user_home_seen_at"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='accepts_questions',
-            field=models.BooleanField(db_default=True, default=True, verbose_name='Other members may ask me questions'),
+            model_name="user",
+            name="accepts_questions",
+            field=models.BooleanField(
+                db_default=True, default=True, verbose_name="Other members may ask me questions"
+            ),
         ),
         migrations.CreateModel(
-            name='Dismissal',
+            name="Dismissal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('person', 'Person'), ('community', 'Community')], max_length=12)),
-                ('object_id', models.PositiveBigIntegerField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='dismissals', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("person", "Person"), ("community", "Community")], max_length=12
+                    ),
+                ),
+                ("object_id", models.PositiveBigIntegerField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="dismissals",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'kind', 'object_id'), name='profiles_dismissal_once')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "kind", "object_id"), name="profiles_dismissal_once"
+                    )
+                ],
             },
         ),
     ]

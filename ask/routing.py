@@ -17,7 +17,7 @@ it ranks against known answerers and how long it takes.
 """
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from itertools import zip_longest
 
@@ -44,15 +44,17 @@ MOST_WORDS = 6  # significant title words in a text query (15 pairs at most)
 # How much each signal counts (benchmarks/routing.py measures the ranking they make against known answerers).
 WEIGHT = {
     "expertise": 3.0,  # per matching tag, at most two
-    "wrote": 4.0,  # an author of a related story (plus its relevance)
-    "co_wrote": 3.0,
-    "recorded_adoption": 3.0,  # recorded that their council repeated a related story
+    "wrote": 5.0,  # an author of the most related story (less for a story less related)
+    "co_wrote": 3.5,
+    "recorded_adoption": 3.0,  # recorded that their council repeated a related story (as related)
     "council_repeated": 1.0,  # works at a council that repeated one (added to people with another signal)
     "accepted": 2.0,  # per accepted answer in a related conversation, at most three
     "helpful": 1.0,  # per answer marked helpful, at most three
     "active": 0.5,  # recent posts, up to ACTIVE_POSTS of them
 }
 ACTIVE_POSTS = 10
+MIN_SHARE = 0.4  # a story less than this related than the most related one is no signal
+COMMON_TAG = 10  # holders of a tag from which its expertise counts less (a broad tag says less)
 
 # English words that say nothing about a topic (PostgreSQL's english configuration drops most of them too,
 # which would turn a pair with one of them into a single word).
@@ -164,7 +166,7 @@ def _related_story_rows(viewer, topic: Topic, tag_ids: list[int], limit: int, ex
     elif not _postgres() and topic.service_area and not tag_ids:
         match = Q(service_area=topic.service_area)
     if not match:
-        return PracticeStory.objects.none()
+        return PracticeStory.objects.none().annotate(relevance=Value(0.0, output_field=FloatField()))
     relevance = Value(0.0, output_field=FloatField())
     if tag_ids:
         relevance = relevance + 2.0 * _tag_overlap(StoryTag, tag_ids)
@@ -175,7 +177,7 @@ def _related_story_rows(viewer, topic: Topic, tag_ids: list[int], limit: int, ex
             output_field=FloatField(),
         )
     if query is not None:
-        relevance = relevance + 10.0 * SearchRank(F("search_vector"), query)
+        relevance = relevance + 4.0 * SearchRank(F("search_vector"), query)
     return (
         stories.filter(match)
         .annotate(relevance=relevance)
@@ -206,19 +208,21 @@ class _Evidence:
 
     def __init__(self):
         self.expertise: list[str] = []
-        self.wrote: list[tuple[float, str]] = []  # (relevance, title)
+        self.expertise_weight: float = 0.0
+        self.wrote: list[tuple[float, str]] = []  # (share of the best story's relevance, title)
         self.co_wrote: list[tuple[float, str]] = []
-        self.recorded: int = 0
+        self.recorded: float = 0.0  # the shares of the stories their council repeated
         self.councils_repeated: bool = False
         self.accepted: int = 0
         self.helpful: int = 0
 
     def score(self) -> float:
         w = WEIGHT
-        score = w["expertise"] * min(len(self.expertise), 2)
-        score += sum(w["wrote"] + min(relevance, 4.0) for relevance, _ in self.wrote[:3])
-        score += sum(w["co_wrote"] + min(relevance, 4.0) / 2 for relevance, _ in self.co_wrote[:3])
-        score += w["recorded_adoption"] * min(self.recorded, 2)
+        score = self.expertise_weight
+        for weight, stories in ((w["wrote"], self.wrote), (w["co_wrote"], self.co_wrote)):
+            shares = sorted((share for share, _title in stories), reverse=True)[:3]
+            score += sum(weight * share / (1 + i) for i, share in enumerate(shares))  # more: less each
+        score += w["recorded_adoption"] * min(self.recorded, 2.0)
         score += w["council_repeated"] if self.councils_repeated else 0.0
         score += w["accepted"] * min(self.accepted, 3) + w["helpful"] * min(self.helpful, 3)
         return score
@@ -281,9 +285,15 @@ def suggest_people(
             "pk", "title", "author_id", "relevance"
         )
     )
-    by_story = {pk: (title, relevance) for pk, title, _author, relevance in stories}
-    for _pk, title, author_id, relevance in stories:
-        evidence[author_id].wrote.append((relevance, title))
+    best = max((relevance for *_rest, relevance in stories), default=0.0)
+    by_story = {
+        pk: (title, relevance / best)
+        for pk, title, _author, relevance in stories
+        if best > 0 and relevance / best >= MIN_SHARE
+    }
+    for pk, title, author_id, _relevance in stories:
+        if pk in by_story:
+            evidence[author_id].wrote.append((by_story[pk][1], title))
     repeating_councils: set[int] = set()
     if by_story:
         co_authors = PracticeStory.co_authors.through.objects.filter(practicestory_id__in=list(by_story))
@@ -291,10 +301,12 @@ def suggest_people(
             title, relevance = by_story[story_id]
             evidence[user_id].co_wrote.append((relevance, title))
         adoptions = Adoption.objects.filter(story_id__in=list(by_story)).order_by()
-        for council_id, recorded_by in adoptions.values_list("council_id", "recorded_by_id"):
+        for story_id, council_id, recorded_by in adoptions.values_list(
+            "story_id", "council_id", "recorded_by_id"
+        ):
             repeating_councils.add(council_id)
             if recorded_by is not None:
-                evidence[recorded_by].recorded += 1
+                evidence[recorded_by].recorded += by_story[story_id][1]
 
     # Accepted and helpful answers in related conversations the viewer may list.
     threads = _related_thread_ids(viewer, topic, tag_ids)
@@ -313,9 +325,15 @@ def suggest_people(
 
     # Expertise: the topic's tags among theirs.
     if tag_ids:
-        rows = ExpertiseTag.objects.filter(tag_id__in=tag_ids).values_list("content_object_id", "tag__name")
+        rows = list(
+            ExpertiseTag.objects.filter(tag_id__in=tag_ids).values_list("content_object_id", "tag__name")
+        )
+        holders = Counter(name for _user, name in rows)
         for user_id, name in rows:
             evidence[user_id].expertise.append(name)
+            evidence[user_id].expertise_weight += WEIGHT["expertise"] * min(
+                1.0, (COMMON_TAG / holders[name]) ** 0.5
+            )
 
     excluded = {getattr(viewer, "pk", None), *exclude_ids}
     ranked = sorted(

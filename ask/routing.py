@@ -53,6 +53,7 @@ WEIGHT = {
     "active": 0.5,  # recent posts, up to ACTIVE_POSTS of them
 }
 ACTIVE_POSTS = 10
+CANDIDATES = 300  # related stories ranked at most, from each source (tags, words): the work stays flat
 MIN_SHARE = 0.4  # a story less than this related than the most related one is no signal
 COMMON_TAG = 10  # holders of a tag from which its expertise counts less (a broad tag says less)
 
@@ -159,12 +160,27 @@ def _related_story_rows(viewer, topic: Topic, tag_ids: list[int], limit: int, ex
     """Published stories the viewer may read that share a tag or the words, best first, with `relevance`:
     two per shared tag, one for the service area, the text's rank (PostgreSQL) on top."""
     stories = listed_stories(viewer).exclude(pk__in=list(exclude_ids)).order_by()
-    match = Q(pk__in=StoryTag.objects.filter(tag_id__in=tag_ids).values("content_object")) if tag_ids else Q()
     query = text_query(topic.title) if _postgres() else None
-    if query is not None:
-        match = match | Q(search_vector=query) if match else Q(search_vector=query)
-    elif not _postgres() and topic.service_area and not tag_ids:
-        match = Q(service_area=topic.service_area)
+    if _postgres():
+        # Candidates first, a bounded window from each source (a broad tag or two common words can match
+        # most stories): the newest CANDIDATES holding a tag (the tag's index), and CANDIDATES matching the
+        # words (the GIN index); only those are ranked.
+        # Their ids are read first (one statement), so that the ranking reads those rows by primary key.
+        windows = []
+        if tag_ids:
+            tagged = StoryTag.objects.filter(tag_id__in=tag_ids).order_by("-content_object_id")
+            windows.append(
+                stories.filter(pk__in=tagged.values("content_object")[:CANDIDATES]).values_list("pk")
+            )
+        if query is not None:
+            windows.append(stories.filter(search_vector=query).values_list("pk")[:CANDIDATES])
+        ids = [] if not windows else windows[0].union(*windows[1:]) if len(windows) > 1 else windows[0]
+        ids = [pk for (pk,) in ids]
+        match = Q(pk__in=ids) if ids else Q()
+    elif tag_ids:  # SQLite: a plain tag overlap
+        match = Q(pk__in=StoryTag.objects.filter(tag_id__in=tag_ids).values("content_object"))
+    else:  # or, without tags, the service area
+        match = Q(service_area=topic.service_area) if topic.service_area else Q()
     if not match:
         return PracticeStory.objects.none().annotate(relevance=Value(0.0, output_field=FloatField()))
     relevance = Value(0.0, output_field=FloatField())

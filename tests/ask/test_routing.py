@@ -398,8 +398,8 @@ def _queries(django_assert_max_num_queries, viewer, most: int) -> None:
         suggest_people(viewer=viewer, topic=WASTE, for_asking=False)
 
 
-PEOPLE_QUERIES = 7  # tags, stories, co-authors, adoptions, answers, experts, candidates
-PANEL_QUERIES = PEOPLE_QUERIES + 2 + 2  # + councils (tags, councils) + related stories (tags, stories)
+PEOPLE_QUERIES = 8  # tags, candidate stories, stories, co-authors, adoptions, answers, experts, candidates
+PANEL_QUERIES = PEOPLE_QUERIES + 3 + 3  # + councils, related stories (tags, candidates, then theirs)
 SIMILAR_QUERIES = 2  # conversations, stories
 
 

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import Case, Count, F, FloatField, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from taggit.models import Tag
@@ -266,19 +267,29 @@ class _Evidence:
         return [text for _weight, text in sorted(weighted, key=lambda pair: -pair[0])]
 
 
-def _related_thread_ids(viewer, topic: Topic, tag_ids: list[int]) -> Subquery | None:
-    """The newest RELATED_THREADS conversations the viewer may list that share a tag or the title's words."""
+def _related_thread_ids(viewer, topic: Topic, tag_ids: list[int]):
+    """The newest RELATED_THREADS conversations the viewer may list that share a tag or the title's words:
+    candidates first, a bounded window from each source (the newest holding a tag, read from the
+    communities_threadtag_newest index alone; the newest matching the words, from the GIN index), then
+    those the viewer may list. A broad tag is held by tens of thousands of conversations: reading them all
+    to keep the newest took 124-141 ms at 1,000,000 posts (benchmarks/routing.py --latency)."""
     from communities.models import ThreadTag
 
-    match = (
-        Q(pk__in=ThreadTag.objects.filter(tag_id__in=tag_ids).values("content_object")) if tag_ids else Q()
-    )
     query = text_query(topic.title) if _postgres() else None
-    if query is not None:
-        match = match | Q(search_vector=query) if match else Q(search_vector=query)
-    if not match:
+    if not tag_ids and query is None:
         return None
-    return listed_threads(viewer).filter(match).order_by("-created_at").values("pk")[:RELATED_THREADS]
+    windows = []  # one statement: the windows' ids
+    if tag_ids:
+        tagged = ThreadTag.objects.filter(tag_id__in=tag_ids).order_by("-content_object_id")
+        windows.append(tagged.values_list("content_object_id")[:RELATED_THREADS])
+    if query is not None:
+        matching = Thread.objects.filter(search_vector=query).order_by("-created_at", "-pk")
+        windows.append(matching.values_list("pk")[:RELATED_THREADS])
+    candidates = [pk for (pk,) in (windows[0].union(*windows[1:]) if len(windows) > 1 else windows[0])]
+    if not candidates:
+        return []
+    listed = listed_threads(viewer).filter(pk__in=candidates).order_by("-created_at", "-pk")
+    return listed.values("pk")[:RELATED_THREADS]  # a subquery of the statement that reads their answers
 
 
 def suggest_people(
@@ -292,15 +303,40 @@ def suggest_people(
     if limit <= 0:
         return []
     tag_ids = topic_tag_ids(topic)
-    evidence: dict[int, _Evidence] = defaultdict(_Evidence)
-
-    # Authors and co-authors of related stories the viewer may read, and who recorded that their council
-    # repeated one: named only by titles the viewer may read.
     stories = list(
         _related_story_rows(viewer, topic, tag_ids, RELATED_STORIES).values_list(
             "pk", "title", "author_id", "relevance"
         )
     )
+    adoptions = _adoptions([pk for pk, *_rest in stories])
+    return _rank_people(
+        viewer,
+        topic,
+        tag_ids,
+        stories,
+        adoptions,
+        limit=limit,
+        exclude_ids=exclude_ids,
+        for_asking=for_asking,
+    )
+
+
+def _adoptions(story_ids: list[int]) -> list[tuple[int, int, int | None]]:
+    """(story, council, recorded by) of every repeat of these stories."""
+    if not story_ids:
+        return []
+    rows = Adoption.objects.filter(story_id__in=story_ids).order_by()
+    return list(rows.values_list("story_id", "council_id", "recorded_by_id"))
+
+
+def _rank_people(viewer, topic, tag_ids, stories, adoptions, *, limit, exclude_ids, for_asking):
+    """The ranking from the related stories already read ((id, title, author, relevance), best first) and
+    their repeats: their co-authors, the answers in related conversations, the experts, then the
+    candidates' rows (five statements)."""
+    evidence: dict[int, _Evidence] = defaultdict(_Evidence)
+
+    # Authors and co-authors of related stories the viewer may read, and who recorded that their council
+    # repeated one: named only by titles the viewer may read.
     best = max((relevance for *_rest, relevance in stories), default=0.0)
     by_story = {
         pk: (title, relevance / best)
@@ -316,16 +352,15 @@ def suggest_people(
         for story_id, user_id in co_authors.values_list("practicestory_id", "user_id"):
             title, relevance = by_story[story_id]
             evidence[user_id].co_wrote.append((relevance, title))
-        adoptions = Adoption.objects.filter(story_id__in=list(by_story)).order_by()
-        for story_id, council_id, recorded_by in adoptions.values_list(
-            "story_id", "council_id", "recorded_by_id"
-        ):
+        for story_id, council_id, recorded_by in adoptions:
+            if story_id not in by_story:
+                continue
             repeating_councils.add(council_id)
             if recorded_by is not None:
                 evidence[recorded_by].recorded += by_story[story_id][1]
 
     # Accepted and helpful answers in related conversations the viewer may list.
-    threads = _related_thread_ids(viewer, topic, tag_ids)
+    threads = _related_thread_ids(viewer, topic, tag_ids)  # a subquery, or an empty list, or None
     if threads is not None:
         answers = (
             Post.objects.filter(thread_id__in=threads, state=Post.State.VISIBLE, depth__gt=0)
@@ -362,17 +397,10 @@ def suggest_people(
     # asking) asked as often as the week allows drop out here; recent activity breaks ties.
     shortlist = {pk: score for score, pk in ranked[: max(limit * 10, 100)]}
     since = timezone.now() - timezone.timedelta(days=ACTIVE_DAYS)
-    recent_posts = (
-        Post.objects.filter(author=OuterRef("pk"), created_at__gte=since)  # communities_post_author
-        .order_by()
-        .values("author")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     people = (
         askable(User.objects.filter(pk__in=list(shortlist)))
         .select_related("council")
-        .annotate(active=Coalesce(Subquery(recent_posts, output_field=IntegerField()), 0))
+        .annotate(active=RawSQL(_RECENT_POSTS, [since]))  # noqa: S611 (names from the models; since a parameter)
     )
     if for_asking:
         from ask.models import QuestionAsk
@@ -396,6 +424,73 @@ def suggest_people(
         suggestions.append(PersonSuggestion(person, round(score, 3), item.reasons()))
     suggestions.sort(key=lambda s: (-s.score, s.person.display_name, s.person.pk))
     return suggestions[:limit]
+
+
+# A candidate's recent posts, counted up to ACTIVE_POSTS (a LIMIT in the count: the busiest poster costs
+# ten entries of the communities_post_author index, not their thousands).
+_RECENT_POSTS = (
+    f'SELECT COUNT(*) FROM (SELECT 1 FROM "{Post._meta.db_table}" recent '  # noqa: S608 (names from the models)
+    f'WHERE recent.author_id = "{User._meta.db_table}"."id" AND recent.created_at >= %s '
+    f"LIMIT {ACTIVE_POSTS}) counted"
+)
+
+
+@dataclass
+class HelpPanel:
+    """What the "People who can help" and "Related practice" panels show."""
+
+    people: list[PersonSuggestion]
+    councils: list[CouncilSuggestion]
+    stories: list[PracticeStory]
+
+
+STORY_PANEL_FIELDS = (
+    "title",
+    "slug",
+    "author_id",
+    "service_area",
+    "council__name",
+    "council__slug",
+    "published_at",
+)
+
+
+def help_panel(
+    *, viewer, topic: Topic, people: int = 5, councils: int = 5, stories: int = 5, exclude_people=(),
+    exclude_stories=(), with_people: bool = True,
+) -> HelpPanel:  # fmt: skip
+    """The three lists of the panels beside a story or a conversation, from one reading of the related
+    stories (suggest_people, councils_that_repeated and related_stories would each read them again: the
+    costliest part at a national hub's size). `with_people` False (a visitor): the related stories only."""
+    tag_ids = topic_tag_ids(topic)
+    related = list(
+        _related_story_rows(viewer, topic, tag_ids, RELATED_STORIES)
+        .select_related("council")
+        .only(*STORY_PANEL_FIELDS)
+    )
+    itself = set(exclude_stories)
+    shown = [story for story in related if story.pk not in itself][:stories]
+    if not with_people:
+        return HelpPanel([], [], shown)
+    adoptions = _adoptions([story.pk for story in related])
+    rows = [(story.pk, story.title, story.author_id, story.relevance) for story in related]
+    suggested = _rank_people(
+        viewer, topic, tag_ids, rows, adoptions, limit=people, exclude_ids=exclude_people, for_asking=False
+    )
+    return HelpPanel(suggested, _councils(adoptions, councils), shown)
+
+
+def _councils(adoptions, limit: int) -> list[CouncilSuggestion]:
+    """The councils of these repeats, those that repeated the most first (one statement for their names)."""
+    from profiles.models import Council
+
+    counted = Counter(council_id for _story, council_id, _recorded in adoptions)
+    if not counted:
+        return []
+    councils = Council.objects.filter(pk__in=list(counted)).values_list("pk", "name", "slug")
+    names = {pk: (name, slug) for pk, name, slug in councils}
+    ranked = sorted(counted.items(), key=lambda item: (-item[1], names.get(item[0], ("", ""))[0], item[0]))
+    return [CouncilSuggestion(pk, *names[pk], n) for pk, n in ranked if pk in names][:limit]
 
 
 # --- Councils that repeated related practice, related stories ------------------------------------------

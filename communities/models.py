@@ -272,6 +272,13 @@ PATH_MAX_DEPTH = 60  # deeper replies are filed beside their parent (they still 
 class ThreadTag(TaggedItemBase):
     content_object = models.ForeignKey("Thread", on_delete=models.CASCADE, related_name="+")
 
+    class Meta:
+        indexes = [
+            # The newest conversations holding a tag, from the index alone (ask.routing's related
+            # conversations): thread ids grow with time.
+            models.Index(fields=["tag", "-content_object"], name="communities_threadtag_newest"),
+        ]
+
 
 class Thread(models.Model):
     class Kind(models.TextChoices):

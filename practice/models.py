@@ -110,6 +110,12 @@ WRITING_STEP = {step.slug: step for step in WRITING_STEPS}
 class StoryTag(TaggedItemBase):
     content_object = models.ForeignKey("PracticeStory", on_delete=models.CASCADE, related_name="+")
 
+    class Meta:
+        indexes = [
+            # The newest stories holding a tag, from the index alone (ask.routing's related practice).
+            models.Index(fields=["tag", "-content_object"], name="practice_storytag_newest"),
+        ]
+
 
 def _section(label: str) -> models.TextField:
     return models.TextField(label, blank=True, max_length=SECTION_MAX_LENGTH, help_text="Markdown.")

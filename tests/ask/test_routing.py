@@ -5,12 +5,14 @@ import datetime
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from ask.models import QuestionAsk
 from ask.routing import (
     Topic,
     councils_that_repeated,
+    help_panel,
     related_stories,
     significant_words,
     similar_content,
@@ -398,8 +400,9 @@ def _queries(django_assert_max_num_queries, viewer, most: int) -> None:
         suggest_people(viewer=viewer, topic=WASTE, for_asking=False)
 
 
-PEOPLE_QUERIES = 8  # tags, candidate stories, stories, co-authors, adoptions, answers, experts, candidates
-PANEL_QUERIES = PEOPLE_QUERIES + 3 + 3  # + councils, related stories (tags, candidates, then theirs)
+# tags, candidate stories, stories, adoptions, co-authors, candidate conversations, answers, experts, people
+PEOPLE_QUERIES = 9
+PANEL_QUERIES = PEOPLE_QUERIES + 1  # help_panel: + the councils' names (the related stories read once)
 SIMILAR_QUERIES = 2  # conversations, stories
 
 
@@ -408,12 +411,31 @@ def test_query_counts_do_not_grow_with_the_hub(n, django_assert_max_num_queries)
     _hub(n)
     viewer = User.objects.get(pk=VerifiedMemberFactory().pk)
     with django_assert_max_num_queries(PANEL_QUERIES):
-        people = suggest_people(viewer=viewer, topic=WASTE, limit=5, for_asking=False)
-        councils_that_repeated(viewer=viewer, topic=WASTE)
-        stories = related_stories(viewer=viewer, topic=WASTE)
-        [(s.person.council and s.person.council.name) for s in people]
-        [story.get_absolute_url() for story in stories]
+        panel = help_panel(viewer=viewer, topic=WASTE)
+        assert len(panel.people) == 5
+        assert panel.councils
+        assert len(panel.stories) == min(n, 5)
+        [(s.person.council and s.person.council.name) for s in panel.people]
+        [(story.get_absolute_url(), story.council and story.council.name) for story in panel.stories]
     with django_assert_max_num_queries(PEOPLE_QUERIES):
         assert len(suggest_people(viewer=viewer, topic=WASTE)) == settings.ASK_PEOPLE_MOST
     with django_assert_max_num_queries(SIMILAR_QUERIES):
         assert len(similar_content(viewer=viewer, title="Missed bin collections")) == 5
+
+
+def test_the_panel_reads_the_related_stories_once_and_agrees_with_the_three_lookups():
+    _hub(3)
+    viewer = User.objects.get(pk=VerifiedMemberFactory().pk)
+    first = related_stories(viewer=viewer, topic=WASTE, limit=1)[0]
+    panel = help_panel(
+        viewer=viewer, topic=WASTE, exclude_people=[first.author_id], exclude_stories=[first.pk]
+    )
+    people = suggest_people(
+        viewer=viewer, topic=WASTE, limit=5, exclude_ids=[first.author_id], for_asking=False
+    )
+    assert [(s.person.pk, s.reasons) for s in panel.people] == [(s.person.pk, s.reasons) for s in people]
+    assert panel.councils == councils_that_repeated(viewer=viewer, topic=WASTE)
+    related = related_stories(viewer=viewer, topic=WASTE, exclude_ids=[first.pk])
+    assert [story.pk for story in panel.stories] == [story.pk for story in related]
+    visitor = help_panel(viewer=AnonymousUser(), topic=WASTE, with_people=False)
+    assert (visitor.people, visitor.councils) == ([], [])

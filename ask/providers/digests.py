@@ -39,8 +39,8 @@ class _Collected:
 
 def _collect(chunk: DigestChunk) -> _Collected:
     expertise: dict[int, set[int]] = {pk: set() for pk in chunk.user_ids}
-    for user_id, tag_id in ExpertiseTag.objects.filter(object_id__in=chunk.user_ids).values_list(
-        "object_id", "tag_id"
+    for user_id, tag_id in ExpertiseTag.objects.filter(content_object_id__in=chunk.user_ids).values_list(
+        "content_object_id", "tag_id"
     ):
         expertise[user_id].add(tag_id)
     wanted = set().union(*expertise.values()) if expertise else set()

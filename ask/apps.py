@@ -7,4 +7,4 @@ class AskConfig(AppConfig):
 
     def ready(self) -> None:
         # extensions: feed, search, digests, profiles, page panels, data export and erasure (registered once).
-        from ask import extensions  # noqa: F401
+        from ask import extensions, receivers  # noqa: F401

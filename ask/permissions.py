@@ -16,3 +16,15 @@ def check_ask(*, user) -> None:
 
 def is_asker(*, user, question) -> bool:
     return getattr(user, "pk", None) == question.asker_id
+
+
+def can_email_ask_notice(notification) -> bool:
+    """An "ask.asked" notice is emailed (once profiles found its question's opening post readable to the
+    recipient) only while they are still asked: not if they passed or answered before it went."""
+    from ask.models import QuestionAsk
+
+    return QuestionAsk.objects.filter(
+        question__thread__opening_post_id=notification.target_id,
+        person_id=notification.recipient_id,
+        state=QuestionAsk.State.ASKED,
+    ).exists()

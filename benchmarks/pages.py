@@ -683,6 +683,9 @@ def page_list(fixtures: dict) -> list[tuple[str, dict, str, tuple[str, ...]]]:
         ("practice:check", {"slug": story.slug}, "", AUTHOR),
         # What a load balancer probes: the broker's answer is kept a few seconds.
         ("healthz", {}, "", ("visitor",)),
+        # Ask the hub: the form and the "Has this been answered already?" lookup as the title is typed.
+        ("ask:ask", {}, "", MEMBERS),
+        ("ask:similar", {}, "?title=temporary+accommodation+costs", MEMBERS),
         *event_pages(fixtures),
         *library_pages(fixtures),
     ]

@@ -10,6 +10,7 @@ NAVIGATION = [
     ("Communities", "communities:index"),
     ("Practice", "practice:index"),
     ("Events", "events:index"),
+    ("Ask the hub", "ask:ask"),
     ("People", "profiles:people"),
     # Search is the box beside these links (templates/includes/header.html), not a tab of its own.
 ]

@@ -314,12 +314,19 @@ def notifications_send_many(
 
 
 @transaction.atomic
-def notification_settings_set(*, user: User, digest_frequency: str, email_immediately: bool) -> None:
-    """How a member hears from the hub by email (the inbox is always on)."""
+def notification_settings_set(
+    *, user: User, digest_frequency: str, email_immediately: bool, accepts_questions: bool | None = None
+) -> None:
+    """How a member hears from the hub by email (the inbox is always on), and whether they may be asked
+    questions by name (Ask the hub: "Don't ask me questions"; None leaves it as it is)."""
     user.digest_frequency = digest_frequency
     user.email_immediately = email_immediately
+    fields = ["digest_frequency", "email_immediately"]
+    if accepts_questions is not None:
+        user.accepts_questions = accepts_questions
+        fields.append("accepts_questions")
     user.full_clean(validate_unique=False, validate_constraints=False)
-    user.save(update_fields=["digest_frequency", "email_immediately"])
+    user.save(update_fields=fields)
 
 
 def unsubscribe_apply(*, user: User, kind: str) -> bool:

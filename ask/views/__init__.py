@@ -1,10 +1,7 @@
-"""FOUNDATION scaffold: each view is replaced by the pages' work."""
+"""Ask the hub's pages: asking (asking.py: the form, the "Has this been answered already?" lookup, who to
+ask) and what someone asked does (asked.py: pass, suggest someone else; answering is the thread's reply)."""
 
-from django.http import HttpResponse
+from ask.views.asked import pass_question, suggest
+from ask.views.asking import ask, people, similar
 
-
-def _scaffold(request, **kwargs):
-    return HttpResponse("Not built yet", status=501)
-
-
-ask = similar = people = pass_question = suggest = _scaffold
+__all__ = ["ask", "pass_question", "people", "similar", "suggest"]

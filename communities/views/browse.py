@@ -18,6 +18,7 @@ from communities.selectors import conversations as conversation_selectors
 from communities.services import communities as services
 from core.forms import add_service_errors, markdown_preview_requested
 from core.pagination import paginate
+from core.providers.conversations import start_conversation_url
 
 PAGE_SIZE = 20
 MEMBERS_PAGE_SIZE = 50
@@ -94,6 +95,8 @@ def detail_context(request: HttpRequest, community: Community, **extra) -> dict:
         "can_manage": permissions.can_manage(user=request.user, community=community),
         # Members who may post get "Start a conversation" at the top; others the join action there instead.
         "can_start": permissions.can_participate(user=request.user, community=community),
+        # An app above may send "Start a conversation" elsewhere (core.providers.conversations): Ask the hub.
+        "start_url": start_conversation_url(community),
         "recent_threads": conversation_selectors.recent_threads(community=community) if can_read else [],
         # Registered by the apps above communities (communities.sections): events coming up.
         "sections": community_sections(viewer=request.user, community=community) if can_read else [],

@@ -30,6 +30,7 @@ from communities.views.browse import community_or_404
 from core.forms import add_service_errors, markdown_preview_requested
 from core.pagination import paginate
 from core.providers.attachments import CONVERSATION, attachments_for
+from core.providers.conversations import start_conversation_url, thread_blocks_for
 
 INDENT_LEVELS = 4  # replies deeper than this are drawn at this depth and say whom they reply to
 PATH_PARAM = re.compile(r"^(?:\d{6}){1,60}$")  # a Post.path: the keyset cursor of a thread's pages
@@ -95,6 +96,8 @@ def index(request: HttpRequest, slug: str) -> HttpResponse:
             "page_obj": page,
             "unanswered": unanswered,
             "can_start": permissions.can_participate(user=request.user, community=community),
+            # An app above may send "Start a conversation" elsewhere (core.providers.conversations).
+            "start_url": start_conversation_url(community),
         },
     )
 
@@ -109,6 +112,9 @@ def _check_can_start(request: HttpRequest, community: Community) -> None:
 def create(request: HttpRequest, slug: str) -> HttpResponse:
     community = community_or_404(request, slug)
     _check_can_start(request, community)
+    elsewhere = start_conversation_url(community)
+    if elsewhere:  # an app above starts conversations here its own way (Ask the hub's space)
+        return redirect(elsewhere)
     form = ThreadForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and not markdown_preview_requested(request, form) and form.is_valid():
         try:
@@ -206,6 +212,8 @@ def thread_context(request: HttpRequest, thread: Thread, **extra) -> dict:
         "posted_reply": _posted_reply(request, page.posts),
         # Registered by the apps above (core.providers.attachments): the library's attached documents.
         "attachments": attachments_for(viewer=user, target=CONVERSATION, obj=thread),
+        # Registered by the apps above (core.providers.conversations): Ask the hub's "You were asked".
+        "thread_blocks": thread_blocks_for(viewer=user, thread=thread),
         **extra,
     }
 

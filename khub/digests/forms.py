@@ -2,6 +2,7 @@
 each scope the apps register (which of a member's communities their digest covers)."""
 
 from django import forms
+from django.conf import settings
 
 from core.providers.digests import DigestScope
 from profiles.models import User
@@ -22,6 +23,13 @@ class NotificationSettingsForm(forms.Form):
         label="Email me at once when someone mentions me or replies to me",
         required=False,
         help_text="You always see these in your inbox on the hub.",
+    )
+    dont_ask = forms.BooleanField(
+        label="Don't ask me questions",
+        required=False,
+        help_text="When someone asks the hub a question, we suggest people who may know the answer and ask "
+        f"them by name (at most {settings.ASK_WEEKLY_CAP} times a week). Tick this and we will not suggest "
+        "you.",
     )
 
     def __init__(self, *args, scopes: list[tuple[DigestScope, list[tuple[int, str, bool]]]], **kwargs):

@@ -30,6 +30,7 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
     initial = {
         "digest_frequency": user.digest_frequency,
         "email_immediately": user.email_immediately,
+        "dont_ask": not user.accepts_questions,
         **{scope.name: [pk for pk, _, included in options if included] for scope, options in scopes},
     }
     form = NotificationSettingsForm(request.POST or None, initial=initial, scopes=scopes)
@@ -39,6 +40,7 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
             digest_frequency=form.cleaned_data["digest_frequency"],
             email_immediately=form.cleaned_data["email_immediately"],
             included=form.included(),
+            accepts_questions=not form.cleaned_data["dont_ask"],
         )
         messages.success(request, "Your notification settings are saved.")
         return redirect("notification-settings")

@@ -21,6 +21,7 @@ def test_the_apps_register_the_sections_in_the_order_a_digest_shows_them():
         "waiting",
         "coming_up",
         "new",
+        "questions",
         "busy",
         "practice",
         "events",

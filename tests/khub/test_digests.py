@@ -58,9 +58,10 @@ pytestmark = pytest.mark.django_db
 DAILY = DigestDelivery.Frequency.DAILY
 # Memberships, interests, new threads, reply counts, busy threads, their reply times, stories, adoptions,
 # co-authors, story tags, join requests, reports, new events, the members' replies to the coming week's
-# events, and (issue 21) the library's new documents and guides in one UNION: one query each, however many
-# members and rows.
-BUILD_QUERIES = 15
+# events, (issue 21) the library's new documents and guides in one UNION, and (issue 22) the members'
+# expertise: one query each, however many members and rows. (When members hold expertise, Ask the hub reads
+# the open questions and their tags too: 2 more, fixed; none of these members holds any.)
+BUILD_QUERIES = 16
 # deliver_chunk: insert the rows, claim them, read the claimed rows, the members with their history, the
 # build (BUILD_QUERIES), then what was built written onto the rows still claimed (PostgreSQL: one UPDATE ...
 # FROM (VALUES ...); SQLite: savepoint, lock the rows still claimed, bulk update, release). Per batch of

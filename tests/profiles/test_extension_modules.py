@@ -10,7 +10,7 @@ from django.db.models.signals import post_save, pre_delete
 
 from profiles import extensions
 
-EXTENSION_MODULES = ("communities.extensions", "practice.extensions", "khub.extensions")
+EXTENSION_MODULES = ("communities.extensions", "practice.extensions", "ask.extensions", "khub.extensions")
 
 
 @pytest.mark.parametrize("name", EXTENSION_MODULES)
@@ -27,7 +27,15 @@ def test_an_apps_extensions_module_defines_no_functions_or_classes(name):
 def test_each_app_registers_its_parts_once_and_in_order():
     # The data export lists its parts in registration order; erasure runs its handlers in it.
     exporters = list(extensions.personal_data_exporters())
-    assert exporters == ["communities", "conversations", "practice", "events", "library", "digests"]
+    assert exporters == [
+        "communities",
+        "conversations",
+        "practice",
+        "events",
+        "library",
+        "questions",
+        "digests",
+    ]
     assert [handler.__name__ for handler in extensions.erasure_handlers()] == [
         "erase_memberships",
         "erase_conversation_records",
@@ -35,6 +43,7 @@ def test_each_app_registers_its_parts_once_and_in_order():
         "rsvps_erase",
         "erase_calendar_records",
         "library_erase",
+        "ask_erase",
         "erase_digests",
     ]
     assert [provider.__name__ for provider in extensions._profile_sections] == [
@@ -60,3 +69,4 @@ def test_the_receivers_are_connected_once_under_their_dispatch_uids():
     assert uids(pre_delete).count("communities_reactions_leave_with_their_user") == 1
     assert uids(pre_delete).count("practice_endorsements_leave_with_their_user") == 1
     assert uids(post_save).count("communities_recount_on_activation") == 1
+    assert uids(post_save).count("ask_reply_answers_an_ask") == 1

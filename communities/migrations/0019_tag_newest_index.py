@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('communities', '0018_community_everyone_takes_part'),
-        ('taggit', '0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx'),
+        ("communities", "0018_community_everyone_takes_part"),
+        ("taggit", "0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='threadtag',
-            index=models.Index(fields=['tag', '-content_object'], name='communities_threadtag_newest'),
+            model_name="threadtag",
+            index=models.Index(fields=["tag", "-content_object"], name="communities_threadtag_newest"),
         ),
     ]

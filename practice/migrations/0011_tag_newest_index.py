@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('practice', '0010_story_sections_saved'),
-        ('taggit', '0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx'),
+        ("practice", "0010_story_sections_saved"),
+        ("taggit", "0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='storytag',
-            index=models.Index(fields=['tag', '-content_object'], name='practice_storytag_newest'),
+            model_name="storytag",
+            index=models.Index(fields=["tag", "-content_object"], name="practice_storytag_newest"),
         ),
     ]

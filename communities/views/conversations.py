@@ -30,6 +30,7 @@ from communities.views.browse import community_or_404
 from core.forms import add_service_errors, markdown_preview_requested
 from core.pagination import paginate
 from core.providers.attachments import CONVERSATION, attachments_for
+from core.providers.blocks import SIDE, blocks_for
 
 INDENT_LEVELS = 4  # replies deeper than this are drawn at this depth and say whom they reply to
 PATH_PARAM = re.compile(r"^(?:\d{6}){1,60}$")  # a Post.path: the keyset cursor of a thread's pages
@@ -206,6 +207,8 @@ def thread_context(request: HttpRequest, thread: Thread, **extra) -> dict:
         "posted_reply": _posted_reply(request, page.posts),
         # Registered by the apps above (core.providers.attachments): the library's attached documents.
         "attachments": attachments_for(viewer=user, target=CONVERSATION, obj=thread),
+        # And for the side column: ask's "People who can help" and "Related practice".
+        "side_blocks": blocks_for(slot=SIDE, viewer=user, target=CONVERSATION, obj=thread),
         **extra,
     }
 

@@ -803,8 +803,9 @@ def _busy_thread(place: Community, viewer, n: int, *, title: str) -> tuple[Threa
 # watch, the unread notices count; and (issue 19) the one upsert that records the viewer read the thread
 # (communities.models.ThreadRead: the home page's unread markers and counts); and (issue 21) the one query
 # for the documents attached to it (core.providers.attachments: the library's, each with whether the viewer
-# may read it).
-THREAD_PAGE_QUERIES = 11
+# may read it); and (issue 22) the side column's related practice (core.providers.blocks: ask's panels; a
+# thread without tags asks for no people, one with them one query more, and the related stories' councils).
+THREAD_PAGE_QUERIES = 12
 
 
 @pytest.mark.parametrize("viewer_relation", ["member", "facilitator"])

@@ -639,7 +639,10 @@ def _busy_story(n: int, *, title: str) -> PracticeStory:
 # header's unread count; whether they endorsed it comes with the story). On SQLite 13: the user row brings no
 # standing (khub/auth.py), so their membership and whether they may read the discussion are two more. Each
 # one more since issue 21: the documents attached to the story (core.providers.attachments: the library's).
-STORY_QUERIES = {"visitor": 8, "member": 12 if connection.vendor == "postgresql" else 14}
+# Issue 22's side column (core.providers.blocks: ask's panels): the related stories and their councils for
+# everyone (two more), and for a member the people who can help (one more, with the first ranking: it asks
+# each suggested person's expertise, none here).
+STORY_QUERIES = {"visitor": 10, "member": 15 if connection.vendor == "postgresql" else 17}
 
 
 @pytest.mark.parametrize("viewer", ["visitor", "member"])

@@ -7,7 +7,15 @@ The page blocks of the "main" slot (core.providers.blocks), named for what they 
 "conversation" (a communities.Thread) and "story" (a practice.PracticeStory).
 """
 
-from core.providers.blocks import CONVERSATION, MAIN, STORY, BlockProvider, PageBlock, blocks_for, register_block
+from core.providers.blocks import (
+    CONVERSATION,
+    MAIN,
+    STORY,
+    BlockProvider,
+    PageBlock,
+    blocks_for,
+    register_block,
+)
 
 __all__ = ["CONVERSATION", "STORY", "AttachmentsBlock", "AttachmentsProvider", "attachments_for",
            "register_attachments"]  # fmt: skip

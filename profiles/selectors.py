@@ -458,5 +458,7 @@ def _people_ranked(viewer: User, limit: int) -> list[tuple[int, list[str]]]:
         region = council.get_region_display()
         for pk, here in rows:
             add(pk, 2, "at your council") if here else add(pk, 1, f"also in {region}")
+    for pk in followed:  # whom the member follows already: known (their council's, their subjects' ...)
+        scores.pop(pk, None)
     best_first = sorted(scores, key=lambda pk: (-scores[pk], pk))[:limit]
     return [(pk, [why for _w, why in sorted(reasons[pk], key=lambda r: -r[0])]) for pk in best_first]

@@ -366,11 +366,12 @@ def people_to_know(viewer: User, limit: int = PEOPLE_TO_KNOW) -> list[PersonToKn
         return []
     seconds = settings.SUGGESTIONS_KEPT_SECONDS
     ranked = cache.get(people_to_know_key(viewer.pk)) if seconds else None
+    followed = _ids(followed_ids(viewer))
     if ranked is None:
-        ranked = _people_ranked(viewer, limit * 2 if seconds else limit)
+        ranked = _people_ranked(viewer, followed, limit * 2 if seconds else limit)
         if seconds:
             cache.set(people_to_know_key(viewer.pk), ranked, seconds)
-    followed = set(_ids(followed_ids(viewer)))
+    followed = set(followed)
     reasons = {pk: why for pk, why in ranked if pk not in followed}
     if not reasons:
         return []
@@ -391,7 +392,7 @@ def _ids(ids) -> list[int]:
     return ids if isinstance(ids, list) else list(ids.values_list("followed_id", flat=True))
 
 
-def _people_ranked(viewer: User, limit: int) -> list[tuple[int, list[str]]]:
+def _people_ranked(viewer: User, followed: list[int], limit: int) -> list[tuple[int, list[str]]]:
     """(person id, reasons) of the best `limit` candidates, best first: at most three queries (shared
     subjects, follows, council and region; and the member's council unless read already), each bounded by
     PEOPLE_WINDOW, whatever the hub holds."""
@@ -432,7 +433,6 @@ def _people_ranked(viewer: User, limit: int) -> list[tuple[int, list[str]]]:
         )
         add(pk, 3 * len(tags), reason)
     # The people followed by those the member follows.
-    followed = _ids(followed_ids(viewer))
     if followed:
         rows = (
             Follow.objects.filter(follower_id__in=followed)

@@ -66,7 +66,9 @@ def test_people_are_suggested_with_their_reasons_in_words(client):
     people = _people(_home(client, viewer).text)
 
     assert "People you may want to know" in _home(client, viewer).text
-    assert re.search(rf"{re.escape(escape(peer.public_name))}</a>.*?Also works on waste collection", people, re.S)
+    assert re.search(
+        rf"{re.escape(escape(peer.public_name))}</a>.*?Also works on waste collection", people, re.S
+    )
     assert re.search(rf"{re.escape(escape(colleague.public_name))}</a>.*?At your council", people, re.S)
     assert re.search(r"Followed by 3 people you follow", people)
     assert escape(popular.public_name) in people
@@ -179,13 +181,15 @@ def test_dismissing_without_javascript_comes_back_with_a_banner_and_it_is_never_
 
 def test_dismissing_with_htmx_replaces_the_card_in_place(client):
     viewer = _in_a_community(VerifiedMemberFactory(council=CouncilFactory()))
-    person, place = _suggested_pair(viewer)
+    person, _place = _suggested_pair(viewer)
     client.force_login(viewer)
     html = client.get(reverse("home")).text
     assert 'hx-post="/suggestions/dismiss/"' in html
     assert 'hx-target="closest li"' in html
 
-    response = client.post(DISMISS, {"kind": "person", "object_id": person.pk}, headers={"HX-Request": "true"})
+    response = client.post(
+        DISMISS, {"kind": "person", "object_id": person.pk}, headers={"HX-Request": "true"}
+    )
 
     assert response.status_code == 200
     assert response.text.strip().startswith('<li class="khub-suggestion" role="status">')

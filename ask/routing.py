@@ -55,6 +55,7 @@ WEIGHT = {
 }
 ACTIVE_POSTS = 10
 CANDIDATES = 300  # related stories ranked at most, from each source (tags, words): the work stays flat
+AREA_CANDIDATES = 50  # and the newest in the topic's service area (a weaker sign: one point, not two)
 MIN_SHARE = 0.4  # a story less than this related than the most related one is no signal
 COMMON_TAG = 10  # holders of a tag from which its expertise counts less (a broad tag says less)
 
@@ -164,8 +165,8 @@ def _related_story_rows(viewer, topic: Topic, tag_ids: list[int], limit: int, ex
     query = text_query(topic.title) if _postgres() else None
     if _postgres():
         # Candidates first, a bounded window from each source (a broad tag or two common words can match
-        # most stories): the newest CANDIDATES holding a tag (the tag's index), and CANDIDATES matching the
-        # words (the GIN index); only those are ranked.
+        # most stories): the newest CANDIDATES holding a tag (the tag's index), CANDIDATES matching the
+        # words (the GIN index) and the newest AREA_CANDIDATES in the service area; only those are ranked.
         # Their ids are read first (one statement), so that the ranking reads those rows by primary key.
         windows = []
         if tag_ids:
@@ -175,6 +176,9 @@ def _related_story_rows(viewer, topic: Topic, tag_ids: list[int], limit: int, ex
             )
         if query is not None:
             windows.append(stories.filter(search_vector=query).values_list("pk")[:CANDIDATES])
+        if topic.service_area:  # the newest in the same service area (the practice_story_area index)
+            same_area = stories.filter(service_area=topic.service_area).order_by("-published_at", "-pk")
+            windows.append(same_area.values_list("pk")[:AREA_CANDIDATES])
         ids = [] if not windows else windows[0].union(*windows[1:]) if len(windows) > 1 else windows[0]
         ids = [pk for (pk,) in ids]
         match = Q(pk__in=ids) if ids else Q()

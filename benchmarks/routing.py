@@ -421,7 +421,7 @@ def latency(*, calls: int, seed: int) -> None:
     from django.db import connection, reset_queries
     from django.db.models import Count
 
-    from ask.routing import Topic, councils_that_repeated, related_stories, similar_content, suggest_people
+    from ask.routing import Topic, help_panel, similar_content, suggest_people
     from communities.models import Membership, Thread
     from practice.models import PracticeStory
     from profiles.models import User
@@ -447,10 +447,8 @@ def latency(*, calls: int, seed: int) -> None:
     )
     titles = [" ".join(title.split()[:6]) for title in titles][:calls]
 
-    def panel(topic):
-        suggest_people(viewer=viewer, topic=topic, limit=5, for_asking=False)
-        councils_that_repeated(viewer=viewer, topic=topic)
-        related_stories(viewer=viewer, topic=topic)
+    def panel(topic):  # as the story page asks for it (ask.providers.panels)
+        help_panel(viewer=viewer, topic=topic)
 
     def one_query(_):
         User.objects.filter(pk=viewer_id).values_list("display_name", flat=True).first()

@@ -18,6 +18,7 @@ urlpatterns = [
     path("digests/<int:delivery_id>/", digest, name="digest"),
     path("search/", search, name="search"),
     path("markdown/preview/", views.markdown_preview, name="markdown-preview"),
+    path("suggestions/dismiss/", views.suggestion_dismiss, name="suggestion-dismiss"),
     path("accounts/", include("allauth.urls")),
     path("", include("profiles.urls")),
     path("", include("events.urls")),

@@ -4,8 +4,10 @@ from collections.abc import Callable
 from time import monotonic
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -15,7 +17,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from kombu import Connection
 
+from communities.permissions import visible_communities
+from communities.selectors.home import suggestions_forget
 from core.forms import MarkdownPreview
+from profiles.models import Dismissal
+from profiles.selectors import people_to_know_forget
+from profiles.services import dismissal_create
 
 logger = logging.getLogger(__name__)
 
@@ -133,3 +140,50 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 def server_error(request: HttpRequest) -> HttpResponse:
     # No request context: the failure may come from a context processor or the database.
     return HttpResponse(loader.get_template("500.html").render(), status=500)
+
+
+# --- Dismissing a suggestion on the home page ------------------------------------------------------------
+DISMISSED = {
+    Dismissal.Kind.PERSON: "We won't suggest them to you again.",
+    Dismissal.Kind.COMMUNITY: "We won't suggest that community to you again.",
+}
+NOT_DISMISSED = "That suggestion could not be dismissed: it is no longer there."
+
+
+@require_POST
+def suggestion_dismiss(request: HttpRequest) -> HttpResponse:
+    """ "People you may want to know" and "Communities you may like" (the home page's side column): the
+    member waves one away (profiles.services.dismissal_create), for good. Without JavaScript the form posts
+    and comes back to the home page with a banner; with htmx the card is replaced in place by a line saying
+    so. A bad kind, an id that names nothing the member may see (a private community is nothing to an
+    outsider): a message, and nothing changes."""
+    kind = request.POST.get("kind", "")
+    raw_id = request.POST.get("object_id", "")
+    object_id = int(raw_id) if raw_id.isascii() and raw_id.isdigit() and len(raw_id) < 19 else None
+    error = ""
+    if (
+        kind not in DISMISSED
+        or object_id is None
+        or (
+            kind == Dismissal.Kind.COMMUNITY
+            and not visible_communities(request.user).filter(pk=object_id).exists()
+        )
+    ):
+        error = NOT_DISMISSED
+    else:
+        try:
+            dismissal_create(user=request.user, kind=kind, object_id=object_id)
+        except ValidationError:
+            error = NOT_DISMISSED
+        else:  # taken off at once, not when the kept suggestions expire
+            people_to_know_forget(user_id=request.user.pk)
+            suggestions_forget(user_id=request.user.pk)
+    if request.htmx:
+        return render(
+            request, "khub/home/_dismissed.html", {"outcome": error or DISMISSED[kind], "error": error}
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, DISMISSED[kind])
+    return redirect("home")

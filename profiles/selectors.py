@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.core.cache import cache
@@ -22,7 +24,16 @@ from taggit.models import Tag
 
 from core.queries import WordSimilar, pk_among
 from profiles.extensions import notices_available_q, notices_mark_available
-from profiles.models import Council, CouncilDomain, ExpertiseTag, Follow, InterestTag, Notification, User
+from profiles.models import (
+    Council,
+    CouncilDomain,
+    Dismissal,
+    ExpertiseTag,
+    Follow,
+    InterestTag,
+    Notification,
+    User,
+)
 from profiles.permissions import on_the_hub, visible_people
 
 
@@ -322,3 +333,132 @@ def expertise_filter_choices(*, viewer: User) -> list[tuple[str, str]]:
     if seconds:
         cache.set(EXPERTISE_CHOICES_KEY, choices, seconds)
     return choices
+
+
+# --- People you may want to know (the home page's side column) -------------------------------------------
+PEOPLE_TO_KNOW = 5
+PEOPLE_WINDOW = 50  # candidates looked at from each signal: the strongest of each, whatever the hub holds
+
+
+@dataclass(frozen=True)
+class PersonToKnow:
+    person: User  # with council selected and PERSON_FIELDS
+    reasons: tuple[str, ...]  # in words, strongest first
+
+
+def people_to_know_key(user_id: int) -> str:
+    return f"home:people:{user_id}"
+
+
+def people_to_know_forget(*, user_id: int) -> None:
+    """The member's kept suggestions are worked out afresh on their next visit (a dismissal)."""
+    cache.delete(people_to_know_key(user_id))
+
+
+def people_to_know(viewer: User, limit: int = PEOPLE_TO_KNOW) -> list[PersonToKnow]:
+    """People on the hub the member may want to know, each with its reasons in words: those who work on the
+    subjects of the member's expertise and interests, at their council, in their council's region, and
+    those whom the people they follow follow. Never themselves, anyone they follow or dismissed, or anyone
+    not on the hub. Ranked once per settings.SUGGESTIONS_KEPT_SECONDS (ids and reasons, twice as many as
+    shown; dismissing forgets them); every view then reads the people by id, less those followed since
+    (read with the user row), in one query."""
+    if not (viewer.is_authenticated and viewer.is_active):
+        return []
+    seconds = settings.SUGGESTIONS_KEPT_SECONDS
+    ranked = cache.get(people_to_know_key(viewer.pk)) if seconds else None
+    followed = _ids(followed_ids(viewer))
+    if ranked is None:
+        ranked = _people_ranked(viewer, followed, limit * 2 if seconds else limit)
+        if seconds:
+            cache.set(people_to_know_key(viewer.pk), ranked, seconds)
+    followed = set(followed)
+    reasons = {pk: why for pk, why in ranked if pk not in followed}
+    if not reasons:
+        return []
+    dismissed = Dismissal.objects.filter(user=viewer, kind=Dismissal.Kind.PERSON).values("object_id")
+    people = {
+        person.pk: person
+        for person in visible_people(viewer)
+        .filter(pk__in=list(reasons))
+        .exclude(pk__in=dismissed)  # the profiles_dismissal_once index: (user, kind, object_id)
+        .select_related("council")  # each card names their council
+        .only(*PERSON_FIELDS, "council__name")
+    }
+    shown = [PersonToKnow(people[pk], tuple(why)) for pk, why in reasons.items() if pk in people]
+    return shown[:limit]
+
+
+def _ids(ids) -> list[int]:
+    return ids if isinstance(ids, list) else list(ids.values_list("followed_id", flat=True))
+
+
+def _people_ranked(viewer: User, followed: list[int], limit: int) -> list[tuple[int, list[str]]]:
+    """(person id, reasons) of the best `limit` candidates, best first: at most three queries (shared
+    subjects, follows, council and region; and the member's council unless read already), each bounded by
+    PEOPLE_WINDOW, whatever the hub holds."""
+    scores: dict[int, float] = {}
+    reasons: dict[int, list[tuple[float, str]]] = {}
+
+    def add(pk: int, weight: float, reason: str) -> None:
+        scores[pk] = scores.get(pk, 0) + weight
+        reasons.setdefault(pk, []).append((weight, reason))
+
+    # Shared subjects: people whose expertise is among the member's expertise and interests (one query: the
+    # PEOPLE_WINDOW people sharing the most, each shared tag a row with its name and whether it is also the
+    # member's expertise).
+    own_expertise = ExpertiseTag.objects.filter(content_object=viewer).values("tag_id")
+    interests = interest_tag_ids(viewer)
+    subjects = Q(tag_id__in=own_expertise) | Q(tag_id__in=interests)
+    best = (
+        ExpertiseTag.objects.filter(subjects, content_object__is_active=True)
+        .exclude(content_object=viewer)
+        .values("content_object_id")
+        .annotate(shared=Count("pk"))
+        .order_by("-shared", "-content_object_id")
+        .values("content_object_id")[:PEOPLE_WINDOW]
+    )
+    rows = (
+        ExpertiseTag.objects.filter(subjects, content_object_id__in=best)
+        .annotate(also=Exists(own_expertise.filter(tag_id=OuterRef("tag_id"))))
+        .values_list("content_object_id", "tag__name", "also")
+    )
+    held: dict[int, list[tuple[str, bool]]] = {}
+    for pk, name, also in rows:
+        held.setdefault(pk, []).append((name, also))
+    for pk, tags in held.items():
+        ours = sorted(name for name, also in tags if also)
+        theirs = sorted(name for name, _also in tags)
+        reason = (
+            f"also works on {', '.join(ours)}" if ours else f"works on {', '.join(theirs)}, your interest"
+        )
+        add(pk, 3 * len(tags), reason)
+    # The people followed by those the member follows.
+    if followed:
+        rows = (
+            Follow.objects.filter(follower_id__in=followed)
+            .exclude(followed_id=viewer.pk)
+            .exclude(followed_id__in=followed)
+            .values("followed_id")
+            .annotate(by=Count("pk"))
+            .order_by("-by", "followed_id")
+            .values_list("followed_id", "by")[:PEOPLE_WINDOW]
+        )
+        for pk, by in rows:
+            add(pk, 2 * min(by, 3), f"followed by {by} {'person' if by == 1 else 'people'} you follow")
+    # The member's council, then its region: the most followed first.
+    council = viewer.council if viewer.council_id else None
+    if council is not None:
+        rows = (
+            User.objects.filter(on_the_hub(), council__region=council.region)
+            .exclude(pk=viewer.pk)
+            .annotate(here=Case(When(council_id=council.pk, then=Value(1)), default=Value(0)))
+            .order_by("-here", "-follower_count", "pk")
+            .values_list("pk", "here")[:PEOPLE_WINDOW]
+        )
+        region = council.get_region_display()
+        for pk, here in rows:
+            add(pk, 2, "at your council") if here else add(pk, 1, f"also in {region}")
+    for pk in followed:  # whom the member follows already: known (their council's, their subjects' ...)
+        scores.pop(pk, None)
+    best_first = sorted(scores, key=lambda pk: (-scores[pk], pk))[:limit]
+    return [(pk, [why for _w, why in sorted(reasons[pk], key=lambda r: -r[0])]) for pk in best_first]

@@ -23,7 +23,7 @@ from taggit.models import Tag
 from core.dates import iso
 from core.markdown import markdown_render
 from profiles.extensions import NO_LONGER_AVAILABLE, erasure_handlers, personal_data_exporters
-from profiles.models import Council, EmailState, Follow, Notification, User
+from profiles.models import Council, Dismissal, EmailState, Follow, Notification, User
 from profiles.permissions import is_on_the_hub, on_the_hub
 from profiles.selectors import (
     council_for_email,
@@ -608,3 +608,19 @@ def user_erase(*, user: User, by: User | None = None) -> User:
         "the member" if by is None or by.pk == user.pk else f"admin {by.pk}",
     )
     return user
+
+
+@transaction.atomic
+def dismissal_create(*, user: User, kind: str, object_id: int) -> Dismissal:
+    """The member waves a suggestion away ("People you may want to know", "Communities you may like"): it
+    is never suggested to them again. Dismissing it twice keeps the one row. A person must be someone on
+    the hub other than themselves; a community id is checked by the caller, which may see communities
+    (profiles knows none: khub's suggestion_dismiss view asks communities.permissions)."""
+    if kind not in Dismissal.Kind.values:
+        raise ValidationError("That is not something the hub suggests.")
+    if kind == Dismissal.Kind.PERSON and (
+        object_id == user.pk or not User.objects.filter(on_the_hub(), pk=object_id).exists()
+    ):
+        raise ValidationError("That person is no longer on the hub.")
+    dismissal, _created = Dismissal.objects.get_or_create(user=user, kind=kind, object_id=object_id)
+    return dismissal

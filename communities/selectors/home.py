@@ -3,16 +3,18 @@ their conversations have news the member has not read, and communities to join. 
 whatever the hub holds (tests/khub/test_home.py pins them)."""
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
+from django.utils import timezone
 
 from communities.models import Community, Membership, Post, Thread, ThreadRead, TopicTag
 from communities.permissions import member_community_ids
 from core.providers.feed import id_list
-from profiles.models import Council, User
+from profiles.models import Council, Dismissal, User
 from profiles.selectors import interest_tag_ids
 
 SHOWN_COMMUNITIES = 10  # of the member's communities, the most recently active
@@ -80,6 +82,27 @@ class Suggestion:
     slug: str
     description: str
     member_count: int
+    reason: str = ""  # in words: "on your interest: housing", "started in your region", "active this week"
+
+
+ACTIVE_LATELY = timedelta(days=7)  # "active this week"
+
+
+def _reason(interest: str | None, in_region: int, last_activity_at) -> str:
+    if interest:
+        return f"on your interest: {interest}"
+    if in_region:
+        return "started in your region"
+    if last_activity_at and timezone.now() - _aware(last_activity_at) <= ACTIVE_LATELY:
+        return "active this week"
+    return "open to join"
+
+
+def _aware(moment):
+    # SQLite's raw cursor gives text or a naive datetime (UTC); PostgreSQL an aware one.
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment if timezone.is_aware(moment) else moment.replace(tzinfo=UTC)
 
 
 SUGGESTION_WINDOW = 200  # the most recently active open communities looked at, and ...
@@ -96,6 +119,7 @@ def _suggestions_statement(interests: int) -> str:
     # PostgreSQL and SQLite both run it).
     community, membership = Community._meta.db_table, Membership._meta.db_table
     topic, user, council = TopicTag._meta.db_table, User._meta.db_table, Council._meta.db_table
+    tag, dismissal = TopicTag.tag.field.related_model._meta.db_table, Dismissal._meta.db_table
     # Names from the models and placeholders; every value is a parameter.
     placeholders = ", ".join(f"%(interest{i})s" for i in range(interests))
     on_interest = (
@@ -103,14 +127,26 @@ def _suggestions_statement(interests: int) -> str:
         if interests
         else "1 = 0"
     )
+    interest_name = (
+        f"""(SELECT g.name FROM "{topic}" t JOIN "{tag}" g ON g.id = t.tag_id
+            WHERE t.content_object_id = c.id AND t.tag_id IN ({placeholders}) ORDER BY g.name LIMIT 1)"""  # noqa: S608
+        if interests
+        else "NULL"
+    )
+    # Not those the member dismissed (the profiles_dismissal_once index: user, kind, object id).
     open_unknown = f"""c.visibility = '{Community.Visibility.OPEN}' AND NOT EXISTS (
-        SELECT 1 FROM "{membership}" m WHERE m.community_id = c.id AND m.user_id = %(viewer)s)"""  # noqa: S608
+        SELECT 1 FROM "{membership}" m WHERE m.community_id = c.id AND m.user_id = %(viewer)s)
+        AND NOT EXISTS (SELECT 1 FROM "{dismissal}" d WHERE d.user_id = %(viewer)s
+            AND d.kind = '{Dismissal.Kind.COMMUNITY}' AND d.object_id = c.id)"""  # noqa: S608
     order = "ORDER BY c.last_activity_at DESC, c.id DESC"
     columns = "c.id, c.name, c.slug, c.description, c.member_count, c.last_activity_at, c.created_by_id"
     # The region compared row by row through the starter's primary key (an EXISTS would have PostgreSQL
     # hash every member of the region).
+    in_region = f"""CASE WHEN k.region = (SELECT region FROM "{council}" WHERE id = %(council)s)
+                THEN 1 ELSE 0 END"""  # noqa: S608
     return f"""
-        SELECT c.id, c.name, c.slug, c.description, c.member_count FROM (
+        SELECT c.id, c.name, c.slug, c.description, c.member_count,
+            {interest_name}, {in_region}, c.last_activity_at FROM (
             SELECT * FROM (SELECT {columns} FROM "{community}" c WHERE {open_unknown} {order}
                 LIMIT {SUGGESTION_WINDOW}) recent
             UNION
@@ -119,10 +155,7 @@ def _suggestions_statement(interests: int) -> str:
                 LIMIT {SUGGESTION_INTEREST_WINDOW}) liked) c
         LEFT JOIN "{user}" u ON u.id = c.created_by_id
         LEFT JOIN "{council}" k ON k.id = u.council_id
-        ORDER BY {on_interest} DESC,
-            CASE WHEN k.region = (SELECT region FROM "{council}" WHERE id = %(council)s)
-                THEN 1 ELSE 0 END DESC,
-            c.last_activity_at DESC, c.id DESC
+        ORDER BY {on_interest} DESC, {in_region} DESC, c.last_activity_at DESC, c.id DESC
         LIMIT %(limit)s"""  # noqa: S608 (names from the models; values are parameters)
 
 
@@ -132,7 +165,8 @@ def suggested_communities(viewer, limit: int = SUGGESTIONS) -> list[Suggestion]:
     alive). Only open ones: a private community never exists for an outsider, a restricted one is not for
     joining at a click. One statement (the viewer's interests read with their user row), its answer kept
     settings.SUGGESTIONS_KEPT_SECONDS for the member: twice as many as shown, less those they have joined
-    since (their communities are read with their user row), so joining one takes it off at once."""
+    since (their communities are read with their user row), so joining one takes it off at once. Never one
+    they dismissed (profiles.models.Dismissal: dismissing forgets the kept answer). Each with its reason."""
     if not (viewer.is_authenticated and viewer.is_active):
         return []
     key, seconds = f"home:suggestions:{viewer.pk}:{limit}", settings.SUGGESTIONS_KEPT_SECONDS
@@ -155,4 +189,12 @@ def _suggestions(viewer, limit: int) -> list[Suggestion]:
     params.update({f"interest{i}": tag_id for i, tag_id in enumerate(interests)})
     with connection.cursor() as cursor:
         cursor.execute(_suggestions_statement(len(interests)), params)
-        return [Suggestion(*row) for row in cursor.fetchall()]
+        return [
+            Suggestion(*row[:5], reason=_reason(interest, in_region, active))
+            for *row, interest, in_region, active in cursor.fetchall()
+        ]
+
+
+def suggestions_forget(*, user_id: int) -> None:
+    """The member's kept suggestions are worked out afresh on their next visit (a dismissal)."""
+    caches["default"].delete(f"home:suggestions:{user_id}:{SUGGESTIONS}")

@@ -30,6 +30,7 @@ from communities.views.browse import community_or_404
 from core.forms import add_service_errors, markdown_preview_requested
 from core.pagination import paginate
 from core.providers.attachments import CONVERSATION, attachments_for
+from core.providers.blocks import SIDE, blocks_for
 from core.providers.conversations import start_conversation_url, thread_blocks_for
 
 INDENT_LEVELS = 4  # replies deeper than this are drawn at this depth and say whom they reply to
@@ -214,6 +215,8 @@ def thread_context(request: HttpRequest, thread: Thread, **extra) -> dict:
         "attachments": attachments_for(viewer=user, target=CONVERSATION, obj=thread),
         # Registered by the apps above (core.providers.conversations): Ask the hub's "You were asked".
         "thread_blocks": thread_blocks_for(viewer=user, thread=thread),
+        # And for the side column: ask's "People who can help" and "Related practice".
+        "side_blocks": blocks_for(slot=SIDE, viewer=user, target=CONVERSATION, obj=thread),
         **extra,
     }
 

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from communities import permissions as community_permissions
 from core.forms import add_service_errors
 from core.providers.attachments import STORY, attachments_for
+from core.providers.blocks import SIDE, blocks_for
 from practice import permissions, selectors
 from practice.forms import AUDIENCE_HINTS, AudienceForm, EndorseForm
 from practice.models import PracticeStory
@@ -77,6 +78,8 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     context["discussion"] = selectors.discussion_for(viewer=request.user, story=story)
     # Registered by the apps above (core.providers.attachments): the library's attached documents.
     context["attachments"] = attachments_for(viewer=request.user, target=STORY, obj=story)
+    # And for the side column (core.providers.blocks): ask's "People who can help" and "Related practice".
+    context["side_blocks"] = blocks_for(slot=SIDE, viewer=request.user, target=STORY, obj=story)
     context["endorse_form"] = EndorseForm(auto_id="endorse-%s")
     return render(request, "practice/story/detail.html", context)
 

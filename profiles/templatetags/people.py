@@ -6,6 +6,7 @@ from django import template
 from django.urls import reverse
 
 from core.avatars import avatar_html
+from profiles import selectors
 from profiles.extensions import ProfileSection
 from profiles.permissions import can_see_email
 
@@ -39,3 +40,10 @@ def render_section(context, section: ProfileSection) -> str:
     section_template = context.template.engine.get_template(section.template)
     with context.push(section=section, **section.context):
         return section_template.render(context)
+
+
+@register.simple_tag
+def people_to_know(viewer) -> list:
+    """`{% people_to_know request.user as people %}`: up to five people the member may want to know, each
+    with its reasons (profiles.selectors.people_to_know)."""
+    return selectors.people_to_know(viewer)

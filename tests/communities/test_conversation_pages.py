@@ -803,8 +803,11 @@ def _busy_thread(place: Community, viewer, n: int, *, title: str) -> tuple[Threa
 # watch, the unread notices count; and (issue 19) the one upsert that records the viewer read the thread
 # (communities.models.ThreadRead: the home page's unread markers and counts); and (issue 21) the one query
 # for the documents attached to it (core.providers.attachments: the library's, each with whether the viewer
-# may read it).
-THREAD_PAGE_QUERIES = 11
+# may read it); and (issue 22) the side column (core.providers.blocks: ask's panels, ask.routing.help_panel):
+# the candidate stories' ids, the stories, their repeats and co-authors, the candidate conversations, their
+# answers and the people (five; the tags and the experts too for a thread with tags). On SQLite one more: the
+# user row brings no standing (khub/auth.py).
+THREAD_PAGE_QUERIES = 16 if connection.vendor == "postgresql" else 17
 
 
 @pytest.mark.parametrize("viewer_relation", ["member", "facilitator"])

@@ -409,9 +409,9 @@ def test_suggestions_are_open_communities_the_member_has_no_standing_in_interest
     side = _side(_home(client, viewer).text)
 
     assert _suggested(side) == ["On parking", "London officers", "Most active"]
-    assert "Communities to join" in side
+    assert "Communities you may like" in side
     for never in ("Restricted on parking", "Private on parking", "Where I am", ">Mine<"):
-        assert never not in side.split("Communities to join")[1]
+        assert never not in side.split("Communities you may like")[1]
     assert in_region.slug in side
 
 

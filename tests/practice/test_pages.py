@@ -639,7 +639,11 @@ def _busy_story(n: int, *, title: str) -> PracticeStory:
 # header's unread count; whether they endorsed it comes with the story). On SQLite 13: the user row brings no
 # standing (khub/auth.py), so their membership and whether they may read the discussion are two more. Each
 # one more since issue 21: the documents attached to the story (core.providers.attachments: the library's).
-STORY_QUERIES = {"visitor": 8, "member": 12 if connection.vendor == "postgresql" else 14}
+# Issue 22's side column (core.providers.blocks: ask's panels, ask.routing.help_panel): for everyone the
+# story's tags, the candidate stories' ids and the related stories (three more); for a member also their
+# repeats and co-authors, the candidate conversations, their answers, the experts, the people and the
+# repeating councils' names (seven more, ten in all).
+STORY_QUERIES = {"visitor": 11, "member": 22}
 
 
 @pytest.mark.parametrize("viewer", ["visitor", "member"])

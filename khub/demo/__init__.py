@@ -9,6 +9,7 @@ it and write it through the apps' services, in this order:
   practice.py       practice stories with their endorsements, promotions and adoptions
   events.py         past and upcoming events, the people going, a waiting list, notes and a cancellation
   library.py        documents (real PDF, Word and Excel files built by documents.py) and two living guides
+  ask.py            questions to the hub: one answered, one open, each asked of the people the ranking chose
   recent.py         the hours before the seed, and digest preferences, so that tomorrow's digest has news
 
 Every address is under demo.khub.test (RFC 2606 reserves .test), so no demo email can reach a real
@@ -23,6 +24,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from communities.models import Community, Membership, Post, Thread, ThreadRead
+from khub.demo.ask import seed_ask
 from khub.demo.communities import seed_communities
 from khub.demo.conversations import seed_conversations
 from khub.demo.events import seed_events
@@ -62,6 +64,7 @@ def seed(*, password: str) -> SeedReport:
     seed_practice()
     seed_events()
     seed_library()
+    seed_ask()
     seed_recent()
     _settle_reads(started)
     _skip_emails()

@@ -119,14 +119,17 @@ def test_demo_helpful_counts_match_the_reactions():
 
 
 def test_every_demo_author_is_an_active_member_of_the_community():
+    """(In a community of practice: in the hub-wide space of questions every verified member writes.)"""
     active = Membership.objects.filter(
         community=OuterRef("thread__community"), user=OuterRef("author"), state=Membership.State.ACTIVE
     )
-    assert not Post.objects.exclude(Exists(active)).exists()
+    posts = Post.objects.filter(thread__community__everyone_takes_part=False)
+    assert not posts.exclude(Exists(active)).exists()
     fans = Membership.objects.filter(
         community=OuterRef("post__thread__community"), user=OuterRef("user"), state=Membership.State.ACTIVE
     )
-    assert not PostReaction.objects.exclude(Exists(fans)).exists()
+    reactions = PostReaction.objects.filter(post__thread__community__everyone_takes_part=False)
+    assert not reactions.exclude(Exists(fans)).exists()
     # Starting or replying watches a thread (post_reply's _watch): the bulk-made replies too.
     watching = ThreadWatch.objects.filter(thread=OuterRef("thread"), user=OuterRef("author"))
     assert not Post.objects.exclude(Exists(watching)).exists()
@@ -178,3 +181,28 @@ def test_rerunning_the_seed_adds_no_conversation_twice():
     before = [model.objects.count() for model in models]
     call_command("seed_demo")
     assert [model.objects.count() for model in models] == before
+
+
+# --- Questions to the hub (khub/demo/ask.py) -------------------------------------------------------------
+def test_the_demo_has_an_answered_and_an_open_question_to_the_hub_with_people_asked(client):
+    from ask.models import Question, QuestionAsk
+    from khub.demo.ask import QUESTIONS
+
+    questions = {q.thread.title: q for q in Question.objects.select_related("thread")}
+    assert set(questions) == {spec["title"] for spec in QUESTIONS}
+    answered, still_open = (questions[spec["title"]] for spec in QUESTIONS)
+    assert answered.thread.answer is not None
+    assert answered.thread.answer.helpful_count >= 1
+    asks = QuestionAsk.objects.filter(question=answered)
+    assert asks.filter(state=QuestionAsk.State.ANSWERED).count() == 1
+    assert asks.filter(state=QuestionAsk.State.PASSED).count() == 1
+    assert all(ask.reasons for ask in asks)
+    assert still_open.thread.reply_count == 0
+    member = User.objects.get(email="member@demo.khub.test")
+    assert QuestionAsk.objects.filter(question=still_open, person=member).exists()
+
+    client.force_login(member)
+    assert "You were asked to help" in client.get(still_open.thread.get_absolute_url()).text
+    home = client.get("/").text
+    assert "People you may want to know" in home
+    assert "Communities you may like" in home

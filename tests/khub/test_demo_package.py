@@ -26,7 +26,7 @@ def test_the_demo_data_files_are_not_left_out_of_the_docker_build():
         if line.strip() and not line.startswith("#")
     ]
     files = [str(Path(path).relative_to(ROOT)) for path in sorted(DATA.glob("*.yaml"))]
-    assert len(files) == 8
+    assert len(files) == 9
     for name in files:
         parents = [Path(*Path(name).parts[:n]) for n in range(1, len(Path(name).parts) + 1)]
         for pattern in patterns:

@@ -686,9 +686,40 @@ def page_list(fixtures: dict) -> list[tuple[str, dict, str, tuple[str, ...]]]:
         # Ask the hub: the form and the "Has this been answered already?" lookup as the title is typed.
         ("ask:ask", {}, "", MEMBERS),
         ("ask:similar", {}, "?title=temporary+accommodation+costs", MEMBERS),
+        *ask_pages(fixtures),
         *event_pages(fixtures),
         *library_pages(fixtures),
     ]
+
+
+def ask_pages(fixtures: dict) -> list[tuple[str, dict, str, tuple[str, ...]]]:
+    """Who to ask about a question the facilitator asked (ask_fixture): the ranking's ten for its topic."""
+    if "question" not in fixtures:
+        return []
+    return [("ask:people", {"question_id": fixtures["question"].pk}, "", AUTHOR)]
+
+
+def ask_fixture(fixtures: dict) -> dict:
+    """A question to the hub by the facilitator on the busy story's topic, asked once (the people page
+    measured is the asker's before they confirm who to ask); nothing if they may not ask."""
+    from ask.models import Question
+    from ask.permissions import can_ask
+    from ask.services.questions import question_create
+
+    viewer, story = fixtures["viewer"], fixtures["story"]
+    if not can_ask(user=viewer):
+        return {}
+    title = f"Who has done this before: {story.title}"[:200]
+    question = Question.objects.filter(asker=viewer, thread__title=title).first()
+    if question is None:
+        question = question_create(
+            asker=viewer,
+            title=title,
+            body=story.summary or story.title,
+            service_area=story.service_area,
+            tags=[tag.name for tag in story.tags.all()][:10],
+        )
+    return {"question": question}
 
 
 def event_pages(fixtures: dict) -> list[tuple[str, dict, str, tuple[str, ...]]]:
@@ -750,6 +781,7 @@ def measure(
 
     if viewers is None:
         viewers = {"facilitator": fixtures["viewer"], "visitor": None}
+    fixtures = {**fixtures, **ask_fixture(fixtures)}
     clients = {}
     for role, user in viewers.items():
         clients[role] = Client()

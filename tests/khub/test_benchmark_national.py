@@ -168,9 +168,11 @@ def test_a_tiny_national_hub_keeps_every_derived_column_and_every_page_answers(
             for table in bench.LOADED
         }
         assert count["profiles_user"] == 1200
-        assert count["communities_community"] == 30
-        assert count["communities_post"] == 12_000
-        assert count["communities_thread"] == 1200
+        # Measuring the pages adds the question to the hub whose "who to ask" page is measured
+        # (benchmarks/pages.py ask_fixture): its thread, opening post and the hub-wide space it lives in.
+        assert count["communities_community"] == 30 + 1
+        assert count["communities_post"] == 12_000 + 1
+        assert count["communities_thread"] == 1200 + 1
         assert count["practice_practicestory"] == 300
         assert count["profiles_notification"] == 12_000
         assert 4_000 < count["communities_membership"] < 8_000

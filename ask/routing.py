@@ -7,7 +7,7 @@ content in a community the viewer cannot read is never a signal and never named 
 "Related" content shares a tag with the topic, or its words: on PostgreSQL a full-text match (the GIN
 indexes on search_vector) of at least two of the topic's significant title words (one when it has only
 one), ranked with ts_rank; the service area adds to a story's score. On SQLite, the embedded default, it is
-a plain tag overlap (and the service area for stories).
+a plain tag overlap, or the same service area for stories.
 
 suggest_people runs a fixed number of statements, whatever the size of the hub: the topic's tags, the
 related stories (with their co-authors and the councils that repeated them), the answers in related
@@ -182,10 +182,12 @@ def _related_story_rows(viewer, topic: Topic, tag_ids: list[int], limit: int, ex
         ids = [] if not windows else windows[0].union(*windows[1:]) if len(windows) > 1 else windows[0]
         ids = [pk for (pk,) in ids]
         match = Q(pk__in=ids) if ids else Q()
-    elif tag_ids:  # SQLite: a plain tag overlap
-        match = Q(pk__in=StoryTag.objects.filter(tag_id__in=tag_ids).values("content_object"))
-    else:  # or, without tags, the service area
-        match = Q(service_area=topic.service_area) if topic.service_area else Q()
+    else:  # SQLite: a plain tag overlap, or the same service area (ranked below a shared tag)
+        match = Q()
+        if tag_ids:
+            match |= Q(pk__in=StoryTag.objects.filter(tag_id__in=tag_ids).values("content_object"))
+        if topic.service_area:
+            match |= Q(service_area=topic.service_area)
     if not match:
         return PracticeStory.objects.none().annotate(relevance=Value(0.0, output_field=FloatField()))
     relevance = Value(0.0, output_field=FloatField())

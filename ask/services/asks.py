@@ -99,6 +99,16 @@ class Confirmed:
 
 
 @transaction.atomic
+def _ask(question: Question, chosen, round_: int, now, *, text: str, actor: User) -> None:
+    """The rows of the people asked (with the ranking's reasons) and their notices, in the caller's
+    transaction."""
+    QuestionAsk.objects.bulk_create(
+        QuestionAsk(question=question, person=s.person, round=round_, reasons=list(s.reasons), created_at=now)
+        for s in chosen
+    )
+    _tell(question=question, person_ids=[s.person.pk for s in chosen], text=text, actor=actor)
+
+
 def question_confirm_people(*, asker: User, question: Question, person_ids) -> Confirmed:
     """The asker's choice of who to ask among the ranking's suggestions (none: the question stays open to
     everyone). Once only: a second confirmation changes nothing."""
@@ -112,22 +122,10 @@ def question_confirm_people(*, asker: User, question: Question, person_ids) -> C
     allowed = askable_ids(question=question, person_ids=ticked & set(suggestions))
     chosen = [s for pk, s in suggestions.items() if pk in allowed]
     now = timezone.now()
-    QuestionAsk.objects.bulk_create(
-        [
-            QuestionAsk(
-                question=question, person=s.person, round=R.FIRST, reasons=list(s.reasons), created_at=now
-            )
-            for s in chosen
-        ]
-    )
+    text = f"{asker.public_name} asked you: “{question.thread.title}”"
+    _ask(question, chosen, R.FIRST, now, text=text, actor=asker)
     question.people_confirmed_at = now
     question.save(update_fields=["people_confirmed_at"])
-    _tell(
-        question=question,
-        person_ids=[s.person.pk for s in chosen],
-        text=f"{asker.public_name} asked you: “{question.thread.title}”",
-        actor=asker,
-    )
     return Confirmed(asked=[s.person for s in chosen], skipped=len(ticked) - len(chosen))
 
 
@@ -246,26 +244,11 @@ def question_follow_up(*, question_id: int, now=None) -> int | None:
         suggestions = people_to_ask(question=question, exclude_ids=already)
         allowed = askable_ids(question=question, person_ids=[s.person.pk for s in suggestions])
         chosen = [s for s in suggestions if s.person.pk in allowed]
-        QuestionAsk.objects.bulk_create(
-            [
-                QuestionAsk(
-                    question=question,
-                    person=s.person,
-                    round=R.FOLLOW_UP,
-                    reasons=list(s.reasons),
-                    created_at=now,
-                )
-                for s in chosen
-            ]
-        )
+        title = question.thread.title
+        text = f"{question.asker.public_name} asked, and nobody has replied yet: “{title}”"
+        _ask(question, chosen, R.FOLLOW_UP, now, text=text, actor=question.asker)
         question.followed_up_at = now
         question.save(update_fields=["followed_up_at"])
-        _tell(
-            question=question,
-            person_ids=[s.person.pk for s in chosen],
-            text=f"{question.asker.public_name} asked, and nobody has replied yet: “{question.thread.title}”",
-            actor=question.asker,
-        )
         return len(chosen)
 
 

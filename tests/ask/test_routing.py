@@ -368,7 +368,7 @@ def test_one_shared_word_is_not_enough_for_a_title_of_several():
 
 
 @only_sqlite
-def test_on_sqlite_related_means_a_shared_tag_or_else_the_service_area():
+def test_on_sqlite_related_means_a_shared_tag_or_the_service_area_a_tag_first():
     story_by(tags=("refuse",), title="Missed collections halved with crew tablets", service_area="housing")
     tagged = story_by(title="Something else entirely")
     viewer = VerifiedMemberFactory()
@@ -377,6 +377,8 @@ def test_on_sqlite_related_means_a_shared_tag_or_else_the_service_area():
     ) == [tagged]
     in_area = story_by(tags=("parking",), title="Permits", service_area="transport")
     assert related_stories(viewer=viewer, topic=Topic(title="Permits", service_area="transport")) == [in_area]
+    both = Topic(title="Permits", tags=("waste collection",), service_area="transport")
+    assert related_stories(viewer=viewer, topic=both) == [tagged, in_area]
 
 
 # --- Queries: a fixed number, however much there is --------------------------------------------------------

@@ -6,8 +6,11 @@ from ask.routing, which reads only what the viewer may read.
 Visitors who are not signed in get no people (profiles are for members) and the related public stories
 only (practice.permissions.listed_stories gives a visitor the public ones). A fixed number of queries,
 whatever the hub holds: ask.routing.help_panel's, which reads the related stories once for the three lists
-(with their councils)."""
+(with their councils). What it found is kept per viewer and page for settings.ASK_PANEL_KEPT_SECONDS: 50-60 ms
+at 10,000 people (benchmarks/routing.py --latency), more than a page's budget, paid once in that time."""
 
+from django.conf import settings
+from django.core.cache import caches
 from django.urls import reverse
 from django.utils.text import Truncator
 
@@ -66,16 +69,23 @@ def help_panels(viewer, target: str, obj) -> PageBlock | None:
         topic, authors, itself = _thread_topic(obj)
     else:
         return None
-    panel = help_panel(
-        viewer=viewer,
-        topic=topic,
-        people=PEOPLE_SHOWN,
-        councils=COUNCILS_SHOWN,
-        stories=STORIES_SHOWN,
-        exclude_people=authors,
-        exclude_stories=itself,
-        with_people=_signed_in(viewer),
-    )
+    signed_in = _signed_in(viewer)
+    key = f"ask:panel:{target}:{obj.pk}:{viewer.pk if signed_in else 'visitor'}"
+    seconds = settings.ASK_PANEL_KEPT_SECONDS
+    panel = caches["default"].get(key) if seconds else None
+    if panel is None:
+        panel = help_panel(
+            viewer=viewer,
+            topic=topic,
+            people=PEOPLE_SHOWN,
+            councils=COUNCILS_SHOWN,
+            stories=STORIES_SHOWN,
+            exclude_people=authors,
+            exclude_stories=itself,
+            with_people=signed_in,
+        )
+        if seconds:
+            caches["default"].set(key, panel, seconds)
     people, councils, stories = panel.people, panel.councils, panel.stories
     if not (people or councils or stories):
         return None

@@ -183,6 +183,10 @@ CALENDAR_EVENT_KEPT_SECONDS = 24 * 60 * 60
 # How long a library's tag filter keeps its list (library.selectors.library_tags): forgotten when one of its
 # documents is added, retagged or removed.
 LIBRARY_TAGS_KEPT_SECONDS = 300
+# How long a story's or a conversation's "People who can help" and "Related practice" are kept for one viewer
+# (ask.providers.panels): someone newly expert, a new story or a change in what the viewer may read shows
+# within this time.
+ASK_PANEL_KEPT_SECONDS = 10 * 60
 # Ask the hub (the ask app): how many questions one person may be asked in seven days, how long a question
 # waits without a reply before it is offered to the next people in the ranking, and how many are asked.
 ASK_WEEKLY_CAP = 3

@@ -307,3 +307,27 @@ def test_the_conversation_panels_run_the_same_queries_for_5_or_25_people_and_sto
     small = _count(client, url)
     _more_of_everything(20)
     assert _count(client, url) == small
+
+
+def test_what_the_panels_found_is_kept_for_each_viewer_and_page(client):
+    from django.core.cache import caches
+    from django.test import override_settings
+
+    story = published_story(tags=["waste"])
+    expert = _expert("waste")
+    first, second = VerifiedMemberFactory(), VerifiedMemberFactory()
+    url = _story_url(story)
+    for viewer in (first, second):
+        caches["default"].delete(f"ask:panel:story:{story.pk}:{viewer.pk}")
+    with override_settings(ASK_PANEL_KEPT_SECONDS=600):
+        client.force_login(first)
+        fresh = _count(client, url)
+        kept = _count(client, url)
+        assert kept <= fresh - 5  # the ranking's statements are not run again
+        assert escape(expert.public_name) in _people(client.get(url).text)
+        later = _expert("waste")  # shows once what was kept runs out, not before
+        assert escape(later.public_name) not in _people(client.get(url).text)
+        client.force_login(second)  # another viewer: their own panels, read afresh
+        assert _count(client, url) > kept
+    for viewer in (first, second):
+        caches["default"].delete(f"ask:panel:story:{story.pk}:{viewer.pk}")

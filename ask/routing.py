@@ -182,10 +182,12 @@ def _related_story_rows(viewer, topic: Topic, tag_ids: list[int], limit: int, ex
         ids = [] if not windows else windows[0].union(*windows[1:]) if len(windows) > 1 else windows[0]
         ids = [pk for (pk,) in ids]
         match = Q(pk__in=ids) if ids else Q()
-    elif tag_ids:  # SQLite: a plain tag overlap
-        match = Q(pk__in=StoryTag.objects.filter(tag_id__in=tag_ids).values("content_object"))
-    else:  # or, without tags, the service area
-        match = Q(service_area=topic.service_area) if topic.service_area else Q()
+    else:  # SQLite: a plain tag overlap, and the service area (as PostgreSQL's candidates)
+        match = Q()
+        if tag_ids:
+            match |= Q(pk__in=StoryTag.objects.filter(tag_id__in=tag_ids).values("content_object"))
+        if topic.service_area:
+            match |= Q(service_area=topic.service_area)
     if not match:
         return PracticeStory.objects.none().annotate(relevance=Value(0.0, output_field=FloatField()))
     relevance = Value(0.0, output_field=FloatField())

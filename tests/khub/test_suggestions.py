@@ -192,7 +192,8 @@ def test_dismissing_with_htmx_replaces_the_card_in_place(client):
     )
 
     assert response.status_code == 200
-    assert response.text.strip().startswith('<li class="khub-suggestion" role="status">')
+    assert response.text.strip().startswith('<li class="khub-suggestion" tabindex="-1" autofocus>')
+    assert '<p class="govuk-body-s govuk-!-margin-bottom-0" role="status">' in response.text
     assert "We won&#x27;t suggest them to you again." in response.text
     assert Dismissal.objects.filter(user=viewer, kind="person", object_id=person.pk).exists()
     assert escape(person.public_name) not in _people(client.get(reverse("home")).text)

@@ -106,8 +106,8 @@ def _skip_emails() -> None:
 
 def main_pages() -> dict[str, str]:
     """The demo's main pages by name, read from the seeded data (so its content may change): the busiest open
-    community, its longest conversation, the most endorsed public story, a colleague's profile. For the
-    browser test that scans and photographs them and docs/screenshots.py."""
+    community, its longest conversation, the most endorsed public story, a colleague's profile, the open
+    question to the hub. For the browser test that scans and photographs them and docs/screenshots.py."""
     place = Community.objects.filter(visibility=Community.Visibility.OPEN).order_by("-member_count").first()
     thread = Thread.objects.filter(community=place).order_by("-reply_count", "pk").first()
     story = (
@@ -129,4 +129,13 @@ def main_pages() -> dict[str, str]:
         "profile": colleague.get_absolute_url(),
         "notifications": "/notifications/",
         "search": "/search/?q=housing",
+        "question": _open_question_url(),
     }
+
+
+def _open_question_url() -> str:
+    """The demo's question to the hub that is still open (asked of member@: khub/demo/ask.py)."""
+    from ask.models import Question
+
+    question = Question.objects.filter(thread__reply_count=0).select_related("thread__community").first()
+    return question.thread.get_absolute_url() if question else "/ask/"

@@ -32,6 +32,7 @@ from taggit.models import Tag
 
 from communities.models import Post, Thread
 from communities.permissions import listed_threads
+from core.queries import pk_among
 from core.search import SEARCH_CONFIG
 from practice.models import Adoption, PracticeStory, StoryTag
 from practice.permissions import listed_stories
@@ -171,8 +172,10 @@ def _related_story_rows(viewer, topic: Topic, tag_ids: list[int], limit: int, ex
         windows = []
         if tag_ids:
             tagged = StoryTag.objects.filter(tag_id__in=tag_ids).order_by("-content_object_id")
+            # An array of the newest tagged ids, looked up by primary key (pk_among): as a plain IN, the
+            # planner read every listed story's permission columns to hash-join them (18 ms at 50,000).
             windows.append(
-                stories.filter(pk__in=tagged.values("content_object")[:CANDIDATES]).values_list("pk")
+                stories.filter(pk_among(tagged.values("content_object")[:CANDIDATES])).values_list("pk")
             )
         if query is not None:
             windows.append(stories.filter(search_vector=query).values_list("pk")[:CANDIDATES])

@@ -98,7 +98,6 @@ class Confirmed:
     skipped: int  # ticked but no longer askable (opted out, capped, already asked, gone)
 
 
-@transaction.atomic
 def _ask(question: Question, chosen, round_: int, now, *, text: str, actor: User) -> None:
     """The rows of the people asked (with the ranking's reasons) and their notices, in the caller's
     transaction."""
@@ -109,6 +108,7 @@ def _ask(question: Question, chosen, round_: int, now, *, text: str, actor: User
     _tell(question=question, person_ids=[s.person.pk for s in chosen], text=text, actor=actor)
 
 
+@transaction.atomic
 def question_confirm_people(*, asker: User, question: Question, person_ids) -> Confirmed:
     """The asker's choice of who to ask among the ranking's suggestions (none: the question stays open to
     everyone). Once only: a second confirmation changes nothing."""

@@ -14,6 +14,7 @@ from types import SimpleNamespace
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import F
 from django.template import Context, Template
 from django.template.base import Lexer, TokenType
 from django.template.loader import get_template
@@ -79,6 +80,14 @@ def _busy(place: Community):
     return thread, asker, author
 
 
+def _written_days_ago(thread: Thread) -> None:
+    """ "How long ago" then reads the same for the page and for the template drawn again after it: written
+    just now, a slow request could see "just now" turn into "1 minute ago" between the two."""
+    days = timedelta(days=3)
+    posts = Post.objects.filter(thread=thread)
+    posts.update(created_at=F("created_at") - days, edited_at=F("edited_at") - days)
+
+
 def _viewer(role: str, place: Community, asker, author):
     return {"asker": asker, "author": author}.get(role) or person_as(role, place)
 
@@ -124,6 +133,7 @@ def _as_included(response) -> list[str]:
 def test_every_role_gets_the_html_the_post_template_draws_for_it_from_a_cold_and_a_warm_cache(client, role):
     place = community("open")
     thread, asker, author = _busy(place)
+    _written_days_ago(thread)
     client.force_login(_viewer(role, place, asker, author))
     url = _url(thread)
     _cold_then_warm(client, url)
@@ -205,14 +215,22 @@ def test_a_kept_post_says_how_long_ago_as_of_now_and_follows_its_author_s_photo_
     client.force_login(person_as("member", place))
     first = Post.objects.get(thread=thread, body="We used **routes**.")
     line = re.compile(rf'<p [^>]*id="post-{first.pk}-by">.*?</p>', re.S)
+    # Written at noon yesterday and read on that day's clock (run in the evening, three hours on from now
+    # would be tomorrow, whose labels are a weekday's).
+    noon = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    Post.objects.filter(thread=thread).update(created_at=noon)
+    cache.clear()
+
+    def clock_at(moment) -> None:
+        zone = timezone.get_current_timezone
+        clock = SimpleNamespace(now=lambda: moment, localtime=timezone.localtime, get_current_timezone=zone)
+        monkeypatch.setattr(dates, "timezone", clock)
+
+    clock_at(noon + timedelta(seconds=10))
     warm = line.search(_get(client, _url(thread)).text)[0]
     assert ">just now</time>" in warm
     # Three hours on, with nothing changed: the kept copy must not still say "just now".
-    later = timezone.now() + timedelta(hours=3)
-    clock = SimpleNamespace(
-        now=lambda: later, localtime=timezone.localtime, get_current_timezone=timezone.get_current_timezone
-    )
-    monkeypatch.setattr(dates, "timezone", clock)
+    clock_at(noon + timedelta(hours=3))
     after = line.search(_get(client, _url(thread)).text)[0]
     assert ">3 hours ago</time>" in after
     monkeypatch.undo()

@@ -10,9 +10,9 @@ NAVIGATION = [
     ("Communities", "communities:index"),
     ("Practice", "practice:index"),
     ("Events", "events:index"),
-    ("Ask the hub", "ask:ask"),
     ("People", "profiles:people"),
-    # Search is the box beside these links (templates/includes/header.html), not a tab of its own.
+    # Search is the box beside these links (templates/includes/header.html), not a tab of its own. Ask the
+    # hub is the home page's button and the questions' space (a sixth link would not fit a phone's line).
 ]
 
 

@@ -215,6 +215,8 @@ def test_member_completes_notification_settings_with_the_keyboard_only(new_visit
     page.keyboard.press("Space")
     expect(immediate).not_to_be_checked()
     page.keyboard.press("Tab")
+    expect(page.get_by_label("Don't ask me questions")).to_be_focused()
+    page.keyboard.press("Tab")
     expect(page.get_by_label("Housing Options")).to_be_focused()
     page.keyboard.press("Space")
     expect(page.get_by_label("Housing Options")).not_to_be_checked()

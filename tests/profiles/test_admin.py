@@ -34,6 +34,10 @@ NO_ADD_PAGE = {
     ("library", "libraryspace"),
     # Digest deliveries are the record that nobody gets a second copy: read only (tests/khub/test_digest*).
     ("khub", "digestdelivery"),
+    # Questions to the hub and who was asked are written through the ask services (the ranking's reasons,
+    # the weekly cap, the notices): read only.
+    ("ask", "question"),
+    ("ask", "questionask"),
 }
 REGISTERED = sorted(
     (model._meta.app_label, model._meta.model_name)

@@ -12,8 +12,7 @@ has none, so choosing a tag leaves guides out) and the date it last changed.
 
 from dataclasses import dataclass
 
-from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import BooleanField, F, Func, IntegerField, TextField, Value
+from django.db.models import F, IntegerField, TextField, Value
 from django.db.models.functions import Concat, Left
 
 from core.providers.search import (
@@ -30,6 +29,7 @@ from core.providers.search import (
     postgres,
     tagged,
 )
+from core.queries import pk_among
 from core.search_query import Terms
 from library.models import Document, DocumentTag, Guide
 from library.permissions import readable_documents, readable_guides
@@ -62,10 +62,7 @@ def _documents(viewer, terms: Terms, filters: Filters, limit: int):
         # joined: ranking every match read each one's large search document (its extracted text), 95 ms for
         # the 5,520 readable matches of "waste collection" among 50,000 documents (benchmarks/national.py).
         window = matching(documents, terms).order_by(*NEWEST).values("pk")[:limit]
-        documents = documents.filter(
-            Func(F("pk"), ArraySubquery(window), template="%(expressions)s)", arg_joiner=" = ANY(",
-                 output_field=BooleanField())
-        )  # fmt: skip
+        documents = documents.filter(pk_among(window))
     return newest_matching(documents, terms, NEWEST, limit).annotate(
         key=F("pk"),
         when=Epoch("updated_at"),

@@ -23,6 +23,9 @@ class Question(models.Model):
     asker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     service_area = models.CharField(max_length=24, choices=ServiceArea.choices, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Who the ranking suggested when the question was posted, best first: [[person id, score, [reasons in
+    # words]], ...] (ask.routing.suggestions_kept; None: not ranked yet). The asker's page reads it back.
+    suggested = models.JSONField(null=True, blank=True, editable=False)
     # When the asker confirmed who to ask (None: posted, the people not chosen yet).
     people_confirmed_at = models.DateTimeField(null=True, blank=True)
     # When a question still without a reply after settings.ASK_FOLLOW_UP_DAYS was offered to the next people

@@ -406,25 +406,9 @@ def _rank_people(viewer, topic, tag_ids, stories, adoptions, *, limit, exclude_i
     # asking) asked as often as the week allows drop out here; recent activity breaks ties.
     shortlist = {pk: score for score, pk in ranked[: max(limit * 10, 100)]}
     since = timezone.now() - timezone.timedelta(days=ACTIVE_DAYS)
-    people = (
-        askable(User.objects.filter(pk__in=list(shortlist)))
-        .select_related("council")
-        .annotate(active=RawSQL(_RECENT_POSTS, [since]))  # noqa: S611 (names from the models; since a parameter)
+    people = _still_suggestable(list(shortlist), for_asking=for_asking).annotate(
+        active=RawSQL(_RECENT_POSTS, [since])  # noqa: S611 (names from the models; since a parameter)
     )
-    if for_asking:
-        from ask.models import QuestionAsk
-
-        week = timezone.now() - timezone.timedelta(days=7)
-        asked = (
-            QuestionAsk.objects.filter(person=OuterRef("pk"), created_at__gte=week)
-            .order_by()
-            .values("person")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        people = people.annotate(asked=Coalesce(Subquery(asked, output_field=IntegerField()), 0)).filter(
-            asked__lt=settings.ASK_WEEKLY_CAP
-        )
     suggestions = []
     for person in people:
         item = evidence[person.pk]
@@ -433,6 +417,44 @@ def _rank_people(viewer, topic, tag_ids, stories, adoptions, *, limit, exclude_i
         suggestions.append(PersonSuggestion(person, round(score, 3), item.reasons()))
     suggestions.sort(key=lambda s: (-s.score, s.person.display_name, s.person.pk))
     return suggestions[:limit]
+
+
+def _still_suggestable(people_ids: list[int], *, for_asking: bool):
+    """These people with their councils, less those no longer on the hub or opted out and (`for_asking`)
+    those asked as often as the week allows (settings.ASK_WEEKLY_CAP)."""
+    people = askable(User.objects.filter(pk__in=people_ids)).select_related("council")
+    if not for_asking:
+        return people
+    from ask.models import QuestionAsk
+
+    week = timezone.now() - timezone.timedelta(days=7)
+    asked = (
+        QuestionAsk.objects.filter(person=OuterRef("pk"), created_at__gte=week)
+        .order_by()
+        .values("person")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return people.annotate(asked=Coalesce(Subquery(asked, output_field=IntegerField()), 0)).filter(
+        asked__lt=settings.ASK_WEEKLY_CAP
+    )
+
+
+def suggestions_kept(suggestions: list[PersonSuggestion]) -> list[list]:
+    """The ranking's suggestions as a JSON value to keep ([person id, score, reasons], best first): read
+    back by suggestions_read without ranking again."""
+    return [[s.person.pk, s.score, list(s.reasons)] for s in suggestions]
+
+
+def suggestions_read(kept: list[list], *, for_asking: bool = True) -> list[PersonSuggestion]:
+    """Suggestions kept by suggestions_kept, in their order, less those who may no longer be suggested
+    (gone from the hub, opted out, asked as often as the week allows since): one statement."""
+    if not kept:
+        return []
+    people = {
+        person.pk: person for person in _still_suggestable([row[0] for row in kept], for_asking=for_asking)
+    }
+    return [PersonSuggestion(people[pk], score, list(reasons)) for pk, score, reasons in kept if pk in people]
 
 
 # A candidate's recent posts, counted up to ACTIVE_POSTS (a LIMIT in the count: the busiest poster costs

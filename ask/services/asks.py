@@ -41,9 +41,9 @@ def question_topic(question: Question) -> Topic:
     )
 
 
-def people_to_ask(*, question: Question, exclude_ids=()) -> list[routing.PersonSuggestion]:
-    """The ranking's suggestions for the asker, up to settings.ASK_PEOPLE_MOST (opted-out and capped people
-    left out by the ranking itself: for_asking)."""
+def people_ranked(*, question: Question, exclude_ids=()) -> list[routing.PersonSuggestion]:
+    """The ranking's suggestions for the asker now, up to settings.ASK_PEOPLE_MOST (opted-out and capped
+    people left out by the ranking itself: for_asking)."""
     return routing.suggest_people(
         viewer=question.asker,
         topic=question_topic(question),
@@ -51,6 +51,21 @@ def people_to_ask(*, question: Question, exclude_ids=()) -> list[routing.PersonS
         exclude_ids=exclude_ids,
         for_asking=True,
     )
+
+
+def question_rank_people(question: Question) -> None:
+    """Rank who to ask once, as the question is posted, and keep the result on its row (Question.suggested):
+    the asker's page and their confirmation read it back rather than ranking again on every view."""
+    question.suggested = routing.suggestions_kept(people_ranked(question=question))
+    question.save(update_fields=["suggested"])
+
+
+def people_to_ask(*, question: Question) -> list[routing.PersonSuggestion]:
+    """Who the asker may confirm: the suggestions kept when the question was posted, less anyone who has
+    since opted out, reached the weekly cap or left the hub (ranked now if none were kept)."""
+    if question.suggested is None:
+        return people_ranked(question=question)
+    return routing.suggestions_read(question.suggested)
 
 
 def askable_ids(*, question: Question, person_ids) -> set[int]:
@@ -241,7 +256,7 @@ def question_follow_up(*, question_id: int, now=None) -> int | None:
         if question is None:
             return None
         already = set(QuestionAsk.objects.filter(question=question).values_list("person_id", flat=True))
-        suggestions = people_to_ask(question=question, exclude_ids=already)
+        suggestions = people_ranked(question=question, exclude_ids=already)
         allowed = askable_ids(question=question, person_ids=[s.person.pk for s in suggestions])
         chosen = [s for s in suggestions if s.person.pk in allowed]
         title = question.thread.title

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from ask import permissions
 from ask.models import SPACE_NAME, SPACE_SLUG, Question
+from ask.services.asks import question_rank_people
 from communities.models import Community, Thread
 from communities.services.conversations import thread_create
 from practice.models import ServiceArea
@@ -39,7 +40,8 @@ def question_create(
     *, asker, title: str, body: str, service_area: str = "", tags: list[str] | None = None
 ) -> Question:
     """A question to the hub: a question thread in the space (titles, bodies and tags cleaned and checked by
-    communities' thread_create, with its rate limit) and its Question row, in one transaction."""
+    communities' thread_create, with its rate limit) and its Question row, in one transaction; then who to
+    ask, ranked and kept on the row (ask.services.asks.question_rank_people)."""
     from django.core.exceptions import ValidationError
 
     permissions.check_ask(user=asker)
@@ -50,6 +52,9 @@ def question_create(
         thread = thread_create(
             author=asker, community=space, title=title, body=body, kind=Thread.Kind.QUESTION, tags=tags
         )
-        return Question.objects.create(
+        question = Question.objects.create(
             thread=thread, asker=asker, service_area=service_area, created_at=timezone.now()
         )
+    # Ranked once the question is saved, outside its transaction (no lock held while ranking).
+    question_rank_people(question)
+    return question

@@ -206,7 +206,7 @@ def test_the_asker_sees_each_suggestion_with_reasons_ticked(client):
     assert "expertise: waste collection" in response.text
 
 
-PEOPLE_PAGE_QUERIES = 16  # the page's 7 and ask.routing.suggest_people's 9
+PEOPLE_PAGE_QUERIES = 5  # the session, the user, the question, the inbox count, the people kept at posting
 
 
 def test_the_people_page_runs_a_fixed_number_of_queries(client, django_assert_max_num_queries):
@@ -221,6 +221,30 @@ def test_the_people_page_runs_a_fixed_number_of_queries(client, django_assert_ma
             assert client.get(reverse("ask:people", args=[asked.pk])).status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+def test_who_to_ask_is_ranked_once_as_the_question_is_posted_and_read_back_by_the_page(client):
+    asker = VerifiedMemberFactory()
+    first, later_opted_out = expert(), expert()
+    asked = question(asker=asker)
+    assert {row[0] for row in asked.suggested} == {first.pk, later_opted_out.pk}
+    assert all("expertise: waste collection" in row[2] for row in asked.suggested)
+    newcomer = expert()  # tagged after the question was posted: the ranking is not run again
+    type(later_opted_out).objects.filter(pk=later_opted_out.pk).update(accepts_questions=False)
+    response = signed_in(client, asker).get(reverse("ask:people", args=[asked.pk]))
+    assert f'value="{first.pk}"' in response.text
+    assert f'value="{later_opted_out.pk}"' not in response.text  # no longer taking questions
+    assert f'value="{newcomer.pk}"' not in response.text
+
+
+def test_a_question_never_ranked_is_ranked_on_its_page(client):
+    asker = VerifiedMemberFactory()
+    person = expert()
+    asked = question(asker=asker)
+    Question.objects.filter(pk=asked.pk).update(suggested=None)  # as a question posted before it was kept
+    response = signed_in(client, asker).get(reverse("ask:people", args=[asked.pk]))
+    assert f'value="{person.pk}"' in response.text
+    assert "expertise: waste collection" in response.text
 
 
 def test_confirming_asks_the_people_ticked_tells_them_and_says_whom_on_the_thread(client, mailoutbox):

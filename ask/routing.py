@@ -24,9 +24,21 @@ from itertools import zip_longest
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Case, Count, F, FloatField, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 from taggit.models import Tag
 
@@ -59,6 +71,7 @@ CANDIDATES = 150  # related stories ranked at most, from each source (tags, word
 AREA_CANDIDATES = 50  # and the newest in the topic's service area (a weaker sign: one point, not two)
 MIN_SHARE = 0.4  # a story less than this related than the most related one is no signal
 COMMON_TAG = 10  # holders of a tag from which its expertise counts less (a broad tag says less)
+BROAD_HOLDERS = 100  # a tag held by more is broad: its holders without another signal are read this many
 
 # English words that say nothing about a topic (PostgreSQL's english configuration drops most of them too,
 # which would turn a pair with one of them into a single word).
@@ -383,16 +396,27 @@ def _rank_people(viewer, topic, tag_ids, stories, adoptions, *, limit, exclude_i
             else:
                 evidence[author_id].helpful += 1
 
-    # Expertise: the topic's tags among theirs.
+    # Expertise: the topic's tags among theirs, each weighed by how many hold it. A broad tag's holders
+    # (thousands hold "Housing") are read only when they have another signal, or as the first BROAD_HOLDERS
+    # of them (the ones a ranking of equals would shortlist anyway): its weight is a fraction of a point.
     if tag_ids:
-        rows = list(
-            ExpertiseTag.objects.filter(tag_id__in=tag_ids).values_list("content_object_id", "tag__name")
+        rows = (
+            ExpertiseTag.objects.filter(tag_id__in=tag_ids)
+            .annotate(
+                holders=Window(Count("pk"), partition_by=F("tag_id")),
+                nth=Window(RowNumber(), partition_by=F("tag_id"), order_by=F("content_object_id").asc()),
+            )
+            .filter(
+                Q(holders__lte=BROAD_HOLDERS)
+                | Q(nth__lte=BROAD_HOLDERS)
+                | Q(content_object_id__in=list(evidence))
+            )
+            .values_list("content_object_id", "tag__name", "holders")
         )
-        holders = Counter(name for _user, name in rows)
-        for user_id, name in rows:
+        for user_id, name, holders in rows:
             evidence[user_id].expertise.append(name)
             evidence[user_id].expertise_weight += WEIGHT["expertise"] * min(
-                1.0, (COMMON_TAG / holders[name]) ** 0.5
+                1.0, (COMMON_TAG / holders) ** 0.5
             )
 
     excluded = {getattr(viewer, "pk", None), *exclude_ids}

@@ -183,6 +183,25 @@ def test_recent_activity_breaks_a_tie():
     assert suggested_ids(suggest_people(viewer=VerifiedMemberFactory(), topic=WASTE)) == [busy.pk, quiet.pk]
 
 
+def test_a_broad_tags_holders_are_read_with_another_signal_or_as_the_first_few(monkeypatch):
+    monkeypatch.setattr("ask.routing.BROAD_HOLDERS", 2)
+    first, second, third, fourth = (expert("housing") for _ in range(4))
+    writer = story_by(tags=("housing",), title="Empty homes brought back into use").author
+    with_tags(writer, expertise=["housing"])
+    topic = Topic(title="Empty homes", tags=("housing",))
+    suggestions = suggest_people(viewer=VerifiedMemberFactory(), topic=topic)
+    # Five hold the tag, more than two: the writer (another signal) and the first two by id, whose
+    # expertise weighs as one of five holders'; the others are not read.
+    assert suggested_ids(suggestions)[0] == writer.pk
+    assert set(suggested_ids(suggestions)) == {writer.pk, first.pk, second.pk}
+    assert reasons_of(suggestions, writer) == [
+        "wrote “Empty homes brought back into use”",
+        "expertise: housing",
+    ]
+    assert reasons_of(suggestions, first) == ["expertise: housing"]
+    assert {third.pk, fourth.pk}.isdisjoint(suggested_ids(suggestions))
+
+
 def test_the_limit_is_kept():
     for _ in range(4):
         expert()

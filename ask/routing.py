@@ -51,7 +51,7 @@ from practice.permissions import listed_stories
 from profiles.models import ON_THE_HUB, ExpertiseTag, User
 
 RELATED_STORIES = 40  # the related stories whose authors and adopting councils are signals
-RELATED_THREADS = 100  # the related conversations whose answers are signals
+RELATED_THREADS = 60  # the related conversations whose answers are signals
 ACTIVE_DAYS = 90  # recent activity: posts in the last three months
 MOST_WORDS = 6  # significant title words in a text query (15 pairs at most)
 
@@ -67,7 +67,7 @@ WEIGHT = {
     "active": 0.5,  # recent posts, up to ACTIVE_POSTS of them
 }
 ACTIVE_POSTS = 10
-CANDIDATES = 150  # related stories ranked at most, from each source (tags, words): the work stays flat
+CANDIDATES = 100  # related stories ranked at most, from each source (tags, words): the work stays flat
 AREA_CANDIDATES = 50  # and the newest in the topic's service area (a weaker sign: one point, not two)
 MIN_SHARE = 0.4  # a story less than this related than the most related one is no signal
 COMMON_TAG = 10  # holders of a tag from which its expertise counts less (a broad tag says less)

@@ -71,6 +71,7 @@ CANDIDATES = 100  # related stories ranked at most, from each source (tags, word
 AREA_CANDIDATES = 50  # and the newest in the topic's service area (a weaker sign: one point, not two)
 MIN_SHARE = 0.4  # a story less than this related than the most related one is no signal
 COMMON_TAG = 10  # holders of a tag from which its expertise counts less (a broad tag says less)
+SHORTLIST = 30  # candidates whose rows are read at least (those no longer suggestable drop out there)
 BROAD_HOLDERS = 100  # a tag held by more is broad: its holders without another signal are read this many
 
 # English words that say nothing about a topic (PostgreSQL's english configuration drops most of them too,
@@ -426,9 +427,9 @@ def _rank_people(viewer, topic, tag_ids, stories, adoptions, *, limit, exclude_i
     )
     if not ranked:
         return []
-    # The best few hundred, their rows read in one statement: those no longer on the hub, opted out or (when
+    # The best few dozen, their rows read in one statement: those no longer on the hub, opted out or (when
     # asking) asked as often as the week allows drop out here; recent activity breaks ties.
-    shortlist = {pk: score for score, pk in ranked[: max(limit * 10, 100)]}
+    shortlist = {pk: score for score, pk in ranked[: max(limit * 5, SHORTLIST)]}
     since = timezone.now() - timezone.timedelta(days=ACTIVE_DAYS)
     people = _still_suggestable(list(shortlist), for_asking=for_asking).annotate(
         active=RawSQL(_RECENT_POSTS, [since])  # noqa: S611 (names from the models; since a parameter)

@@ -161,16 +161,18 @@ def topic_tag_ids(topic: Topic) -> list[int]:
     return list(Tag.objects.filter(Q(name__in=names) | Q(slug__in=slugs)).values_list("pk", flat=True))
 
 
-def _tag_overlap(through, tag_ids: list[int]) -> Subquery:
-    """How many of the tags a row holds (through: the taggit table whose content_object is the row)."""
-    rows = (
-        through.objects.filter(content_object=OuterRef("pk"), tag_id__in=tag_ids)
-        .order_by()
-        .values("content_object")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
+def _counted(rows, by: str) -> Coalesce:
+    """How many of `rows` (filtered on OuterRef) the outer row has, 0 for none: `by` is their field that
+    points at it."""
+    rows = rows.order_by().values(by).annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
+def _tag_overlap(through, tag_ids: list[int]) -> Coalesce:
+    """How many of the tags a row holds (through: the taggit table whose content_object is the row)."""
+    return _counted(
+        through.objects.filter(content_object=OuterRef("pk"), tag_id__in=tag_ids), "content_object"
+    )
 
 
 def _related_story_rows(viewer, topic: Topic, tag_ids: list[int], limit: int, exclude_ids=()):
@@ -453,16 +455,8 @@ def _still_suggestable(people_ids: list[int], *, for_asking: bool):
     from ask.models import QuestionAsk
 
     week = timezone.now() - timezone.timedelta(days=7)
-    asked = (
-        QuestionAsk.objects.filter(person=OuterRef("pk"), created_at__gte=week)
-        .order_by()
-        .values("person")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return people.annotate(asked=Coalesce(Subquery(asked, output_field=IntegerField()), 0)).filter(
-        asked__lt=settings.ASK_WEEKLY_CAP
-    )
+    asked = _counted(QuestionAsk.objects.filter(person=OuterRef("pk"), created_at__gte=week), "person")
+    return people.annotate(asked=asked).filter(asked__lt=settings.ASK_WEEKLY_CAP)
 
 
 def suggestions_kept(suggestions: list[PersonSuggestion]) -> list[list]:

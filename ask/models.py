@@ -24,7 +24,8 @@ class Question(models.Model):
     service_area = models.CharField(max_length=24, choices=ServiceArea.choices, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     # Who the ranking suggested when the question was posted, best first: [[person id, score, [reasons in
-    # words]], ...] (ask.routing.suggestions_kept; None: not ranked yet). The asker's page reads it back.
+    # words]], ...] (ask.routing.suggestions_kept; None: not ranked yet). The asker's page reads it back;
+    # emptied once they have chosen (what was said of those not asked is not kept).
     suggested = models.JSONField(null=True, blank=True, editable=False)
     # When the asker confirmed who to ask (None: posted, the people not chosen yet).
     people_confirmed_at = models.DateTimeField(null=True, blank=True)

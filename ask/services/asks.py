@@ -140,7 +140,8 @@ def question_confirm_people(*, asker: User, question: Question, person_ids) -> C
     text = f"{asker.public_name} asked you: “{question.thread.title}”"
     _ask(question, chosen, R.FIRST, now, text=text, actor=asker)
     question.people_confirmed_at = now
-    question.save(update_fields=["people_confirmed_at"])
+    question.suggested = []  # nothing kept about people who were not asked
+    question.save(update_fields=["people_confirmed_at", "suggested"])
     return Confirmed(asked=[s.person for s in chosen], skipped=len(ticked) - len(chosen))
 
 

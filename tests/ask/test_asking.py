@@ -272,6 +272,16 @@ def test_confirming_asks_the_people_ticked_tells_them_and_says_whom_on_the_threa
     assert second.pk not in {row.person_id for row in rows}
 
 
+def test_confirming_forgets_the_suggestions_of_people_not_asked(client):
+    asker = VerifiedMemberFactory()
+    chosen, _other = expert(), expert()
+    asked = question(asker=asker)
+    signed_in(client, asker).post(reverse("ask:people", args=[asked.pk]), {"people": [chosen.pk]})
+    asked.refresh_from_db()
+    assert asked.suggested == []
+    assert list(QuestionAsk.objects.filter(question=asked).values_list("person_id", flat=True)) == [chosen.pk]
+
+
 def test_confirming_twice_asks_nobody_again(client):
     asker, person = VerifiedMemberFactory(), expert()
     asked = question(asker=asker)

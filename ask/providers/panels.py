@@ -6,12 +6,15 @@ from ask.routing, which reads only what the viewer may read.
 Visitors who are not signed in get no people (profiles are for members) and the related public stories
 only (practice.permissions.listed_stories gives a visitor the public ones). A fixed number of queries,
 whatever the hub holds: ask.routing.help_panel's, which reads the related stories once for the three lists
-(with their councils). What it found is kept per viewer and page for settings.ASK_PANEL_KEPT_SECONDS: 50-60 ms
-at 10,000 people (benchmarks/routing.py --latency), more than a page's budget, paid once in that time."""
+(with their councils). The panels are kept, as drawn, per viewer and page for settings.ASK_PANEL_KEPT_SECONDS:
+finding them takes 35-55 ms at 10,000 people and 1M posts (benchmarks/routing.py --latency), most of a
+page's budget, paid once in that time."""
 
 from django.conf import settings
 from django.core.cache import caches
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
 from ask.models import SPACE_SLUG, Question
@@ -72,8 +75,8 @@ def help_panels(viewer, target: str, obj) -> PageBlock | None:
     signed_in = _signed_in(viewer)
     key = f"ask:panel:{target}:{obj.pk}:{viewer.pk if signed_in else 'visitor'}"
     seconds = settings.ASK_PANEL_KEPT_SECONDS
-    panel = caches["default"].get(key) if seconds else None
-    if panel is None:
+    html = caches["default"].get(key) if seconds else None
+    if html is None:
         panel = help_panel(
             viewer=viewer,
             topic=topic,
@@ -84,18 +87,22 @@ def help_panels(viewer, target: str, obj) -> PageBlock | None:
             exclude_stories=itself,
             with_people=signed_in,
         )
+        html = _drawn(panel)
         if seconds:
-            caches["default"].set(key, panel, seconds)
-    people, councils, stories = panel.people, panel.councils, panel.stories
-    if not (people or councils or stories):
+            caches["default"].set(key, html, seconds)
+    if not html:
         return None
-    return PageBlock(
-        template="ask/panels/_help.html",
-        context={
-            "help_people": people,
-            "help_councils": [
-                (council, reverse("profiles:council", kwargs={"slug": council.slug})) for council in councils
-            ],
-            "help_stories": stories,
-        },
-    )
+    return PageBlock(template="ask/panels/_kept.html", context={"help_html": mark_safe(html)})  # noqa: S308
+
+
+def _drawn(panel) -> str:
+    """The panels as HTML (kept as drawn: a page that shows them again reads one string, rather than
+    unpickling people and stories and drawing them anew); "" when all three lists are empty. The template
+    reads only what it is given, nothing of the page or the request."""
+    if not (panel.people or panel.councils or panel.stories):
+        return ""
+    councils = [
+        (council, reverse("profiles:council", kwargs={"slug": council.slug})) for council in panel.councils
+    ]
+    context = {"help_people": panel.people, "help_councils": councils, "help_stories": panel.stories}
+    return render_to_string("ask/panels/_help.html", context)

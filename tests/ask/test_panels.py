@@ -331,3 +331,22 @@ def test_what_the_panels_found_is_kept_for_each_viewer_and_page(client):
         assert _count(client, url) > kept
     for viewer in (first, second):
         caches["default"].delete(f"ask:panel:story:{story.pk}:{viewer.pk}")
+
+
+def test_the_kept_panels_are_the_same_html_escaped_as_drawn(client):
+    from django.core.cache import caches
+    from django.test import override_settings
+
+    story = published_story(tags=["waste"])
+    expert = _expert("waste", display_name="<b>Bold</b> Expert")
+    viewer = VerifiedMemberFactory()
+    url = _story_url(story)
+    key = f"ask:panel:story:{story.pk}:{viewer.pk}"
+    caches["default"].delete(key)
+    with override_settings(ASK_PANEL_KEPT_SECONDS=600):
+        drawn = _panels(_page(client, url, viewer))
+        kept = _panels(_page(client, url))
+    caches["default"].delete(key)
+    assert drawn == kept
+    assert escape(expert.public_name) in kept
+    assert "<b>Bold</b>" not in kept

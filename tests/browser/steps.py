@@ -1,8 +1,26 @@
 """Steps that several journeys share. Locators are the words a visitor reads: labels, button and link text."""
 
-from playwright.sync_api import expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.visitor import Visitor
+
+PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's
+
+
+def signed_in(visitor: Visitor, person, *, password: str = PASSWORD) -> Visitor:
+    """The visitor signed in as `person` (made by tests.factories), from the home page."""
+    visitor.open("/")
+    sign_in(visitor, email=person.email, password=password)
+    return visitor
+
+
+def tab_to(page: Page, target: Locator, *, most: int = 80) -> None:
+    """Press Tab until the target has the focus, as a keyboard user does (within `most` presses)."""
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        if target.evaluate("element => element === document.activeElement"):
+            return
+    raise AssertionError(f"{target} never took the focus in {most} presses of Tab")
 
 
 def sign_in(visitor: Visitor, *, email: str, password: str) -> None:

@@ -10,36 +10,20 @@ import re
 
 import pytest
 from django.utils.html import escape
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
 from ask.models import Question, QuestionAsk
 from communities.models import Post, Thread
 from communities.services.conversations import thread_create
 from profiles.models import Dismissal
-from tests.browser.steps import sign_in
+from tests.browser.steps import signed_in, tab_to
 from tests.browser.visitor import Visitor
 from tests.communities.helpers import community, person_as
 from tests.factories import CouncilFactory, VerifiedMemberFactory, with_tags
 from tests.practice.helpers import published_story
 
-PASSWORD = "correct-horse-battery"
 TITLE = "How do you charge for garden waste collection?"
 EARLIER = "Garden waste subscriptions: what do you charge?"
-
-
-def _signed_in(visitor: Visitor, person) -> Visitor:
-    visitor.open("/")
-    sign_in(visitor, email=person.email, password=PASSWORD)
-    return visitor
-
-
-def _tab_to(page: Page, target: Locator, *, most: int = 80) -> None:
-    """Press Tab until the target has the focus, as a keyboard user does."""
-    for _ in range(most):
-        page.keyboard.press("Tab")
-        if target.evaluate("element => element === document.activeElement"):
-            return
-    raise AssertionError(f"{target} never took the focus in {most} presses of Tab")
 
 
 def _press(visitor: Visitor, key: str = "Enter") -> None:
@@ -87,7 +71,7 @@ def _hub():
 @pytest.mark.parametrize("javascript", [True, False], ids=["javascript", "no-javascript"])
 def test_a_member_asks_the_hub_confirms_who_to_ask_and_accepts_an_answer(new_visitor, javascript, mailoutbox):
     asker, (grace, tomasz, ravi) = _hub()
-    visitor = _signed_in(new_visitor(javascript=javascript), asker)
+    visitor = signed_in(new_visitor(javascript=javascript), asker)
     page = visitor.page
 
     visitor.open("/ask/")
@@ -106,7 +90,7 @@ def test_a_member_asks_the_hub_confirms_who_to_ask_and_accepts_an_answer(new_vis
         expect(page.locator(".govuk-error-summary")).to_have_count(0)
         # The lookup's own address, which htmx calls, is a page of its own too.
         lookup = new_visitor(javascript=False)
-        _signed_in(lookup, asker).open("/ask/similar/?title=garden+waste+charges")
+        signed_in(lookup, asker).open("/ask/similar/?title=garden+waste+charges")
         expect(lookup.page.get_by_role("link", name=EARLIER)).to_be_visible()
     expect(similar.get_by_role("link", name=EARLIER)).to_be_visible()
     _unique_ids(page)
@@ -143,7 +127,7 @@ def test_a_member_asks_the_hub_confirms_who_to_ask_and_accepts_an_answer(new_vis
     assert [m.to for m in mailoutbox if m.to == [grace.email]] == [[grace.email]]
 
     # Tomasz, asked too, suggests someone else: a name nobody has first (said beside the field), then Ravi.
-    suggester = _signed_in(new_visitor(javascript=javascript), tomasz)
+    suggester = signed_in(new_visitor(javascript=javascript), tomasz)
     his_page = suggester.page
     suggester.open(thread.get_absolute_url())
     his_block = his_page.get_by_role("region", name="You were asked to help")
@@ -161,7 +145,7 @@ def test_a_member_asks_the_hub_confirms_who_to_ask_and_accepts_an_answer(new_vis
     assert (ravi_ask.round, ravi_ask.suggested_by) == (QuestionAsk.Round.SUGGESTED, tomasz)
 
     # Grace, asked, sees why on the question's page and answers there.
-    answerer = _signed_in(new_visitor(javascript=javascript), grace)
+    answerer = signed_in(new_visitor(javascript=javascript), grace)
     their_page = answerer.page
     answerer.open(thread.get_absolute_url())
     block = their_page.get_by_role("region", name="You were asked to help")
@@ -192,58 +176,58 @@ def test_a_member_asks_the_hub_confirms_who_to_ask_and_accepts_an_answer(new_vis
 
 def test_a_member_asks_the_hub_and_an_asked_person_answers_by_keyboard_alone(new_visitor):
     asker, (grace, tomasz, ravi) = _hub()
-    visitor = _signed_in(new_visitor(), asker)
+    visitor = signed_in(new_visitor(), asker)
     page = visitor.page
     visitor.open("/ask/")
 
-    _tab_to(page, page.get_by_label("Your question"))
+    tab_to(page, page.get_by_label("Your question"))
     page.keyboard.type(TITLE, delay=10)
     similar = page.locator("#similar")
     expect(similar.get_by_role("link", name=EARLIER)).to_be_visible()
     visitor.scan()
     expect(page.get_by_label("Your question")).to_be_focused()  # the list's arrival leaves the focus be
-    _tab_to(page, page.get_by_label("Details", exact=True))
+    tab_to(page, page.get_by_label("Details", exact=True))
     page.keyboard.type("We start a subscription in April. What is fair?")
-    _tab_to(page, page.get_by_label("Tags (optional)"))
+    tab_to(page, page.get_by_label("Tags (optional)"))
     page.keyboard.type("garden waste")
-    _tab_to(page, page.get_by_role("button", name="Continue"))
+    tab_to(page, page.get_by_role("button", name="Continue"))
     _press(visitor)
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Who should we ask?")
     ravi_box = page.get_by_role("checkbox", name=re.compile("Ravi Shah"))
-    _tab_to(page, ravi_box)
+    tab_to(page, ravi_box)
     page.keyboard.press("Space")
     expect(ravi_box).not_to_be_checked()
-    _tab_to(page, page.get_by_role("button", name="Ask the people ticked"))
+    tab_to(page, page.get_by_role("button", name="Ask the people ticked"))
     _press(visitor)
     question = Question.objects.get(thread__title=TITLE)
     expect(page.get_by_role("alert")).to_contain_text("We asked 2 people")
     assert not QuestionAsk.objects.filter(question=question, person=ravi).exists()
 
     # Tomasz says "Not me" by keyboard; Grace answers by keyboard.
-    passer = _signed_in(new_visitor(), tomasz)
+    passer = signed_in(new_visitor(), tomasz)
     passer.open(question.thread.get_absolute_url())
-    _tab_to(passer.page, passer.page.get_by_role("button", name=re.compile(r"^Not me")))
+    tab_to(passer.page, passer.page.get_by_role("button", name=re.compile(r"^Not me")))
     _press(passer)
     expect(passer.page.get_by_role("alert")).to_contain_text("We will not remind you about this question.")
     assert QuestionAsk.objects.get(question=question, person=tomasz).state == QuestionAsk.State.PASSED
 
-    answerer = _signed_in(new_visitor(), grace)
+    answerer = signed_in(new_visitor(), grace)
     their_page = answerer.page
     answerer.open(question.thread.get_absolute_url())
-    _tab_to(their_page, their_page.get_by_role("button", name="Answer", exact=True))
+    tab_to(their_page, their_page.get_by_role("button", name="Answer", exact=True))
     their_page.keyboard.press("Enter")  # to the reply form below: a jump, no page load
     reply_box = their_page.get_by_label("Your reply", exact=True)
-    _tab_to(their_page, reply_box, most=10)  # the next stops after the jump reach the form
+    tab_to(their_page, reply_box, most=10)  # the next stops after the jump reach the form
     their_page.keyboard.type("We charge £52 a year.")
-    _tab_to(their_page, their_page.get_by_role("button", name="Post reply"), most=10)
+    tab_to(their_page, their_page.get_by_role("button", name="Post reply"), most=10)
     _press(answerer)
     expect(their_page.get_by_text("Your reply was posted.")).to_be_visible()
     reply = Post.objects.get(thread=question.thread, author=grace)
 
     visitor.open(question.thread.get_absolute_url())
     mark = page.get_by_role("button", name=re.compile(r"^Mark as the answer\W+the reply by Grace Obi$"))
-    _tab_to(page, mark)
+    tab_to(page, mark)
     _press(visitor)
     expect(page.get_by_text("You marked this reply as the answer.")).to_be_visible()
     assert Thread.objects.get(pk=question.thread.pk).answer_id == reply.pk
@@ -258,7 +242,7 @@ def test_a_member_dismisses_a_person_they_may_want_to_know_and_sees_who_can_help
     grace = with_tags(VerifiedMemberFactory(display_name="Grace Obi"), expertise=["garden waste"])
     with_tags(VerifiedMemberFactory(display_name="Tomasz Nowak"), expertise=["garden waste"])
     story = published_story(community=place, title="Garden waste subscriptions online", tags=["garden waste"])
-    visitor = _signed_in(new_visitor(javascript=javascript), member)
+    visitor = signed_in(new_visitor(javascript=javascript), member)
     page = visitor.page
 
     known = page.get_by_role("list", name="People you may want to know")

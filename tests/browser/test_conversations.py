@@ -8,18 +8,10 @@ from playwright.sync_api import expect
 
 from communities.models import ModerationLogEntry, Post, PostReport, Thread, ThreadWatch
 from communities.services import conversations as conversation_services
-from tests.browser.steps import sign_in
+from tests.browser.steps import signed_in
 from tests.browser.visitor import Visitor
 from tests.communities.helpers import person_as
 from tests.factories import CommunityFactory, CouncilFactory, VerifiedMemberFactory
-
-PASSWORD = "correct-horse-battery"
-
-
-def _signed_in(visitor: Visitor, person) -> Visitor:
-    visitor.open("/")
-    sign_in(visitor, email=person.email, password=PASSWORD)
-    return visitor
 
 
 def _thread_url(thread: Thread) -> str:
@@ -46,7 +38,7 @@ def test_members_converse_with_htmx_and_the_facilitator_hides_a_reported_post(ne
     asker, replier, reporter, facilitator = new_visitor(), new_visitor(), new_visitor(), new_visitor()
 
     # Asha asks a question, with tags, from the community's page.
-    page = _signed_in(asker, asha).page
+    page = signed_in(asker, asha).page
     asker.open(reverse("communities:detail", args=[community.slug]))
     asker.follow(page.get_by_role("link", name="All conversations in Adult Social Care"))
     asker.follow(page.get_by_role("button", name="Start a conversation"))
@@ -65,7 +57,7 @@ def test_members_converse_with_htmx_and_the_facilitator_hides_a_reported_post(ne
     expect(page.locator(f"#post-{thread.opening_post_id}")).to_contain_text("We review every direct payment")
 
     # Ben replies with the form at the foot of the thread: it posts and lands on his reply in the list.
-    page = _signed_in(replier, ben).page
+    page = signed_in(replier, ben).page
     replier.open(_thread_url(thread))
     expect(page.get_by_text("No replies yet. Be the first to reply.")).to_be_visible()
     foot_reply = page.get_by_label("Your reply", exact=True)
@@ -154,7 +146,7 @@ def test_members_converse_with_htmx_and_the_facilitator_hides_a_reported_post(ne
     assert Thread.objects.get(pk=thread.pk).answer_id == ben_reply.pk
 
     # Cara reports Asha's reply: it shares a phone number.
-    page = _signed_in(reporter, cara).page
+    page = signed_in(reporter, cara).page
     reporter.open(_thread_url(thread))
     asha_post = page.locator(f"#post-{asha_reply.pk}")
     reporter.follow(asha_post.get_by_role("link", name="Report the post by Asha Khan"))
@@ -165,7 +157,7 @@ def test_members_converse_with_htmx_and_the_facilitator_hides_a_reported_post(ne
     assert PostReport.objects.filter(post=asha_reply, reporter=cara).exists()
 
     # Fiona finds the report under Manage, hides the post with a reason, and the log keeps it.
-    page = _signed_in(facilitator, fiona).page
+    page = signed_in(facilitator, fiona).page
     facilitator.open(reverse("communities:detail", args=[community.slug]))
     facilitator.follow(page.get_by_role("link", name="Manage community"))
     facilitator.follow(page.get_by_role("link", name=re.compile(r"^Reported posts\s+1 open$")))
@@ -217,7 +209,7 @@ def test_members_reply_edit_delete_and_watch_without_javascript_until_the_facili
     member = new_visitor(javascript=False)
 
     # Eve replies to the conversation with the form at the foot.
-    page = _signed_in(member, eve).page
+    page = signed_in(member, eve).page
     member.open(_thread_url(thread))
     page.get_by_label("Your reply", exact=True).fill("Fortnightly failed for us: the caddies smelt.")
     member.submit(page.get_by_role("button", name="Post reply"))
@@ -282,7 +274,7 @@ def test_members_reply_edit_delete_and_watch_without_javascript_until_the_facili
 
     # Fiona locks the thread; Eve can read it but no longer reply or edit.
     facilitator = new_visitor(javascript=False)
-    page = _signed_in(facilitator, fiona).page
+    page = signed_in(facilitator, fiona).page
     facilitator.open(_thread_url(thread))
     facilitator.submit(page.get_by_role("button", name="Lock this conversation"))
     expect(page.get_by_text("The conversation is locked: members cannot reply.")).to_be_visible()

@@ -10,27 +10,20 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
 from events.forms import LONDON
 from events.models import Event, Rsvp
 from events.services.rsvps import rsvp_set
-from tests.browser.steps import sign_in
+from tests.browser.steps import signed_in, tab_to
 from tests.browser.visitor import Visitor
 from tests.communities.helpers import community, person_as
 from tests.events.helpers import event
 
-PASSWORD = "correct-horse-battery"
 TITLE = "Damp and mould: what worked this winter"
 # Each link's visually hidden end names the event (Chromium puts a space before it).
 JOIN_THE_CALL = re.compile(r"^Join the call ?: ")
 CALENDAR = re.compile(r"^Download the event \(\.ics\) ?: ")
-
-
-def _signed_in(visitor: Visitor, person) -> Visitor:
-    visitor.open("/")
-    sign_in(visitor, email=person.email, password=PASSWORD)
-    return visitor
 
 
 def _fill_moment(page: Page, legend: str, moment) -> None:
@@ -106,10 +99,10 @@ def test_a_facilitator_announces_an_event_a_member_goes_and_another_joins_the_wa
     first = person_as("member", place, display_name="Tomasz Nowak")
     second = person_as("member", place, display_name="Leila Haddad")
 
-    organiser = _signed_in(new_visitor(), facilitator)
+    organiser = signed_in(new_visitor(), facilitator)
     an_event = _announce(organiser, place, javascript=True)
 
-    going = _signed_in(new_visitor(), first)
+    going = signed_in(new_visitor(), first)
     page = going.page
     going.open(an_event.get_absolute_url())
     expect(page.locator("#event-joining-link")).to_have_text("Shown to the people going.")
@@ -123,7 +116,7 @@ def test_a_facilitator_announces_an_event_a_member_goes_and_another_joins_the_wa
     going.scan()
     _expect_calendar_link(page, an_event)
 
-    waiting = _signed_in(new_visitor(), second)
+    waiting = signed_in(new_visitor(), second)
     page = waiting.page
     waiting.open(an_event.get_absolute_url())
     expect(page.get_by_role("button", name="Going", exact=True)).to_have_count(0)
@@ -150,10 +143,10 @@ def test_without_javascript_every_field_shows_and_replies_post_and_come_back(new
     first = person_as("member", place, display_name="Ruth Adeyemi")
     second = person_as("member", place, display_name="Sam Kerr")
 
-    organiser = _signed_in(new_visitor(javascript=False), facilitator)
+    organiser = signed_in(new_visitor(javascript=False), facilitator)
     an_event = _announce(organiser, place, javascript=False)
 
-    going = _signed_in(new_visitor(javascript=False), first)
+    going = signed_in(new_visitor(javascript=False), first)
     page = going.page
     going.open(an_event.get_absolute_url())
     going.submit(page.get_by_role("button", name="Going", exact=True))
@@ -161,7 +154,7 @@ def test_without_javascript_every_field_shows_and_replies_post_and_come_back(new
     expect(page.get_by_role("alert")).to_contain_text("You're going to “" + TITLE + "”.")
     expect(page.get_by_role("link", name=JOIN_THE_CALL)).to_be_visible()
 
-    waiting = _signed_in(new_visitor(javascript=False), second)
+    waiting = signed_in(new_visitor(javascript=False), second)
     page = waiting.page
     waiting.open(an_event.get_absolute_url())
     waiting.submit(page.get_by_role("button", name="Join the waiting list"))
@@ -172,33 +165,24 @@ def test_without_javascript_every_field_shows_and_replies_post_and_come_back(new
     expect(page.get_by_role("link", name="Ruth Adeyemi")).to_be_visible()
 
 
-def _tab_to(page: Page, target: Locator, *, most: int = 80) -> None:
-    """Press Tab until the target has the focus, as a keyboard user does."""
-    for _ in range(most):
-        page.keyboard.press("Tab")
-        if target.evaluate("element => element === document.activeElement"):
-            return
-    raise AssertionError(f"{target} never took the focus in {most} presses of Tab")
-
-
 def test_a_member_finds_an_event_replies_and_reaches_the_calendar_link_by_keyboard_alone(new_visitor):
     place = community("open", name="Digital Inclusion Leads")
     facilitator = person_as("facilitator", place)
     member = person_as("member", place, display_name="Hana Sato")
     an_event = event(organiser=facilitator, community=place, title="Show and tell: loan laptops", capacity=2)
     rsvp_set(user=person_as("member", place), event=an_event, going=True)
-    visitor = _signed_in(new_visitor(), member)
+    visitor = signed_in(new_visitor(), member)
     page = visitor.page
 
     visitor.open(reverse("events:index"))
     link = page.get_by_role("link", name="Show and tell: loan laptops")
-    _tab_to(page, link)
+    tab_to(page, link)
     with page.expect_navigation():
         page.keyboard.press("Enter")
     visitor.scan()
     assert visitor.path() == an_event.get_absolute_url()
 
-    _tab_to(page, page.get_by_role("button", name="Going", exact=True))
+    tab_to(page, page.get_by_role("button", name="Going", exact=True))
     page.keyboard.press("Enter")  # htmx swaps the panel in and moves the focus to it
     expect(page.get_by_text("You're going.")).to_be_visible()
     expect(page.locator("#event-reply")).to_be_focused()
@@ -206,5 +190,5 @@ def test_a_member_finds_an_event_replies_and_reaches_the_calendar_link_by_keyboa
     assert Rsvp.objects.get(user=member).state == Rsvp.State.GOING
 
     calendar = page.get_by_role("link", name=CALENDAR)
-    _tab_to(page, calendar)
+    tab_to(page, calendar)
     expect(calendar).to_have_attribute("href", reverse("events:ics", args=[place.slug, an_event.pk]))

@@ -7,10 +7,10 @@ diff have their own journey (test_guides_journey.py)."""
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import expect
 
 from library.models import Document
-from tests.browser.steps import sign_in
+from tests.browser.steps import sign_in, tab_to
 from tests.communities.helpers import community, person_as
 from tests.library.helpers import docx_bytes, pdf_bytes
 
@@ -20,15 +20,6 @@ TITLE = "Business case template for shared waste collection"
 
 def _file(name: str, data: bytes, mime: str = "application/octet-stream") -> dict:
     return {"name": name, "mimeType": mime, "buffer": data}
-
-
-def _tab_to(page: Page, target: Locator, *, most: int = 80) -> None:
-    """Press Tab until the target has the focus, as a keyboard user does."""
-    for _ in range(most):
-        page.keyboard.press("Tab")
-        if target.evaluate("element => element === document.activeElement"):
-            return
-    raise AssertionError(f"{target} never took the focus in {most} presses of Tab")
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["javascript", "no-javascript"])
@@ -92,19 +83,19 @@ def test_a_member_uploads_a_document_by_keyboard_alone(new_visitor):
     sign_in(visitor, email=member.email, password=PASSWORD)
     visitor.open(reverse("library:index", args=[place.slug]))
 
-    _tab_to(page, page.get_by_role("button", name="Upload a document"))
+    tab_to(page, page.get_by_role("button", name="Upload a document"))
     with page.expect_navigation():
         page.keyboard.press("Enter")
     visitor.scan()
     chooser_opener = page.get_by_label("Upload a file")
-    _tab_to(page, chooser_opener)
+    tab_to(page, chooser_opener)
     with page.expect_file_chooser() as chooser:
         page.keyboard.press("Space")
     chooser.value.set_files(_file("Allocation policy.pdf", pdf_bytes("Allocation policy")))
     page.keyboard.press("Tab")
     expect(page.get_by_label("Title", exact=True)).to_be_focused()
     page.keyboard.type("Allocation policy 2026")
-    _tab_to(page, page.get_by_role("button", name="Upload", exact=True))
+    tab_to(page, page.get_by_role("button", name="Upload", exact=True))
     with page.expect_navigation():
         page.keyboard.press("Enter")
     visitor.scan()

@@ -14,22 +14,15 @@ from communities.services.conversations import post_reply, thread_create
 from khub.digests.delivery import deliver_chunk, period_for
 from khub.models import DigestDelivery
 from profiles.models import User
-from tests.browser.steps import open_account_menu, sign_in
+from tests.browser.steps import open_account_menu, signed_in
 from tests.browser.visitor import Visitor
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 
-PASSWORD = "correct-horse-battery"
 SETTINGS = "/settings/notifications/"
 MENTIONED_IN = "Missed bins: what the crews need from the app"
 BUSY = "Garden waste renewals this spring"
 MUTED = "Temporary accommodation costs"
 IMMEDIATE = "Email me at once when someone mentions me or replies to me"
-
-
-def _signed_in(visitor: Visitor, person: User) -> Visitor:
-    visitor.open("/")
-    sign_in(visitor, email=person.email, password=PASSWORD)
-    return visitor
 
 
 def _member_of(person: User, *communities) -> None:
@@ -78,7 +71,7 @@ def test_member_reads_a_mention_chooses_a_daily_digest_reads_it_and_unsubscribes
     mention_email = f"Priya Shah mentioned you in “{MENTIONED_IN}”"
     assert _subjects_to(sam, mailoutbox) == [mention_email]  # immediate emails are on by default
 
-    member = _signed_in(new_visitor(), sam)
+    member = signed_in(new_visitor(), sam)
     page = member.page
 
     # (1) The inbox, and the notice it holds.
@@ -172,7 +165,7 @@ def test_member_saves_notification_settings_without_javascript(new_visitor):
     housing = CommunityFactory(name="Housing Options", visibility="open")
     dev = UserFactory(display_name="Dev Mistry")
     _member_of(dev, waste, housing)
-    visitor = _signed_in(new_visitor(javascript=False), dev)
+    visitor = signed_in(new_visitor(javascript=False), dev)
     page = visitor.page
 
     _open_settings_from_the_account_pages(visitor)
@@ -197,7 +190,7 @@ def test_member_completes_notification_settings_with_the_keyboard_only(new_visit
     waste = CommunityFactory(name="Waste and Recycling", visibility="open")
     eve = UserFactory(display_name="Eve Lloyd")
     _member_of(eve, housing, waste)
-    visitor = _signed_in(new_visitor(), eve)
+    visitor = signed_in(new_visitor(), eve)
     page = visitor.page
     _open_settings_from_the_account_pages(visitor)
 

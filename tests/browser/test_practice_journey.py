@@ -9,19 +9,12 @@ from django.utils.formats import date_format
 from playwright.sync_api import expect
 
 from practice.models import Adoption, Endorsement, PracticeStory
-from tests.browser.steps import sign_in
+from tests.browser.steps import signed_in
 from tests.browser.visitor import Visitor
 from tests.factories import CommunityFactory, CouncilFactory, VerifiedMemberFactory
 from tests.practice.helpers import author_in, person_as, published_story
 
-PASSWORD = "correct-horse-battery"
 TITLE = "Missed bins reported online in two clicks"
-
-
-def _signed_in(visitor: Visitor, person) -> Visitor:
-    visitor.open("/")
-    sign_in(visitor, email=person.email, password=PASSWORD)
-    return visitor
 
 
 SECTIONS = {  # each section's page of the task list, in order: its fields' labels and what is typed
@@ -136,7 +129,7 @@ def test_a_story_is_published_endorsed_promoted_repeated_and_read_by_a_visitor(n
     author, endorser, facilitator, adopter, reader = (new_visitor() for _ in range(5))
 
     # (1) Asha writes the story, previews it and publishes it.
-    _signed_in(author, asha)
+    signed_in(author, asha)
     story = _write_and_publish(author, community_name="Waste and Recycling", title=TITLE)
     assert story.council == bristol
     assert story.audience == PracticeStory.Audience.PUBLIC
@@ -146,7 +139,7 @@ def test_a_story_is_published_endorsed_promoted_repeated_and_read_by_a_visitor(n
 
     # (2) Ben, of another council in the community, finds it in the library, comments and endorses it,
     # with the keyboard only.
-    page = _signed_in(endorser, ben).page
+    page = signed_in(endorser, ben).page
     endorser.follow(page.get_by_role("link", name="Practice", exact=True))
     endorser.follow(page.get_by_role("link", name=TITLE))
     assert endorser.path() == story.get_absolute_url()
@@ -174,7 +167,7 @@ def test_a_story_is_published_endorsed_promoted_repeated_and_read_by_a_visitor(n
     assert Endorsement.objects.filter(story=story, user=ben).exists()
 
     # (3) Fiona, a facilitator of the home community, promotes it.
-    page = _signed_in(facilitator, fiona).page
+    page = signed_in(facilitator, fiona).page
     facilitator.open(story.get_absolute_url())
     facilitator.submit(page.get_by_role("button", name="Promote to Practice worth repeating"))
     story.refresh_from_db()
@@ -194,7 +187,7 @@ def test_a_story_is_published_endorsed_promoted_repeated_and_read_by_a_visitor(n
     expect(promotion.get_by_role("link", name="Withdraw the promotion")).to_be_visible()
 
     # (4) Cara, of a third council, records that Cornwall repeated it: a mistake first, then how it went.
-    page = _signed_in(adopter, cara).page
+    page = signed_in(adopter, cara).page
     adopter.open(story.get_absolute_url())
     expect(page.get_by_text("No other council has recorded repeating it yet.")).to_be_visible()
     adopter.follow(page.get_by_role("button", name="We've repeated this"))
@@ -261,11 +254,11 @@ def test_a_story_is_published_and_endorsed_without_javascript(new_visitor):
     eve = author_in(community, display_name="Eve Lloyd", council=CouncilFactory(name="Kent County Council"))
     author, endorser = new_visitor(javascript=False), new_visitor(javascript=False)
 
-    _signed_in(author, dev)
+    signed_in(author, dev)
     story = _write_and_publish(author, community_name="Housing Options", title=TITLE)
     _expect_the_record(author, story)
 
-    page = _signed_in(endorser, eve).page
+    page = signed_in(endorser, eve).page
     endorser.open(story.get_absolute_url())
     page.get_by_label("Why would you recommend it? (optional)").fill("Clear, and the numbers are honest.")
     endorser.submit(page.get_by_role("button", name="I'd recommend this"))

@@ -6,14 +6,15 @@ The search terms match titles and bodies on both databases: PostgreSQL's English
 substring test both find "bins"."""
 
 import re
+from functools import partial
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
 from communities.models import Community
 from communities.services.conversations import post_reply, thread_create
 from practice.models import PracticeStory
 from profiles.models import Council, User
-from tests.browser.steps import sign_in
+from tests.browser.steps import signed_in, tab_to
 from tests.browser.visitor import Visitor
 from tests.factories import CommunityFactory, CouncilFactory, MembershipFactory, VerifiedMemberFactory
 from tests.practice.helpers import published_story
@@ -98,12 +99,6 @@ MEMBER_COUNTS = {"Practice": 2, "Conversations": 5, "Communities": 0, "People": 
 HOUSING_COUNTS = {"Practice": 0, "Conversations": 1, "Communities": 0, "People": 0}
 
 
-def _signed_in(visitor: Visitor, person: User) -> Visitor:
-    visitor.open("/")
-    sign_in(visitor, email=person.email, password=PASSWORD)
-    return visitor
-
-
 def _search_from_the_header(visitor: Visitor, text: str) -> None:
     page = visitor.page
     header = page.get_by_role("region", name="Service information")  # the row under the banner
@@ -114,13 +109,7 @@ def _search_from_the_header(visitor: Visitor, text: str) -> None:
     expect(page.get_by_role("main").get_by_label(HEADER_SEARCH)).to_have_value(text)
 
 
-def _tab_to(page: Page, target: Locator, *, most: int = 40) -> None:
-    """Press Tab until the target has the focus (it must come within `most` presses)."""
-    for _ in range(most):
-        page.keyboard.press("Tab")
-        if target.evaluate("element => element === document.activeElement"):
-            return
-    expect(target).to_be_focused()
+_tab_to = partial(tab_to, most=40)
 
 
 def _results_heading(page: Page):
@@ -189,7 +178,7 @@ def _open_the_crews_conversation(visitor: Visitor, world: World) -> None:
 
 def test_member_searches_from_the_header_narrows_by_community_and_opens_a_conversation(visitor):
     world = World()
-    page = _signed_in(visitor, world.sam).page
+    page = signed_in(visitor, world.sam).page
 
     _search_from_the_header(visitor, QUERY)
     _expect_counts(page, MEMBER_COUNTS)
@@ -209,7 +198,7 @@ def test_member_searches_from_the_header_narrows_by_community_and_opens_a_conver
 
 def test_member_narrows_by_a_tag_and_opens_a_story_without_javascript(new_visitor):
     world = World()
-    visitor = _signed_in(new_visitor(javascript=False), world.sam)
+    visitor = signed_in(new_visitor(javascript=False), world.sam)
     page = visitor.page
 
     _search_from_the_header(visitor, QUERY)
@@ -239,7 +228,7 @@ def test_member_narrows_by_a_tag_and_opens_a_story_without_javascript(new_visito
 
 def test_member_searches_from_the_header_with_the_keyboard_only(visitor):
     world = World()
-    page = _signed_in(visitor, world.sam).page
+    page = signed_in(visitor, world.sam).page
 
     # From the top of a page (the home page again: the "signed in" banner takes the focus when it shows),
     # the skip link, the hub's name, the bell, the account menu, the four sections, then the search box.
@@ -319,7 +308,7 @@ def test_visitor_searches_the_public_practice_library_only(new_visitor):
 
 def test_empty_and_too_long_searches_are_explained(visitor):
     world = World()
-    page = _signed_in(visitor, world.sam).page
+    page = signed_in(visitor, world.sam).page
 
     _search_from_the_header(visitor, "zebra crossings")
     expect(_results_heading(page)).to_have_text("No results for ‘zebra crossings’")

@@ -3,10 +3,12 @@ publish) and without JavaScript (a new draft, a mistake, a section previewed, a 
 answers, publishing refused until the story is complete). Every page is scanned with axe-core on the way
 (tests/browser/conftest.py): the task list, a section's page and check your answers among them."""
 
-from playwright.sync_api import Locator, Page, expect
+from functools import partial
+
+from playwright.sync_api import expect
 
 from practice.models import PracticeStory
-from tests.browser.steps import sign_in
+from tests.browser.steps import sign_in, tab_to
 from tests.browser.visitor import Visitor
 from tests.factories import CommunityFactory, CouncilFactory
 from tests.practice.helpers import author_in, draft_story
@@ -14,13 +16,7 @@ from tests.practice.helpers import author_in, draft_story
 PASSWORD = "correct-horse-battery"
 
 
-def _tab_to(page: Page, target: Locator, *, most: int = 60) -> None:
-    """Press Tab until the target has the focus, as a keyboard user does."""
-    for _ in range(most):
-        page.keyboard.press("Tab")
-        if target.evaluate("element => element === document.activeElement"):
-            return
-    raise AssertionError(f"{target} never took the focus in {most} presses of Tab")
+_tab_to = partial(tab_to, most=60)
 
 
 def _press_enter(visitor: Visitor) -> None:

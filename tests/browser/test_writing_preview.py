@@ -7,24 +7,15 @@ from playwright.sync_api import expect
 
 from communities.models import Post, Thread
 from communities.services import conversations as conversation_services
-from tests.browser.steps import sign_in
-from tests.browser.visitor import Visitor
+from tests.browser.steps import signed_in
 from tests.communities.helpers import person_as
 from tests.factories import CommunityFactory
-
-PASSWORD = "correct-horse-battery"
-
-
-def _signed_in(visitor: Visitor, person) -> Visitor:
-    visitor.open("/")
-    sign_in(visitor, email=person.email, password=PASSWORD)
-    return visitor
 
 
 def test_a_member_formats_and_previews_a_new_conversation_with_javascript(visitor):
     place = CommunityFactory(name="Waste Officers", visibility="open")
     asha = person_as("member", place, display_name="Asha Khan")
-    page = _signed_in(visitor, asha).page
+    page = signed_in(visitor, asha).page
     visitor.open(reverse("communities:thread-create", args=[place.slug]))
 
     editor = page.locator("[data-khub-editor]")
@@ -86,7 +77,7 @@ def test_a_member_previews_a_reply_and_lands_on_it_without_javascript(new_visito
     )
     eve = person_as("member", place, display_name="Eve Hart")
     visitor = new_visitor(javascript=False)
-    page = _signed_in(visitor, eve).page
+    page = signed_in(visitor, eve).page
     visitor.open(thread.get_absolute_url())
 
     expect(page.get_by_role("tab")).to_have_count(0)
@@ -124,7 +115,7 @@ def test_with_javascript_the_reply_banner_takes_the_focus_beside_the_new_reply(v
     for n in range(8):  # a long page (under the 10-a-minute limit): the new reply is far below its top
         conversation_services.post_reply(author=cara, thread=thread, body=f"Earlier reply {n}.\n\n" * 6)
     person = person_as("member", place, display_name="Dan Moss")
-    page = _signed_in(visitor, person).page
+    page = signed_in(visitor, person).page
     visitor.open(thread.get_absolute_url())
     # The form at the foot posts without htmx: the page that holds the reply, focused on the banner.
     page.get_by_label("Your reply", exact=True).fill("Fortnightly here.")
